@@ -1,0 +1,288 @@
+import { gpuNames, resolveGpuId } from './catalog.js';
+import { didYouMean } from './did-you-mean.js';
+import type { InputIssue } from './issues.js';
+import { checkedQuantity, normalizeModel } from './models.js';
+import type { ModelRegistry, RawModel } from './models.js';
+import { maxTokens, normalizeSize } from './sizes.js';
+import type { RawSize } from './sizes.js';
+import type { Catalog, KvDtype, LatencyTarget, ModelArch, PlanningOptions, RequestClass, ServiceSpec, SloTargets, WeightDtype } from './types.js';
+import { pathText } from './yaml-source.js';
+import type { DocPath, YamlSource } from './yaml-source.js';
+
+type RawTarget = string | { max: string; percentile?: number | string };
+interface RawSlo {
+  ttft?: RawTarget;
+  tpot?: RawTarget;
+  e2e?: RawTarget;
+  percentile?: number | string;
+}
+interface RawClass {
+  name?: string;
+  share?: number | string;
+  rate?: number | string;
+  input_tokens: RawSize;
+  output_tokens: RawSize;
+  slo?: RawSlo;
+}
+/** A service spec as written (schema-checked). */
+export interface RawSpec {
+  name?: string;
+  model: string | RawModel;
+  precision?: { weights?: WeightDtype; kv_cache?: KvDtype };
+  workload: { rate?: number | string; input_tokens?: RawSize; output_tokens?: RawSize; classes?: RawClass[] };
+  slo: RawSlo;
+  planning?: {
+    gpus?: string[];
+    availability?: Record<string, number>;
+    tensor_parallel?: number[];
+    pipeline_parallel?: number[];
+    disaggregation?: PlanningOptions['disaggregation'];
+    load_factor?: number;
+    max_slices?: number;
+    power_cap?: number | string;
+    solver_time_limit?: string;
+  };
+  budget?: number | string | { max_cost_per_hour?: number | string; max_increase?: number | string };
+}
+
+/** Planning defaults an expert would pick; each can be set in the spec's `planning:`. */
+export const PLANNING_DEFAULTS = {
+  tensorParallel: [1, 2, 4, 8],
+  disaggregation: 'auto' as const,
+  loadFactor: 0.85,
+  maxSlices: 16,
+  solverTimeLimitSeconds: 10,
+  percentile: 90,
+};
+
+/** What spec normalisation needs to resolve names. */
+export interface SpecContext {
+  models: ModelRegistry;
+  catalog: Catalog;
+}
+
+/** Resolves a schema-checked spec (model, GPU ids, units, shares) into a ServiceSpec. */
+export function normalizeSpec(source: YamlSource, context: SpecContext): { value?: ServiceSpec; issues: InputIssue[] } {
+  const raw = source.data as RawSpec;
+  const issues: InputIssue[] = [];
+  const at = (path: DocPath, message: string) => issues.push(source.issueAt(path, `${pathText(path)}: ${message}`));
+
+  const model = resolveModel(raw.model, context.models, at);
+  const classes = normalizeClasses(raw, source, issues, at);
+  const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at);
+  if (model && classes) checkContext(model, classes, raw, at);
+  if (issues.length > 0 || !model || !classes) return { issues };
+  const budget = typeof raw.budget === 'object' ? raw.budget : { max_cost_per_hour: raw.budget };
+  return {
+    issues,
+    value: {
+      name: raw.name,
+      model,
+      precision: { weights: raw.precision?.weights ?? model.nativePrecision, kvCache: raw.precision?.kv_cache ?? 'bf16' },
+      totalRatePerSecond: classes.reduce((sum, c) => sum + c.ratePerSecond, 0),
+      classes,
+      planning,
+      budget: {
+        maxCostPerHourUsd: budget?.max_cost_per_hour === undefined ? undefined : checkedQuantity('price', budget.max_cost_per_hour),
+        maxIncreasePercent: budget?.max_increase === undefined ? undefined : checkedQuantity('percent', budget.max_increase),
+      },
+    },
+  };
+}
+
+type At = (path: DocPath, message: string) => void;
+
+function resolveModel(raw: RawSpec['model'], registry: ModelRegistry, at: At): ModelArch | undefined {
+  if (typeof raw === 'object') return normalizeModel(raw, raw.id ?? 'custom');
+  const model = registry.resolve(raw);
+  if (!model) {
+    const hint = didYouMean(raw, registry.names);
+    at(['model'], `unknown model "${raw}"${hint}; \`planner models\` lists the presets, or give the architecture inline`);
+  }
+  return model;
+}
+
+function normalizeClasses(raw: RawSpec, source: YamlSource, issues: InputIssue[], at: At): RequestClass[] | undefined {
+  const workload = raw.workload;
+  const total = workload.rate === undefined ? undefined : checkedQuantity('rate', workload.rate);
+  const defaultSlo = raw.slo;
+  if (!workload.classes) {
+    const missing = (['rate', 'input_tokens', 'output_tokens'] as const).filter((k) => workload[k] === undefined);
+    if (missing.length > 0) {
+      at(['workload'], `missing ${missing.join(', ')} (or give classes)`);
+      return undefined;
+    }
+    if (!checkPositiveRate(total!, ['workload', 'rate'], at)) return undefined;
+    const sizes = { input_tokens: workload.input_tokens!, output_tokens: workload.output_tokens! };
+    return oneClass(sizes, 'default', total!, ['workload'], { raw: defaultSlo, path: ['slo'] }, source, issues, at);
+  }
+  for (const key of ['input_tokens', 'output_tokens'] as const) {
+    if (workload[key] !== undefined) at(['workload', key], 'give sizes either here or in each class, not both');
+  }
+  const withRate = workload.classes.filter((c) => c.rate !== undefined).length;
+  const withShare = workload.classes.filter((c) => c.share !== undefined).length;
+  if (withRate > 0 && withShare > 0) {
+    at(['workload', 'classes'], 'give every class either a share of workload.rate or its own rate, not a mix');
+    return undefined;
+  }
+  let rates: number[];
+  if (withShare > 0 || withRate === 0) {
+    if (total === undefined) {
+      at(['workload'], 'missing rate (the total that class shares divide), or give each class its own rate');
+      return undefined;
+    }
+    if (!checkPositiveRate(total, ['workload', 'rate'], at)) return undefined;
+    const shares = workload.classes.map((c) => (c.share === undefined ? undefined : shareFraction(c.share)));
+    const missing = shares.findIndex((s) => s === undefined);
+    if (missing >= 0 && workload.classes.length > 1) {
+      at(['workload', 'classes', missing], 'missing share (each class needs a share when there are several)');
+      return undefined;
+    }
+    const fractions = shares.map((s) => s ?? 1);
+    const sum = fractions.reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > 0.005) {
+      at(['workload', 'classes'], `the class shares sum to ${round(sum)}, expected 1 (or 100%)`);
+      return undefined;
+    }
+    rates = fractions.map((f) => (f / sum) * total);
+  } else {
+    if (withRate < workload.classes.length) {
+      at(['workload', 'classes'], 'every class needs its own rate when one has');
+      return undefined;
+    }
+    if (total !== undefined) at(['workload', 'rate'], 'the classes give their own rates; drop workload.rate or use shares');
+    rates = workload.classes.map((c) => checkedQuantity('rate', c.rate));
+    if (!rates.every((r, i) => checkPositiveRate(r, ['workload', 'classes', i, 'rate'], at))) return undefined;
+  }
+  const names = new Set<string>();
+  const classes: RequestClass[] = [];
+  workload.classes.forEach((c, i) => {
+    const name = c.name ?? `class-${i + 1}`;
+    if (names.has(name)) at(['workload', 'classes', i, 'name'], `duplicate class name "${name}"`);
+    names.add(name);
+    const slo = c.slo
+      ? { raw: { ...defaultSlo, ...c.slo, percentile: c.slo.percentile ?? defaultSlo.percentile }, path: ['workload', 'classes', i, 'slo'] }
+      : { raw: defaultSlo, path: ['slo'] };
+    const one = oneClass(c, name, rates[i], ['workload', 'classes', i], slo, source, issues, at);
+    if (one) classes.push(...one);
+  });
+  return classes.length === workload.classes.length ? classes : undefined;
+}
+
+function oneClass(
+  c: Pick<RawClass, 'input_tokens' | 'output_tokens'>,
+  name: string,
+  rate: number,
+  path: DocPath,
+  slo: { raw: RawSlo; path: DocPath },
+  source: YamlSource,
+  issues: InputIssue[],
+  at: At,
+): RequestClass[] | undefined {
+  const input = normalizeSize(c.input_tokens, source, [...path, 'input_tokens']);
+  const output = normalizeSize(c.output_tokens, source, [...path, 'output_tokens']);
+  issues.push(...input.issues, ...output.issues);
+  const targets = normalizeSlo(slo.raw, slo.path, at);
+  if (!input.value || !output.value || !targets) return undefined;
+  return [{ name, ratePerSecond: rate, input: input.value, output: output.value, slo: targets }];
+}
+
+function checkPositiveRate(rate: number, path: DocPath, at: At): boolean {
+  if (rate > 0) return true;
+  at(path, `must be more than 0 requests per second, got ${rate}`);
+  return false;
+}
+
+function shareFraction(raw: number | string): number {
+  const value = checkedQuantity('percent', raw);
+  return typeof raw === 'string' && raw.trim().endsWith('%') ? value / 100 : value > 1 ? value / 100 : value;
+}
+
+function normalizeSlo(raw: RawSlo, path: DocPath, at: At): SloTargets | undefined {
+  const percentile = raw.percentile === undefined ? PLANNING_DEFAULTS.percentile : checkedQuantity('percentile', raw.percentile);
+  let ok = true;
+  const targets: SloTargets = {};
+  for (const key of ['ttft', 'tpot', 'e2e'] as const) {
+    const target = raw[key];
+    if (target === undefined) continue;
+    const value: LatencyTarget =
+      typeof target === 'string'
+        ? { maxSeconds: checkedQuantity('duration', target), percentile }
+        : {
+            maxSeconds: checkedQuantity('duration', target.max),
+            percentile: target.percentile === undefined ? percentile : checkedQuantity('percentile', target.percentile),
+          };
+    if (value.maxSeconds <= 0) {
+      at([...path, key], 'must be more than 0');
+      ok = false;
+    }
+    targets[key] = value;
+  }
+  return ok ? targets : undefined;
+}
+
+/** Resolves a GPU name to its catalog id, reporting an unknown one with the closest names. */
+function resolveGpuAt(catalog: Catalog, name: string, path: DocPath, at: At): string | undefined {
+  const id = resolveGpuId(catalog, name);
+  if (!id) at(path, `unknown GPU type "${name}"${didYouMean(name, gpuNames(catalog))}; \`planner gpus\` lists the catalog`);
+  return id;
+}
+
+/**
+ * Checks the names a spec refers to (model, GPU types) in data that may have failed its schema,
+ * so one run reports a misspelt id along with the schema problems.
+ */
+export function nameIssues(source: YamlSource, context: SpecContext): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const at: At = (path, message) => issues.push(source.issueAt(path, `${pathText(path)}: ${message}`));
+  const data = (typeof source.data === 'object' && source.data !== null ? source.data : {}) as Record<string, unknown>;
+  if (typeof data.model === 'string' && data.model.length > 0) resolveModel(data.model, context.models, at);
+  const planning = (typeof data.planning === 'object' && data.planning !== null ? data.planning : {}) as Record<string, unknown>;
+  if (Array.isArray(planning.gpus)) {
+    planning.gpus.forEach((name, i) => typeof name === 'string' && resolveGpuAt(context.catalog, name, ['planning', 'gpus', i], at));
+  }
+  if (typeof planning.availability === 'object' && planning.availability !== null && !Array.isArray(planning.availability)) {
+    for (const name of Object.keys(planning.availability)) resolveGpuAt(context.catalog, name, ['planning', 'availability', name], at);
+  }
+  return issues;
+}
+
+function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catalog, at: At): PlanningOptions {
+  const resolveAt = (name: string, path: DocPath) => resolveGpuAt(catalog, name, path, at);
+  const gpus = raw.gpus
+    ? raw.gpus.map((name, i) => resolveAt(name, ['planning', 'gpus', i])).filter((id): id is string => id !== undefined)
+    : Object.keys(catalog.gpus).sort();
+  const availability: Record<string, number> = {};
+  for (const [name, count] of Object.entries(raw.availability ?? {})) {
+    const id = resolveAt(name, ['planning', 'availability', name]);
+    if (id) availability[id] = count;
+  }
+  return {
+    gpus: [...new Set(gpus)],
+    availability,
+    tensorParallel: [...(raw.tensor_parallel ?? PLANNING_DEFAULTS.tensorParallel)].sort((a, b) => a - b),
+    pipelineParallel: raw.pipeline_parallel && [...raw.pipeline_parallel].sort((a, b) => a - b),
+    disaggregation: raw.disaggregation ?? PLANNING_DEFAULTS.disaggregation,
+    loadFactor: raw.load_factor ?? PLANNING_DEFAULTS.loadFactor,
+    maxSlices: raw.max_slices ?? PLANNING_DEFAULTS.maxSlices,
+    powerCapWatts: raw.power_cap === undefined ? undefined : checkedQuantity('power', raw.power_cap),
+    solverTimeLimitSeconds:
+      raw.solver_time_limit === undefined ? PLANNING_DEFAULTS.solverTimeLimitSeconds : checkedQuantity('duration', raw.solver_time_limit),
+  };
+}
+
+/** Requests longer than the model's context window cannot be served at all. */
+function checkContext(model: ModelArch, classes: RequestClass[], raw: RawSpec, at: At): void {
+  if (!model.maxContextTokens) return;
+  classes.forEach((c, i) => {
+    const longest = maxTokens(c.input) + maxTokens(c.output);
+    if (longest > model.maxContextTokens!) {
+      const path: DocPath = raw.workload.classes ? ['workload', 'classes', i] : ['workload'];
+      at(path, `requests of up to ${longest} tokens (input + output) exceed the context window of ${model.id} (${model.maxContextTokens} tokens); set a max on the sizes`);
+    }
+  });
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

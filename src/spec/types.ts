@@ -1,0 +1,163 @@
+/**
+ * The normalised inputs every later stage works on: plain data, SI units inside
+ * (seconds, bytes, bytes/s, FLOP/s, watts, requests/s), USD per hour where a name says so.
+ */
+
+/** Weight precisions a spec may ask for. */
+export type WeightDtype = 'bf16' | 'fp16' | 'fp8' | 'int8' | 'int4' | 'fp4';
+/** KV-cache precisions a spec may ask for. */
+export type KvDtype = 'bf16' | 'fp16' | 'fp8';
+/** Dtypes a GPU's tensor cores may run natively. */
+export type ComputeDtype = 'fp16' | 'bf16' | 'fp8' | 'int8' | 'int4' | 'fp4';
+
+/** Mixture-of-experts layout of a model. */
+export interface MoeArch {
+  experts: number;
+  activeExperts: number;
+  expertFfnSize: number;
+  sharedExperts: number;
+  sharedExpertFfnSize: number;
+  /** Leading layers that use a dense MLP of `ffnSize` instead of experts. */
+  denseLayers: number;
+}
+
+/** Multi-head latent attention (DeepSeek-V2/V3) ranks. */
+export interface MlaArch {
+  qLoraRank?: number;
+  kvLoraRank: number;
+  qkNopeHeadDim: number;
+  qkRopeHeadDim: number;
+  vHeadDim: number;
+}
+
+/** A transformer's architecture, enough to count its parameters, FLOPs and bytes. */
+export interface ModelArch {
+  id: string;
+  name: string;
+  family?: string;
+  aliases: string[];
+  source?: string;
+  publishedParams?: number;
+  nativePrecision: WeightDtype;
+  layers: number;
+  hiddenSize: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  ffnSize: number;
+  vocabSize: number;
+  tiedEmbeddings: boolean;
+  attention: 'mha' | 'gqa' | 'mqa' | 'mla';
+  mlp: 'gated' | 'plain';
+  bias: boolean;
+  maxContextTokens?: number;
+  /** Windowed attention of `sizeTokens`; every `fullEvery`-th layer keeps full attention (0: none does). */
+  slidingWindow?: { sizeTokens: number; fullEvery: number };
+  moe?: MoeArch;
+  mla?: MlaArch;
+}
+
+/** Performance-model factors of one GPU type (see the catalog schema). */
+export interface GpuEfficiency {
+  compute: Partial<Record<ComputeDtype, number>>;
+  memory: number;
+  communication: number;
+  commLatencySeconds: number;
+  kernelOverheadSeconds: number;
+  stepOverheadSeconds: number;
+  memoryUtilization: number;
+}
+
+/** One GPU type of the catalog. */
+export interface GpuSpec {
+  id: string;
+  name: string;
+  vendor: string;
+  architecture?: string;
+  aliases: string[];
+  memoryBytes: number;
+  memoryBandwidth: number;
+  /** Dense peak FLOP/s (OP/s for integers) per native dtype. */
+  peakFlops: Partial<Record<ComputeDtype, number>>;
+  interconnect: { kind: 'nvlink' | 'nvlink-bridge' | 'pcie' | 'infinity-fabric'; bandwidth: number; domainSize: number };
+  pcie: { generation?: number; bandwidth: number };
+  gpusPerNode: number;
+  networkBandwidth: number;
+  tdpWatts: number;
+  price: { usdPerHour: number; source?: string; date?: string };
+  source?: string;
+  notes?: string;
+  efficiency: GpuEfficiency;
+}
+
+/** The hardware catalog: GPU types by id. */
+export interface Catalog {
+  gpus: Record<string, GpuSpec>;
+}
+
+/** A request-size distribution, in tokens. */
+export type SizeDistribution =
+  | { kind: 'fixed'; tokens: number }
+  | { kind: 'histogram'; bins: Array<{ min: number; max: number; weight: number }> }
+  | { kind: 'uniform'; min: number; max: number }
+  | { kind: 'normal'; mean: number; stddev: number; min: number; max: number }
+  | { kind: 'lognormal'; median: number; sigma: number; min: number; max: number }
+  | { kind: 'exponential'; mean: number; min: number; max: number };
+
+/** A latency target that must hold at a percentile (e.g. p90 TTFT ≤ 0.5 s). */
+export interface LatencyTarget {
+  maxSeconds: number;
+  percentile: number;
+}
+
+/** Latency targets of a request class; an absent one is unconstrained. */
+export interface SloTargets {
+  ttft?: LatencyTarget;
+  tpot?: LatencyTarget;
+  e2e?: LatencyTarget;
+}
+
+/** A class of requests: its rate, size distributions and SLOs. */
+export interface RequestClass {
+  name: string;
+  ratePerSecond: number;
+  input: SizeDistribution;
+  output: SizeDistribution;
+  slo: SloTargets;
+}
+
+/** Where prefill and decode run: together (colocated), apart, or either. */
+export type Disaggregation = 'auto' | 'off' | 'only';
+
+/** Choices and limits for the optimizer. */
+export interface PlanningOptions {
+  /** GPU types the plan may use (all of the catalog when the spec names none). */
+  gpus: string[];
+  /** Most GPUs per type. */
+  availability: Record<string, number>;
+  tensorParallel: number[];
+  /** Pipeline degrees; undefined means "1, or more when the model does not fit a node". */
+  pipelineParallel?: number[];
+  disaggregation: Disaggregation;
+  loadFactor: number;
+  maxSlices: number;
+  powerCapWatts?: number;
+  solverTimeLimitSeconds: number;
+}
+
+/** Cost thresholds a plan must stay within. */
+export interface Budget {
+  maxCostPerHourUsd?: number;
+  maxIncreasePercent?: number;
+}
+
+/** A fully resolved service spec. */
+export interface ServiceSpec {
+  name?: string;
+  model: ModelArch;
+  precision: { weights: WeightDtype; kvCache: KvDtype };
+  totalRatePerSecond: number;
+  classes: RequestClass[];
+  planning: PlanningOptions;
+  budget: Budget;
+}

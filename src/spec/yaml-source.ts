@@ -1,0 +1,105 @@
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node } from 'yaml';
+import type { InputIssue } from './issues.js';
+
+/** A path into a parsed document, as JSON Pointer segments (keys and array indexes). */
+export type DocPath = ReadonlyArray<string | number>;
+
+/** A parsed YAML file: its plain data, its syntax problems, and a way to find a node's line. */
+export interface YamlSource {
+  file: string;
+  data: unknown;
+  issues: InputIssue[];
+  /** Line and column of the node at `path` (or of its key), falling back to its nearest parent. */
+  locate(path: DocPath, part?: 'value' | 'key'): { line: number; col: number };
+  /** An issue at `path`, with the file, line and column filled in. */
+  issueAt(path: DocPath, message: string, part?: 'value' | 'key'): InputIssue;
+}
+
+/** Limits that keep a hostile document from exhausting memory. */
+export interface YamlLimits {
+  maxAliasCount: number;
+}
+
+/** The limits used unless a caller gives others. */
+export const DEFAULT_YAML_LIMITS: YamlLimits = { maxAliasCount: 100 };
+
+/** Parses YAML text, keeping source positions so later checks can point at lines. */
+export function parseYamlSource(file: string, text: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  const position = (offset: number) => lineCounter.linePos(offset);
+  const issues: InputIssue[] = doc.errors.map((err) => ({
+    file,
+    ...position(err.pos[0]),
+    message: `YAML syntax: ${firstLine(err.message)}`,
+  }));
+  let data: unknown = null;
+  if (issues.length === 0) {
+    try {
+      data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (err) {
+      issues.push({ file, line: 1, col: 1, message: aliasMessage(err, limits) });
+    }
+  }
+  const locate = (path: DocPath, part: 'value' | 'key' = 'value') => position(nodeOffset(doc, path, part));
+  return {
+    file,
+    data,
+    issues,
+    locate,
+    issueAt: (path, message, part) => ({ file, ...locate(path, part), message }),
+  };
+}
+
+/** `['workload', 'classes', 0, 'share']` → `workload.classes[0].share` (how messages name a field). */
+export function pathText(path: DocPath): string {
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0].trim();
+}
+
+function aliasMessage(err: unknown, limits: YamlLimits): string {
+  const text = err instanceof Error ? err.message : String(err);
+  if (/alias/i.test(text)) {
+    return `YAML aliases expand too much (more than ${limits.maxAliasCount} alias uses per node); refusing to expand it`;
+  }
+  return `YAML could not be read: ${firstLine(text)}`;
+}
+
+/**
+ * Character offset of the deepest node along `path` that exists in the document. A mapping or
+ * list is located at its key (`workload:`), where a reader looks for it; a scalar at its value.
+ */
+function nodeOffset(doc: Document, path: DocPath, part: 'value' | 'key'): number {
+  let node: unknown = doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const segment = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) return offset;
+      node = pair.value;
+      const keyOffset = rangeStart(pair.key);
+      const atKey = (last && part === 'key') || isMap(node) || isSeq(node);
+      offset = (atKey ? keyOffset : rangeStart(node)) ?? keyOffset ?? offset;
+      if (last && part === 'key') return offset;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)];
+      if (item === undefined) return offset;
+      node = item;
+      offset = rangeStart(node) ?? offset;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? range[0] : undefined;
+}
