@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { InputError, formatIssue } from '../spec/issues.js';
+import type { InputIssue } from '../spec/issues.js';
+import { loadCatalog, loadModelPresets, loadSpec } from '../spec/load.js';
+import type { Loaded } from '../spec/load.js';
+import type { ModelRegistry } from '../spec/models.js';
+import { createSchemaChecker } from '../spec/schema-check.js';
+import type { SchemaChecker } from '../spec/schema-check.js';
+import type { Catalog, ServiceSpec } from '../spec/types.js';
+import { PACKAGE_ROOT, listPackageYaml, readPackageFile, readUserFile } from './files.js';
+
+/** The default hardware catalog, relative to the package root. */
+export const PRESET_CATALOG = 'presets/gpus.yaml';
+/** The folder of model presets, relative to the package root. */
+export const PRESET_MODELS = 'presets/models';
+
+/** Everything a command needs besides the spec: schemas, catalog and model presets. */
+export interface Inputs {
+  check: SchemaChecker;
+  catalog: Catalog;
+  models: ModelRegistry;
+}
+
+/** Loads the JSON Schemas that ship with planner. */
+export function loadSchemaChecker(): SchemaChecker {
+  const read = (name: string) => JSON.parse(readPackageFile(`schemas/${name}.schema.json`).text) as object;
+  return createSchemaChecker({ spec: read('spec'), catalog: read('catalog'), model: read('model') });
+}
+
+/** A preset that fails its own checks is planner's bug, not the user's: report it as internal. */
+function failOnPresetIssues(issues: InputIssue[]): void {
+  const inPresets = issues.filter((issue) => issue.file.startsWith(join(PACKAGE_ROOT, 'presets')));
+  if (inPresets.length > 0) throw new Error(`a preset is invalid:\n${inPresets.map(formatIssue).join('\n')}`);
+}
+
+function userValue<T>(loaded: Loaded<T>): T {
+  failOnPresetIssues(loaded.issues);
+  if (!loaded.value) throw new InputError(loaded.issues);
+  return loaded.value;
+}
+
+/** Loads the preset catalog and models, then the user's catalog overlays (in the order given). */
+export function loadInputs(catalogPaths: string[], cwd: string): Inputs {
+  const check = loadSchemaChecker();
+  const models = userValue(loadModelPresets(check, listPackageYaml(PRESET_MODELS).map(readPackageFile)));
+  const overlays = catalogPaths.map((path) => readUserFile(path, cwd));
+  const catalog = userValue(loadCatalog(check, [readPackageFile(PRESET_CATALOG), ...overlays]));
+  return { check, catalog, models };
+}
+
+/** Reads and resolves a service spec, throwing an InputError with every problem found. */
+export function loadSpecFile(path: string, inputs: Inputs, cwd: string): ServiceSpec {
+  return userValue(loadSpec(inputs.check, readUserFile(path, cwd), inputs));
+}
+
+/** Collects the problems of a spec without throwing (for `validate`). */
+export function specIssues(path: string, inputs: Inputs, cwd: string): InputIssue[] {
+  return loadSpec(inputs.check, readUserFile(path, cwd), inputs).issues;
+}

@@ -1,0 +1,56 @@
+import { Chalk } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+
+/** The process streams and environment the CLI talks to (injectable for tests). */
+export interface Io {
+  stdout: { write(text: string): unknown; isTTY?: boolean };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** Where the CLI writes: data to stdout, messages to stderr, colour only where it belongs. */
+export interface Output {
+  /** Colours for stdout text (no-ops when colour is off). */
+  paint: ChalkInstance;
+  /** Colours for stderr text. */
+  paintErr: ChalkInstance;
+  /** Writes data to stdout (a trailing newline is added when missing). */
+  data(text: string): void;
+  /** Writes a message to stderr, unless --quiet. */
+  info(text: string): void;
+  /** Writes an error to stderr (even with --quiet). */
+  error(text: string): void;
+}
+
+/** The real process streams and environment. */
+export function processIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/**
+ * Colour is on only for a TTY, never with NO_COLOR (any non-empty value) or --no-color;
+ * FORCE_COLOR turns it on for pipes. chalk alone ignores NO_COLOR, so this decides for everything.
+ */
+export function wantsColor(stream: { isTTY?: boolean }, env: Io['env'], flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true;
+  return stream.isTTY === true;
+}
+
+/** Builds the output channel for one command run. */
+export function createOutput(io: Io, options: { color?: boolean; quiet?: boolean }): Output {
+  const paint = new Chalk({ level: wantsColor(io.stdout, io.env, options.color) ? 1 : 0 });
+  const paintErr = new Chalk({ level: wantsColor(io.stderr, io.env, options.color) ? 1 : 0 });
+  const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+  return {
+    paint,
+    paintErr,
+    data: (text) => io.stdout.write(line(text)),
+    info: (text) => {
+      if (!options.quiet) io.stderr.write(line(text));
+    },
+    error: (text) => io.stderr.write(line(text)),
+  };
+}

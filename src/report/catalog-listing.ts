@@ -1,0 +1,135 @@
+import { kvBytesPerToken } from '../perf/kv-cache.js';
+import { activeParams, totalParams } from '../perf/model-size.js';
+import type { ModelRegistry } from '../spec/models.js';
+import type { Catalog, ComputeDtype, GpuSpec, ModelArch } from '../spec/types.js';
+import { formatBandwidth, formatBytes, formatCount, formatPower, formatUsd, sig } from './format.js';
+import { renderTable } from './table.js';
+import type { Column } from './table.js';
+
+const TFLOPS_COLUMNS: ComputeDtype[] = ['bf16', 'fp8', 'int8', 'fp4'];
+
+function sortedGpus(catalog: Catalog): GpuSpec[] {
+  return Object.values(catalog.gpus).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The catalog as a table of the figures a buyer compares. */
+export function gpuTable(catalog: Catalog, paintHeader?: (text: string) => string): string {
+  const columns: Column[] = [
+    { header: 'ID' },
+    { header: 'NAME' },
+    { header: 'MEMORY', align: 'right' },
+    { header: 'BANDWIDTH', align: 'right' },
+    ...TFLOPS_COLUMNS.map((d) => ({ header: `${d.toUpperCase()} TFLOPS`, align: 'right' as const })),
+    { header: 'INTERCONNECT' },
+    { header: '$/GPU-H', align: 'right' },
+    { header: 'TDP', align: 'right' },
+  ];
+  const rows = sortedGpus(catalog).map((gpu) => [
+    gpu.id,
+    gpu.name,
+    formatBytes(gpu.memoryBytes),
+    formatBandwidth(gpu.memoryBandwidth),
+    ...TFLOPS_COLUMNS.map((d) => (gpu.peakFlops[d] ? sig(gpu.peakFlops[d]! / 1e12, 4) : '-')),
+    `${gpu.interconnect.kind} ${formatBandwidth(gpu.interconnect.bandwidth)}`,
+    formatUsd(gpu.price.usdPerHour),
+    formatPower(gpu.tdpWatts),
+  ]);
+  return renderTable(columns, rows, paintHeader);
+}
+
+/** The catalog as versioned JSON (SI units, unit in each name). */
+export function gpuJson(catalog: Catalog): object {
+  return {
+    version: 1,
+    gpus: sortedGpus(catalog).map((gpu) => ({
+      id: gpu.id,
+      name: gpu.name,
+      vendor: gpu.vendor,
+      architecture: gpu.architecture ?? null,
+      aliases: gpu.aliases,
+      memoryBytes: gpu.memoryBytes,
+      memoryBandwidthBytesPerSecond: gpu.memoryBandwidth,
+      denseTflops: Object.fromEntries(Object.entries(gpu.peakFlops).map(([d, f]) => [d, f / 1e12])),
+      interconnect: {
+        kind: gpu.interconnect.kind,
+        bandwidthBytesPerSecond: gpu.interconnect.bandwidth,
+        domainSize: gpu.interconnect.domainSize,
+      },
+      pcieBandwidthBytesPerSecond: gpu.pcie.bandwidth,
+      gpusPerNode: gpu.gpusPerNode,
+      networkBandwidthBytesPerSecond: gpu.networkBandwidth,
+      tdpWatts: gpu.tdpWatts,
+      priceUsdPerHour: gpu.price.usdPerHour,
+      priceSource: gpu.price.source ?? null,
+      priceDate: gpu.price.date ?? null,
+      source: gpu.source ?? null,
+    })),
+  };
+}
+
+function experts(model: ModelArch): string {
+  if (!model.moe) return '-';
+  const shared = model.moe.sharedExperts > 0 ? ` +${model.moe.sharedExperts} shared` : '';
+  return `${model.moe.experts} (${model.moe.activeExperts} active${shared})`;
+}
+
+/** The model presets as a table: size, shape and KV-cache cost per token. */
+export function modelTable(registry: ModelRegistry, paintHeader?: (text: string) => string): string {
+  const columns: Column[] = [
+    { header: 'ID' },
+    { header: 'PARAMS', align: 'right' },
+    { header: 'ACTIVE', align: 'right' },
+    { header: 'LAYERS', align: 'right' },
+    { header: 'HIDDEN', align: 'right' },
+    { header: 'HEADS/KV', align: 'right' },
+    { header: 'ATTENTION' },
+    { header: 'KV/TOKEN (BF16)', align: 'right' },
+    { header: 'EXPERTS' },
+    { header: 'CONTEXT', align: 'right' },
+    { header: 'WEIGHTS' },
+  ];
+  const rows = registry.models.map((m) => [
+    m.id,
+    formatCount(totalParams(m)),
+    formatCount(activeParams(m)),
+    String(m.layers),
+    String(m.hiddenSize),
+    m.attention === 'mla' ? `${m.heads}/latent` : `${m.heads}/${m.kvHeads}`,
+    m.attention.toUpperCase(),
+    formatBytes(kvBytesPerToken(m, 'bf16')),
+    experts(m),
+    m.maxContextTokens ? String(m.maxContextTokens) : '-',
+    m.nativePrecision,
+  ]);
+  return renderTable(columns, rows, paintHeader);
+}
+
+/** The model presets as versioned JSON. */
+export function modelJson(registry: ModelRegistry): object {
+  return {
+    version: 1,
+    models: registry.models.map((m) => ({
+      id: m.id,
+      name: m.name,
+      aliases: m.aliases,
+      params: totalParams(m),
+      activeParams: activeParams(m),
+      publishedParams: m.publishedParams ?? null,
+      layers: m.layers,
+      hiddenSize: m.hiddenSize,
+      heads: m.heads,
+      kvHeads: m.kvHeads,
+      headDim: m.headDim,
+      ffnSize: m.ffnSize,
+      vocabSize: m.vocabSize,
+      attention: m.attention,
+      kvBytesPerTokenBf16: kvBytesPerToken(m, 'bf16'),
+      moe: m.moe ?? null,
+      mla: m.mla ?? null,
+      slidingWindow: m.slidingWindow ?? null,
+      maxContextTokens: m.maxContextTokens ?? null,
+      nativePrecision: m.nativePrecision,
+      source: m.source ?? null,
+    })),
+  };
+}

@@ -1,0 +1,59 @@
+/** Human formatting of SI quantities for tables and messages (stable: fixed rules, no locale). */
+
+/** Rounds to `digits` significant digits and drops trailing zeros: 3.3500 → "3.35". */
+export function sig(value: number, digits = 3): string {
+  if (value === 0 || !Number.isFinite(value)) return String(value);
+  const magnitude = Math.floor(Math.log10(Math.abs(value)));
+  const decimals = Math.max(0, digits - 1 - magnitude);
+  return Number(value.toFixed(decimals)).toString();
+}
+
+/** Fixed decimals with trailing zeros kept: 2.5 → "2.50" (for money columns). */
+export function fixed(value: number, decimals = 2): string {
+  return value.toFixed(decimals);
+}
+
+/** Bytes in binary units: 85899345920 → "80 GiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${sig(value)} ${units[unit]}`;
+}
+
+/** Bandwidth in decimal units: 3.35e12 → "3.35 TB/s". */
+export function formatBandwidth(bytesPerSecond: number): string {
+  if (bytesPerSecond >= 1e12) return `${sig(bytesPerSecond / 1e12)} TB/s`;
+  if (bytesPerSecond >= 1e9) return `${sig(bytesPerSecond / 1e9)} GB/s`;
+  return `${sig(bytesPerSecond / 1e6)} MB/s`;
+}
+
+/** Large counts: 8.03e9 → "8.03B", 405e6 → "405M". */
+export function formatCount(count: number): string {
+  if (count >= 1e12) return `${sig(count / 1e12)}T`;
+  if (count >= 1e9) return `${sig(count / 1e9)}B`;
+  if (count >= 1e6) return `${sig(count / 1e6)}M`;
+  if (count >= 1e3) return `${sig(count / 1e3)}k`;
+  return sig(count);
+}
+
+/** Durations: 0.0123 → "12.3 ms", 2.5 → "2.5 s", 4e-5 → "40 µs". */
+export function formatDuration(seconds: number): string {
+  if (seconds >= 1) return `${sig(seconds)} s`;
+  if (seconds >= 1e-3) return `${sig(seconds * 1e3)} ms`;
+  return `${sig(seconds * 1e6)} µs`;
+}
+
+/** USD with two decimals: 2.5 → "$2.50". */
+export function formatUsd(usd: number): string {
+  return `$${fixed(usd)}`;
+}
+
+/** Power: 700 → "700 W", 12500 → "12.5 kW". */
+export function formatPower(watts: number): string {
+  return watts >= 10_000 ? `${sig(watts / 1000)} kW` : `${sig(watts)} W`;
+}

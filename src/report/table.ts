@@ -1,0 +1,34 @@
+import Table from 'cli-table3';
+
+/** A table column: its header and how its cells align. */
+export interface Column {
+  header: string;
+  align?: 'left' | 'right';
+}
+
+const BORDERLESS = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '',
+  right: '', 'right-mid': '', middle: '  ',
+};
+
+/**
+ * Renders a borderless table with right-aligned number columns (stable in snapshots).
+ * Colour is the caller's: pass `header` painted or plain; cli-table3's own styling is off,
+ * since it emits colour codes even into pipes.
+ */
+export function renderTable(columns: Column[], rows: string[][], paintHeader: (text: string) => string = (t) => t): string {
+  const table = new Table({
+    head: columns.map((c) => paintHeader(c.header)),
+    chars: BORDERLESS,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+    colAligns: columns.map((c) => c.align ?? 'left'),
+  });
+  for (const row of rows) table.push(row);
+  return table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
+}

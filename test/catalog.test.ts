@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { readPackageFile } from '../src/cli/files.js';
+import { PRESET_CATALOG } from '../src/cli/inputs.js';
+import { formatIssue } from '../src/spec/issues.js';
+import { loadCatalog } from '../src/spec/load.js';
+import { presets } from './helpers.js';
+
+function withOverlay(text: string) {
+  return loadCatalog(presets().check, [readPackageFile(PRESET_CATALOG), { path: 'mine.yaml', text }]);
+}
+
+describe('catalog overlays', () => {
+  it('override single fields of a preset type and keep the rest', () => {
+    const { value } = withOverlay('gpus:\n  h100-sxm:\n    price: { usd_per_hour: $2.10/h, source: our contract, date: 2026-11 }\n');
+    const gpu = value!.gpus['h100-sxm'];
+    expect(gpu.price).toEqual({ usdPerHour: 2.1, source: 'our contract', date: '2026-11' });
+    expect(gpu.memoryBandwidth).toBe(presets().catalog.gpus['h100-sxm'].memoryBandwidth);
+  });
+
+  it('add a complete new type, which inherits the default efficiency factors', () => {
+    const { value, issues } = withOverlay(`gpus:
+  rtx-6000:
+    name: RTX PRO 6000
+    vendor: nvidia
+    memory: 96GiB
+    memory_bandwidth: 1.8TB/s
+    tflops: { bf16: 500, fp8: 1000 }
+    interconnect: { kind: pcie, bandwidth: 64GB/s }
+    gpus_per_node: 8
+    tdp: 600W
+    price: { usd_per_hour: 1.5 }
+`);
+    expect(issues).toEqual([]);
+    expect(value!.gpus['rtx-6000'].efficiency).toEqual(presets().catalog.gpus['l4'].efficiency);
+  });
+
+  it('name the missing fields of an incomplete new type at its line', () => {
+    const { issues } = withOverlay('gpus:\n  h100-sxn:\n    memory: 80GiB\n');
+    expect(issues.map(formatIssue)).toEqual([
+      expect.stringMatching(/^mine\.yaml:2:3: gpus\.h100-sxn: GPU type is missing name, vendor, memory_bandwidth.*use its id: h100-sxm/),
+    ]);
+  });
+
+  it('reject unknown fields and bad units with their line', () => {
+    const { issues } = withOverlay('gpus:\n  l4:\n    memory_bandwith: 300GB/s\n    tdp: 72 watts\n');
+    expect(issues.map(formatIssue)).toEqual([
+      expect.stringMatching(/^mine\.yaml:3:5: gpus\.l4\.memory_bandwith: unknown field .*did you mean "memory_bandwidth"/),
+      expect.stringMatching(/^mine\.yaml:4:10: gpus\.l4\.tdp: expected a power/),
+    ]);
+  });
+});
