@@ -6,7 +6,7 @@ import { loadCatalog } from '../src/spec/load.js';
 import { presets } from './helpers.js';
 
 function withOverlay(text: string) {
-  return loadCatalog(presets().check, [readPackageFile(PRESET_CATALOG), { path: 'mine.yaml', text }]);
+  return loadCatalog(presets().check, [...PRESET_CATALOG.map(readPackageFile), { path: 'mine.yaml', text }]);
 }
 
 describe('catalog overlays', () => {
@@ -31,7 +31,7 @@ describe('catalog overlays', () => {
     price: { usd_per_hour: 1.5 }
 `);
     expect(issues).toEqual([]);
-    expect(value!.gpus['rtx-6000'].efficiency).toEqual(presets().catalog.gpus['l4'].efficiency);
+    expect(value!.gpus['rtx-6000'].efficiency).toEqual(presets().catalog.gpus['h100-sxm'].efficiency);
   });
 
   it('name the missing fields of an incomplete new type at its line', () => {

@@ -26,8 +26,8 @@ const REQUIRED_MODELS: Record<string, string[]> = {
 };
 
 describe('preset catalog', () => {
-  it('validates against the catalog schema', () => {
-    expect(checkFile(presets().check, 'catalog', readPackageFile(PRESET_CATALOG)).issues).toEqual([]);
+  it.each(PRESET_CATALOG)('%s validates against the catalog schema', (file) => {
+    expect(checkFile(presets().check, 'catalog', readPackageFile(file)).issues).toEqual([]);
   });
 
   it('has every GPU id later features rely on, each complete with price source and date', () => {

@@ -9,8 +9,8 @@ import type { SchemaChecker } from '../spec/schema-check.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { PACKAGE_ROOT, listPackageYaml, readPackageFile, readUserFile } from './files.js';
 
-/** The default hardware catalog, relative to the package root. */
-export const PRESET_CATALOG = 'presets/gpus.yaml';
+/** The default catalog files (GPU types, serving engines), relative to the package root. */
+export const PRESET_CATALOG = ['presets/gpus.yaml', 'presets/engines.yaml'];
 /** The folder of model presets, relative to the package root. */
 export const PRESET_MODELS = 'presets/models';
 
@@ -44,7 +44,7 @@ export function loadInputs(catalogPaths: string[], cwd: string): Inputs {
   const check = loadSchemaChecker();
   const models = userValue(loadModelPresets(check, listPackageYaml(PRESET_MODELS).map(readPackageFile)));
   const overlays = catalogPaths.map((path) => readUserFile(path, cwd));
-  const catalog = userValue(loadCatalog(check, [readPackageFile(PRESET_CATALOG), ...overlays]));
+  const catalog = userValue(loadCatalog(check, [...PRESET_CATALOG.map(readPackageFile), ...overlays]));
   return { check, catalog, models };
 }
 

@@ -1,51 +1,19 @@
 import { closestNames } from './did-you-mean.js';
+import { missingEngineFields, normalizeEngine } from './engine-entry.js';
+import type { RawEngine } from './engine-entry.js';
+import { missingGpuFields, normalizeGpu } from './gpu-entry.js';
+import type { RawEfficiency, RawGpu } from './gpu-entry.js';
 import type { InputIssue } from './issues.js';
-import { checkedQuantity } from './models.js';
-import type { Catalog, ComputeDtype, GpuEfficiency, GpuSpec } from './types.js';
+import type { Catalog, EngineProfile, GpuSpec } from './types.js';
 import type { YamlSource } from './yaml-source.js';
-
-/** Raw efficiency factors as written in a catalog. */
-export interface RawEfficiency {
-  compute?: Partial<Record<ComputeDtype, number>>;
-  memory?: number;
-  communication?: number;
-  comm_latency?: string;
-  kernel_overhead?: string;
-  step_overhead?: string;
-  memory_utilization?: number;
-}
-
-/** One GPU entry as written in a catalog file (every field optional in an overlay). */
-export interface RawGpu {
-  name?: string;
-  vendor?: string;
-  architecture?: string;
-  aliases?: string[];
-  memory?: string | number;
-  memory_bandwidth?: string | number;
-  tflops?: Partial<Record<ComputeDtype, number>>;
-  interconnect?: { kind?: GpuSpec['interconnect']['kind']; bandwidth?: string | number; domain_size?: number };
-  pcie?: { generation?: number; bandwidth?: string | number };
-  gpus_per_node?: number;
-  network?: string | number;
-  tdp?: string | number;
-  price?: { usd_per_hour?: string | number; source?: string; date?: string };
-  source?: string;
-  notes?: string;
-  efficiency?: RawEfficiency;
-}
 
 /** A catalog file as written (schema-checked). */
 export interface RawCatalog {
   version?: number;
   defaults?: { efficiency?: RawEfficiency };
-  gpus: Record<string, RawGpu>;
+  gpus?: Record<string, RawGpu>;
+  engines?: Record<string, RawEngine>;
 }
-
-/** Fields a GPU type must have once every catalog file is merged. */
-const REQUIRED_FIELDS: Array<keyof RawGpu> = [
-  'name', 'vendor', 'memory', 'memory_bandwidth', 'tflops', 'interconnect', 'gpus_per_node', 'tdp', 'price',
-];
 
 type Mergeable = Record<string, unknown>;
 
@@ -62,91 +30,42 @@ export function deepMerge<T>(base: T, top: unknown): T {
 }
 
 /**
- * Merges catalog files in order (the first is the base, later ones override fields or add types),
- * checks that every type is complete and returns the normalised catalog.
+ * Merges catalog files in order (the presets first, then user overlays that override fields or
+ * add entries), checks that every GPU type and engine is complete, and normalises them.
  */
 export function buildCatalog(sources: YamlSource[]): { catalog: Catalog; issues: InputIssue[] } {
-  let merged: RawCatalog = { gpus: {} };
+  let merged: RawCatalog = {};
   const introducedBy = new Map<string, YamlSource>();
   for (const source of sources) {
     const raw = source.data as RawCatalog;
-    for (const id of Object.keys(raw.gpus ?? {})) if (!introducedBy.has(id)) introducedBy.set(id, source);
+    for (const section of ['gpus', 'engines'] as const) {
+      for (const id of Object.keys(raw[section] ?? {})) if (!introducedBy.has(`${section}.${id}`)) introducedBy.set(`${section}.${id}`, source);
+    }
     merged = deepMerge(merged, raw);
   }
   const issues: InputIssue[] = [];
+  const incomplete = (section: 'gpus' | 'engines', id: string, missing: string[], known: string[]) => {
+    const hint = closestNames(id, known.filter((other) => other !== id));
+    const overrideHint = hint.length > 0 ? ` (to override a known one, use its id: ${hint.join(', ')})` : '';
+    const what = section === 'gpus' ? 'GPU type' : 'engine';
+    issues.push(introducedBy.get(`${section}.${id}`)!.issueAt([section, id], `${section}.${id}: ${what} is missing ${missing.join(', ')}${overrideHint}`, 'key'));
+  };
   const gpus: Record<string, GpuSpec> = {};
-  const efficiencyDefaults = merged.defaults?.efficiency ?? {};
-  for (const id of Object.keys(merged.gpus).sort()) {
-    const raw = merged.gpus[id];
-    const efficiency = deepMerge(efficiencyDefaults, raw.efficiency ?? {});
-    const missing: string[] = REQUIRED_FIELDS.filter((field) => raw[field] === undefined);
-    if (raw.price && raw.price.usd_per_hour === undefined) missing.push('price.usd_per_hour');
-    missing.push(...missingEfficiency(efficiency));
-    if (missing.length > 0) {
-      const source = introducedBy.get(id)!;
-      const hint = closestNames(id, Object.keys(merged.gpus).filter((other) => other !== id));
-      const overrideHint = hint.length > 0 ? ` (to override a known type, use its id: ${hint.join(', ')})` : '';
-      issues.push(source.issueAt(['gpus', id], `gpus.${id}: GPU type is missing ${missing.join(', ')}${overrideHint}`, 'key'));
-      continue;
-    }
-    gpus[id] = normalizeGpu(id, raw, efficiency);
+  const rawGpus = merged.gpus ?? {};
+  for (const id of Object.keys(rawGpus).sort()) {
+    const efficiency = deepMerge(merged.defaults?.efficiency ?? {}, rawGpus[id].efficiency ?? {});
+    const missing = missingGpuFields(rawGpus[id], efficiency);
+    if (missing.length > 0) incomplete('gpus', id, missing, Object.keys(rawGpus));
+    else gpus[id] = normalizeGpu(id, rawGpus[id], efficiency);
   }
-  return { catalog: { gpus }, issues };
-}
-
-function normalizeGpu(id: string, raw: RawGpu, efficiency: RawEfficiency): GpuSpec {
-  const peakFlops: GpuSpec['peakFlops'] = {};
-  for (const [dtype, tflops] of Object.entries(raw.tflops ?? {})) peakFlops[dtype as ComputeDtype] = tflops * 1e12;
-  const gpusPerNode = raw.gpus_per_node!;
-  const pcieBandwidth = raw.pcie?.bandwidth === undefined ? 32e9 : checkedQuantity('bandwidth', raw.pcie.bandwidth);
-  return {
-    id,
-    name: raw.name!,
-    vendor: raw.vendor!,
-    architecture: raw.architecture,
-    aliases: raw.aliases ?? [],
-    memoryBytes: checkedQuantity('bytes', raw.memory),
-    memoryBandwidth: checkedQuantity('bandwidth', raw.memory_bandwidth),
-    peakFlops,
-    interconnect: {
-      kind: raw.interconnect?.kind ?? 'pcie',
-      bandwidth: raw.interconnect?.bandwidth === undefined ? pcieBandwidth : checkedQuantity('bandwidth', raw.interconnect.bandwidth),
-      domainSize: raw.interconnect?.domain_size ?? gpusPerNode,
-    },
-    pcie: { generation: raw.pcie?.generation, bandwidth: pcieBandwidth },
-    gpusPerNode,
-    networkBandwidth: raw.network === undefined ? 0 : checkedQuantity('bandwidth', raw.network),
-    tdpWatts: checkedQuantity('power', raw.tdp),
-    price: {
-      usdPerHour: checkedQuantity('price', raw.price!.usd_per_hour),
-      source: raw.price!.source,
-      date: raw.price!.date,
-    },
-    source: raw.source,
-    notes: raw.notes,
-    efficiency: normalizeEfficiency(efficiency),
-  };
-}
-
-const EFFICIENCY_FIELDS: Array<keyof RawEfficiency> = [
-  'compute', 'memory', 'communication', 'comm_latency', 'kernel_overhead', 'step_overhead', 'memory_utilization',
-];
-
-/** Names of the efficiency factors a GPU type lacks after merging the catalog defaults. */
-function missingEfficiency(raw: RawEfficiency): string[] {
-  return EFFICIENCY_FIELDS.filter((field) => raw[field] === undefined).map((field) => `efficiency.${field}`);
-}
-
-function normalizeEfficiency(raw: RawEfficiency): GpuEfficiency {
-  return {
-    compute: { ...raw.compute },
-    memory: raw.memory!,
-    communication: raw.communication!,
-    commLatencySeconds: checkedQuantity('duration', raw.comm_latency),
-    kernelOverheadSeconds: checkedQuantity('duration', raw.kernel_overhead),
-    stepOverheadSeconds: checkedQuantity('duration', raw.step_overhead),
-    memoryUtilization: raw.memory_utilization!,
-  };
+  const engines: Record<string, EngineProfile> = {};
+  const rawEngines = merged.engines ?? {};
+  for (const id of Object.keys(rawEngines).sort()) {
+    const missing = missingEngineFields(rawEngines[id]);
+    if (missing.length > 0) incomplete('engines', id, missing, Object.keys(rawEngines));
+    else engines[id] = normalizeEngine(id, rawEngines[id]);
+  }
+  return { catalog: { gpus, engines }, issues };
 }
 
 /** Finds a GPU type by id or alias (case-insensitive). */

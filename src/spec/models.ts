@@ -109,7 +109,8 @@ export interface ModelRegistry {
   names: Map<string, string>;
 }
 
-const VARIANT_SUFFIX = /-(instruct|chat|hf|it|base)$/;
+/** Suffixes of fine-tuned or re-quantised checkpoints of the same architecture. */
+const VARIANT_SUFFIX = /-(instruct|chat|hf|it|base|fp8|fp8-dynamic|fp4|nvfp4|mxfp4|awq|gptq|int4|int8|w8a8|w4a16|bf16)$/;
 
 /** Lower-case key of a model name: the repository name without its organisation. */
 function nameKeys(name: string): string[] {
@@ -128,7 +129,7 @@ export function createModelRegistry(models: ModelArch[]): ModelRegistry {
   }
   const resolve = (name: string): ModelArch | undefined => {
     for (let key of nameKeys(name)) {
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 4; round++) {
         const hit = byKey.get(key);
         if (hit) return hit;
         const stripped = key.replace(VARIANT_SUFFIX, '');

@@ -64,8 +64,12 @@ export interface GpuEfficiency {
   communication: number;
   commLatencySeconds: number;
   kernelOverheadSeconds: number;
-  stepOverheadSeconds: number;
   memoryUtilization: number;
+  runtimeReserveBytes: number;
+  /** Fraction of the dense-GEMM efficiency grouped MoE GEMMs reach. */
+  moe: number;
+  /** Fraction of the compute efficiency weight-only-quantised GEMMs reach (dequantising on the fly). */
+  dequant: number;
 }
 
 /** One GPU type of the catalog. */
@@ -90,9 +94,37 @@ export interface GpuSpec {
   efficiency: GpuEfficiency;
 }
 
-/** The hardware catalog: GPU types by id. */
+/** How a serving engine batches work and what it costs per iteration. */
+export interface EngineProfile {
+  id: string;
+  name: string;
+  source?: string;
+  /** Most tokens (prefill + decode) one iteration processes. */
+  maxBatchedTokens: number;
+  /** Most sequences running at once. */
+  maxSequences: number;
+  /** mixed: prefill chunks share iterations with decodes; prefill-first: decodes wait for prefills. */
+  scheduling: 'mixed' | 'prefill-first';
+  stepOverheadSeconds: number;
+  /** Extra latency per collective, per peer in the group. */
+  collectiveOverheadSeconds: number;
+  /** Inter-arrival intervals a new request waits before admission. */
+  admissionWait: number;
+  /** Host-side cost per request before its first token. */
+  requestOverheadSeconds: number;
+  /** Host-side cost per layer of an iteration that carries prompt tokens. */
+  prefillLayerOverheadSeconds: number;
+  /** Fraction of the running batch whose requests return together in a closed loop. */
+  prefillClustering: number;
+  /** Compute and memory efficiency of this engine's kernels relative to the GPU factors (vLLM = 1). */
+  computeScale: number;
+  memoryScale: number;
+}
+
+/** The catalog: GPU types and serving-engine profiles by id. */
 export interface Catalog {
   gpus: Record<string, GpuSpec>;
+  engines: Record<string, EngineProfile>;
 }
 
 /** A request-size distribution, in tokens. */

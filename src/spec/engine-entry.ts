@@ -1,0 +1,50 @@
+import { checkedQuantity } from './models.js';
+import type { EngineProfile } from './types.js';
+
+/** A serving-engine profile as written in a catalog file. */
+export interface RawEngine {
+  name?: string;
+  source?: string;
+  notes?: string;
+  max_batched_tokens?: number | string;
+  max_sequences?: number;
+  scheduling?: EngineProfile['scheduling'];
+  step_overhead?: string;
+  collective_overhead?: string;
+  admission_wait?: number;
+  request_overhead?: string;
+  prefill_layer_overhead?: string;
+  prefill_clustering?: number;
+  compute_scale?: number;
+  memory_scale?: number;
+}
+
+const REQUIRED_FIELDS: Array<keyof RawEngine> = [
+  'name', 'max_batched_tokens', 'max_sequences', 'scheduling', 'step_overhead', 'collective_overhead', 'admission_wait',
+  'request_overhead', 'prefill_layer_overhead', 'prefill_clustering',
+];
+
+/** Fields a merged engine entry still lacks. */
+export function missingEngineFields(raw: RawEngine): string[] {
+  return REQUIRED_FIELDS.filter((field) => raw[field] === undefined);
+}
+
+/** Converts a complete, schema-checked engine entry into SI units. */
+export function normalizeEngine(id: string, raw: RawEngine): EngineProfile {
+  return {
+    id,
+    name: raw.name!,
+    source: raw.source,
+    maxBatchedTokens: checkedQuantity('tokens', raw.max_batched_tokens),
+    maxSequences: raw.max_sequences!,
+    scheduling: raw.scheduling!,
+    stepOverheadSeconds: checkedQuantity('duration', raw.step_overhead),
+    collectiveOverheadSeconds: checkedQuantity('duration', raw.collective_overhead),
+    admissionWait: raw.admission_wait!,
+    requestOverheadSeconds: checkedQuantity('duration', raw.request_overhead),
+    prefillLayerOverheadSeconds: checkedQuantity('duration', raw.prefill_layer_overhead),
+    prefillClustering: raw.prefill_clustering!,
+    computeScale: raw.compute_scale ?? 1,
+    memoryScale: raw.memory_scale ?? 1,
+  };
+}

@@ -1,0 +1,97 @@
+import { checkedQuantity } from './models.js';
+import type { ComputeDtype, GpuEfficiency, GpuSpec } from './types.js';
+
+/** Raw efficiency factors as written in a catalog. */
+export interface RawEfficiency {
+  compute?: Partial<Record<ComputeDtype, number>>;
+  memory?: number;
+  communication?: number;
+  comm_latency?: string;
+  kernel_overhead?: string;
+  memory_utilization?: number;
+  runtime_reserve?: string | number;
+  moe?: number;
+  dequant?: number;
+}
+
+/** One GPU entry as written in a catalog file (every field optional in an overlay). */
+export interface RawGpu {
+  name?: string;
+  vendor?: string;
+  architecture?: string;
+  aliases?: string[];
+  memory?: string | number;
+  memory_bandwidth?: string | number;
+  tflops?: Partial<Record<ComputeDtype, number>>;
+  interconnect?: { kind?: GpuSpec['interconnect']['kind']; bandwidth?: string | number; domain_size?: number };
+  pcie?: { generation?: number; bandwidth?: string | number };
+  gpus_per_node?: number;
+  network?: string | number;
+  tdp?: string | number;
+  price?: { usd_per_hour?: string | number; source?: string; date?: string };
+  source?: string;
+  notes?: string;
+  efficiency?: RawEfficiency;
+}
+
+const REQUIRED_FIELDS: Array<keyof RawGpu> = [
+  'name', 'vendor', 'memory', 'memory_bandwidth', 'tflops', 'interconnect', 'gpus_per_node', 'tdp', 'price',
+];
+const EFFICIENCY_FIELDS: Array<keyof RawEfficiency> = [
+  'compute', 'memory', 'communication', 'comm_latency', 'kernel_overhead', 'memory_utilization', 'runtime_reserve', 'moe',
+  'dequant',
+];
+
+/** Fields a merged GPU entry (with its inherited efficiency factors) still lacks. */
+export function missingGpuFields(raw: RawGpu, efficiency: RawEfficiency): string[] {
+  const missing: string[] = REQUIRED_FIELDS.filter((field) => raw[field] === undefined);
+  if (raw.price && raw.price.usd_per_hour === undefined) missing.push('price.usd_per_hour');
+  missing.push(...EFFICIENCY_FIELDS.filter((field) => efficiency[field] === undefined).map((field) => `efficiency.${field}`));
+  if (efficiency.compute && efficiency.compute.bf16 === undefined) missing.push('efficiency.compute.bf16');
+  return missing;
+}
+
+/** Converts a complete, schema-checked GPU entry into SI units. */
+export function normalizeGpu(id: string, raw: RawGpu, efficiency: RawEfficiency): GpuSpec {
+  const peakFlops: GpuSpec['peakFlops'] = {};
+  for (const [dtype, tflops] of Object.entries(raw.tflops ?? {})) peakFlops[dtype as ComputeDtype] = tflops * 1e12;
+  const gpusPerNode = raw.gpus_per_node!;
+  const pcieBandwidth = raw.pcie?.bandwidth === undefined ? 32e9 : checkedQuantity('bandwidth', raw.pcie.bandwidth);
+  return {
+    id,
+    name: raw.name!,
+    vendor: raw.vendor!,
+    architecture: raw.architecture,
+    aliases: raw.aliases ?? [],
+    memoryBytes: checkedQuantity('bytes', raw.memory),
+    memoryBandwidth: checkedQuantity('bandwidth', raw.memory_bandwidth),
+    peakFlops,
+    interconnect: {
+      kind: raw.interconnect?.kind ?? 'pcie',
+      bandwidth: raw.interconnect?.bandwidth === undefined ? pcieBandwidth : checkedQuantity('bandwidth', raw.interconnect.bandwidth),
+      domainSize: raw.interconnect?.domain_size ?? gpusPerNode,
+    },
+    pcie: { generation: raw.pcie?.generation, bandwidth: pcieBandwidth },
+    gpusPerNode,
+    networkBandwidth: raw.network === undefined ? 0 : checkedQuantity('bandwidth', raw.network),
+    tdpWatts: checkedQuantity('power', raw.tdp),
+    price: { usdPerHour: checkedQuantity('price', raw.price!.usd_per_hour), source: raw.price!.source, date: raw.price!.date },
+    source: raw.source,
+    notes: raw.notes,
+    efficiency: normalizeEfficiency(efficiency),
+  };
+}
+
+function normalizeEfficiency(raw: RawEfficiency): GpuEfficiency {
+  return {
+    compute: { ...raw.compute },
+    memory: raw.memory!,
+    communication: raw.communication!,
+    commLatencySeconds: checkedQuantity('duration', raw.comm_latency),
+    kernelOverheadSeconds: checkedQuantity('duration', raw.kernel_overhead),
+    memoryUtilization: raw.memory_utilization!,
+    runtimeReserveBytes: checkedQuantity('bytes', raw.runtime_reserve),
+    moe: raw.moe!,
+    dequant: raw.dequant!,
+  };
+}
