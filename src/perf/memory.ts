@@ -1,0 +1,85 @@
+import { bytesPerValue } from './dtypes.js';
+import type { Deployment } from './deployment.js';
+import { cachedTokensPerLayer, kvValuesPerTokenPerLayer } from './kv-cache.js';
+import { paramBreakdown } from './model-size.js';
+
+/** Bytes per value of the parts that stay in 16 bits (embeddings, LM head, norms, router). */
+const HIGH_PRECISION_BYTES = 2;
+
+/** Memory one GPU of an instance needs, and what is left for the KV cache. */
+export interface MemoryPlan {
+  /** Usable memory: capacity × the engine's utilisation limit. */
+  usableBytes: number;
+  weightBytes: number;
+  /** Activations of the largest step plus runtime buffers (CUDA graphs, communication). */
+  activationBytes: number;
+  /** What remains for the KV cache (negative: the weights do not fit). */
+  kvRoomBytes: number;
+  /** KV bytes one token of context costs on one GPU (all cached layers of its stage). */
+  kvBytesPerToken: number;
+  /** Tokens of context the KV room holds (0 when nothing fits). */
+  maxKvTokens: number;
+  fits: boolean;
+}
+
+/** Weight bytes on the most loaded GPU (the stage that also holds the embedding or LM head). */
+export function weightBytesPerGpu(d: Deployment): number {
+  const m = d.model;
+  const p = paramBreakdown(m);
+  const w = bytesPerValue(d.weights);
+  const layersPerStage = Math.ceil(m.layers / d.pp);
+  const denseShare = p.denseLayers / m.layers;
+  const experts = m.moe ? m.moe.experts * p.expertParams : 0;
+  const perLayer =
+    (p.attentionPerLayer * w) / d.tp +
+    p.normsPerLayer * HIGH_PRECISION_BYTES +
+    denseShare * ((p.denseMlpPerLayer * w) / d.tp) +
+    (1 - denseShare) * (((experts + p.sharedExpertsPerLayer) * w) / d.tp + p.routerPerLayer * HIGH_PRECISION_BYTES);
+  const vocab = d.pp > 1 ? Math.max(p.embedding, p.lmHead) : p.embedding + p.lmHead;
+  return layersPerStage * perLayer + (vocab * HIGH_PRECISION_BYTES) / d.tp;
+}
+
+/**
+ * KV-cache bytes per token of context on one GPU. Grouped-query heads split across the tensor-
+ * parallel group (replicated once tp exceeds them); MLA's latent is replicated on every GPU.
+ */
+export function kvBytesPerTokenPerGpu(d: Deployment): number {
+  const m = d.model;
+  const layersPerStage = Math.ceil(m.layers / d.pp);
+  const perLayer = m.mla
+    ? kvValuesPerTokenPerLayer(m)
+    : 2 * Math.max(1, Math.ceil(m.kvHeads / d.tp)) * m.headDim;
+  return layersPerStage * perLayer * bytesPerValue(d.kvCache);
+}
+
+/** KV bytes one sequence of `contextTokens` holds on one GPU (sliding windows honoured). */
+export function kvBytesPerSequencePerGpu(d: Deployment, contextTokens: number): number {
+  return kvBytesPerTokenPerGpu(d) * cachedTokensPerLayer(d.model, contextTokens);
+}
+
+/**
+ * Splits a GPU's memory into weights, activations of a step of `stepTokens` tokens, runtime
+ * reserve and KV room.
+ */
+export function memoryPlan(d: Deployment, stepTokens: number): MemoryPlan {
+  const usableBytes = d.gpu.memoryBytes * d.gpu.efficiency.memoryUtilization;
+  const weightBytes = weightBytesPerGpu(d);
+  const activationBytes = activationBytesPerGpu(d, stepTokens);
+  const kvRoomBytes = usableBytes - weightBytes - activationBytes;
+  const kvBytesPerToken = kvBytesPerTokenPerGpu(d);
+  const maxKvTokens = kvRoomBytes > 0 ? Math.floor(kvRoomBytes / kvBytesPerToken) : 0;
+  return { usableBytes, weightBytes, activationBytes, kvRoomBytes, kvBytesPerToken, maxKvTokens, fits: maxKvTokens > 0 };
+}
+
+/**
+ * Peak activations of one step (hidden states, QKV, the MLP's widest intermediate and the
+ * logits of the sampled tokens, in 16 bits) plus a fixed runtime reserve for CUDA graphs and
+ * communication buffers.
+ */
+function activationBytesPerGpu(d: Deployment, stepTokens: number): number {
+  const m = d.model;
+  const widestFfn = Math.max(m.ffnSize, m.moe ? m.moe.expertFfnSize * m.moe.activeExperts : 0);
+  const perToken = (4 * m.hiddenSize + (2 * widestFfn) / d.tp + (3 * m.heads * m.headDim) / d.tp) * HIGH_PRECISION_BYTES;
+  const logits = Math.min(stepTokens, 256) * (m.vocabSize / d.tp) * 4;
+  return stepTokens * perToken + logits + d.gpu.efficiency.runtimeReserveBytes;
+}

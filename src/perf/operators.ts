@@ -1,0 +1,181 @@
+import type { ModelArch } from '../spec/types.js';
+import { decodeKeysPerLayer, prefillPairsPerLayer } from './attention.js';
+import type { PrefillChunk } from './attention.js';
+import type { Deployment } from './deployment.js';
+import { bytesPerValue } from './dtypes.js';
+
+/** Activation bytes (16-bit hidden states). */
+const ACT = 2;
+
+/** What one engine iteration processes. */
+export interface StepLoad {
+  /** Prompt chunks prefilled this step. */
+  prefill: PrefillChunk[];
+  /** Sequences generating one token each this step. */
+  decodeSequences: number;
+  /** Their mean context length (tokens already in the KV cache). */
+  decodeContextTokens: number;
+}
+
+/** Kinds of work, which pick the roof an operator runs against. */
+export type OpKind = 'gemm' | 'attention' | 'elementwise' | 'allreduce' | 'alltoall';
+
+/** One operator of a step, per GPU, for one layer (or once per step when `perStep`). */
+export interface Operator {
+  name: string;
+  kind: OpKind;
+  flops: number;
+  bytes: number;
+  /** Kernels it launches (for the per-kernel overhead). */
+  kernels: number;
+  /** Runs once per step (LM head), not once per layer. */
+  perStep?: boolean;
+  /** Fraction of the stage's layers it runs in (MoE vs dense layers). */
+  layerShare?: number;
+  /** A GEMM on 16-bit weights whatever the model's precision (LM head, router). */
+  sixteenBit?: boolean;
+}
+
+/** Total tokens and logit-producing sequences of a step. */
+export function stepTokens(load: StepLoad): { tokens: number; prefillTokens: number; sequencesOut: number } {
+  const prefillTokens = load.prefill.reduce((sum, c) => sum + c.count * c.tokens, 0);
+  const prefillSequences = load.prefill.reduce((sum, c) => sum + c.count, 0);
+  return { tokens: prefillTokens + load.decodeSequences, prefillTokens, sequencesOut: prefillSequences + load.decodeSequences };
+}
+
+/** A weight GEMM of `tokens × inDim → outDim` with the given bytes per weight. */
+function gemm(name: string, tokens: number, inDim: number, outDim: number, weightBytes: number, kernels = 1): Operator {
+  return {
+    name,
+    kind: 'gemm',
+    flops: 2 * tokens * inDim * outDim,
+    bytes: inDim * outDim * weightBytes + tokens * (inDim + outDim) * ACT,
+    kernels,
+  };
+}
+
+function elementwise(name: string, tokens: number, width: number, passes: number): Operator {
+  return { name, kind: 'elementwise', flops: tokens * width * passes, bytes: tokens * width * passes * ACT, kernels: 1 };
+}
+
+/** The operators of one step of a deployment (one layer's worth, plus the per-step LM head). */
+export function stepOperators(d: Deployment, load: StepLoad): Operator[] {
+  const m = d.model;
+  const { tokens, sequencesOut } = stepTokens(load);
+  const w = bytesPerValue(d.weights);
+  const h = m.hiddenSize;
+  const ops: Operator[] = [elementwise('attn_norm', tokens, h, 3)];
+  ops.push(...(m.mla ? mlaOperators(d, load, tokens, w) : attentionOperators(d, load, tokens, w)));
+  if (d.tp > 1) ops.push({ name: 'attn_allreduce', kind: 'allreduce', flops: 0, bytes: tokens * h * ACT, kernels: 1 });
+  ops.push(elementwise('ffn_norm', tokens, h, 3));
+  ops.push(...mlpOperators(d, tokens, w));
+  ops.push({ ...gemm('lm_head', sequencesOut, h, m.vocabSize / d.tp, ACT), perStep: true, sixteenBit: true });
+  return ops;
+}
+
+function attentionOperators(d: Deployment, load: StepLoad, tokens: number, w: number): Operator[] {
+  const m = d.model;
+  const heads = m.heads / d.tp;
+  const kvHeads = Math.max(1, Math.ceil(m.kvHeads / d.tp));
+  const kvBytes = bytesPerValue(d.kvCache);
+  const qkv = gemm('qkv_proj', tokens, m.hiddenSize, (heads + 2 * kvHeads) * m.headDim, w);
+  const pairs = prefillPairsPerLayer(m, load.prefill);
+  const keys = load.decodeSequences * decodeKeysPerLayer(m, load.decodeContextTokens);
+  const prefixKeys = load.prefill.reduce((sum, c) => sum + c.count * (c.prefixTokens + c.tokens), 0);
+  const attention: Operator = {
+    name: 'attention',
+    kind: 'attention',
+    flops: 4 * (pairs + keys) * heads * m.headDim,
+    bytes: (keys + prefixKeys) * 2 * kvHeads * m.headDim * kvBytes + tokens * 2 * heads * m.headDim * ACT,
+    kernels: (load.prefill.length > 0 ? 1 : 0) + (load.decodeSequences > 0 ? 1 : 0),
+  };
+  const rope = elementwise('rope_kv_write', tokens, (heads + 2 * kvHeads) * m.headDim, 2);
+  return [qkv, rope, attention, gemm('o_proj', tokens, heads * m.headDim, m.hiddenSize, w)];
+}
+
+/** Multi-head latent attention: down-projections replicated, up-projections split by heads. */
+function mlaOperators(d: Deployment, load: StepLoad, tokens: number, w: number): Operator[] {
+  const m = d.model;
+  const a = m.mla!;
+  const heads = m.heads / d.tp;
+  const qkHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
+  const latent = a.kvLoraRank + a.qkRopeHeadDim;
+  const kvBytes = bytesPerValue(d.kvCache);
+  const ops: Operator[] = [];
+  if (a.qLoraRank) {
+    ops.push(gemm('q_down', tokens, m.hiddenSize, a.qLoraRank, w), gemm('q_up', tokens, a.qLoraRank, heads * qkHead, w));
+  } else {
+    ops.push(gemm('q_proj', tokens, m.hiddenSize, heads * qkHead, w));
+  }
+  ops.push(gemm('kv_down', tokens, m.hiddenSize, latent, w));
+  // Prefill expands the latent into per-head K and V; decode absorbs the same matrices into the
+  // query and output paths — the same FLOPs and weight bytes per token either way.
+  ops.push(gemm('kv_up_absorb', tokens, a.kvLoraRank, heads * (a.qkNopeHeadDim + a.vHeadDim), w));
+  const pairs = prefillPairsPerLayer(m, load.prefill);
+  const keys = load.decodeSequences * decodeKeysPerLayer(m, load.decodeContextTokens);
+  const prefixKeys = load.prefill.reduce((sum, c) => sum + c.count * (c.prefixTokens + c.tokens), 0);
+  ops.push({
+    name: 'attention',
+    kind: 'attention',
+    flops: 2 * heads * (pairs * (qkHead + a.vHeadDim) + keys * (latent + a.kvLoraRank)),
+    bytes: (keys + prefixKeys) * latent * kvBytes + tokens * heads * (qkHead + a.vHeadDim) * ACT,
+    kernels: (load.prefill.length > 0 ? 1 : 0) + (load.decodeSequences > 0 ? 1 : 0),
+  });
+  ops.push(gemm('o_proj', tokens, heads * a.vHeadDim, m.hiddenSize, w));
+  return ops;
+}
+
+/** Dense MLP, or MoE: router, the experts the step's tokens touch, shared experts, dispatch. */
+function mlpOperators(d: Deployment, tokens: number, w: number): Operator[] {
+  const m = d.model;
+  const h = m.hiddenSize;
+  const gated = m.mlp === 'gated';
+  const dense = (prefix: string, ffn: number): Operator[] => [
+    gemm(`${prefix}_up`, tokens, h, ((gated ? 2 : 1) * ffn) / d.tp, w),
+    elementwise(`${prefix}_act`, tokens, ffn / d.tp, gated ? 3 : 2),
+    gemm(`${prefix}_down`, tokens, ffn / d.tp, h, w),
+  ];
+  const reduce = (): Operator => ({ name: 'mlp_allreduce', kind: 'allreduce', flops: 0, bytes: tokens * h * ACT, kernels: 1 });
+  if (!m.moe) return [...dense('mlp', m.ffnSize), ...(d.tp > 1 ? [reduce()] : [])];
+
+  const moe = m.moe;
+  const moeShare = (m.layers - moe.denseLayers) / m.layers;
+  const ops: Operator[] = dense('dense_mlp', m.ffnSize).map((op) => ({ ...op, layerShare: 1 - moeShare }));
+  const inMoe = (op: Operator): Operator => ({ ...op, layerShare: moeShare });
+  ops.push(inMoe({ ...gemm('router', tokens, h, moe.experts, ACT), sixteenBit: true }));
+  ops.push(inMoe(expertsOperator(m, d, tokens, w)));
+  if (moe.sharedExperts > 0) {
+    for (const op of dense('shared_expert', moe.sharedExperts * moe.sharedExpertFfnSize)) ops.push(inMoe(op));
+  }
+  if (d.ep > 1) {
+    const routed = tokens * moe.activeExperts * h * ACT;
+    ops.push(inMoe({ name: 'ep_dispatch', kind: 'alltoall', flops: 0, bytes: routed, kernels: 1 }));
+    ops.push(inMoe({ name: 'ep_combine', kind: 'alltoall', flops: 0, bytes: routed, kernels: 1 }));
+  }
+  if (d.tp > 1) ops.push(reduce());
+  return ops;
+}
+
+/** Expected number of distinct experts that `tokens` tokens, each routed to k of E, touch. */
+export function expertsTouched(experts: number, active: number, tokens: number): number {
+  return experts * (1 - Math.pow(1 - active / experts, tokens));
+}
+
+/**
+ * Routed experts on one GPU: each GPU holds E/ep experts, each split tp/ep ways; it streams
+ * the weights of the experts its share of tokens touches and does 1/tp of the routed FLOPs.
+ */
+function expertsOperator(m: ModelArch, d: Deployment, tokens: number, w: number): Operator {
+  const moe = m.moe!;
+  const gemms = m.mlp === 'gated' ? 3 : 2;
+  const expertWeights = gemms * m.hiddenSize * moe.expertFfnSize;
+  const touchedPerGpu = expertsTouched(moe.experts, moe.activeExperts, tokens) / d.ep;
+  const routedTokens = tokens * moe.activeExperts;
+  return {
+    name: 'experts',
+    kind: 'gemm',
+    flops: (2 * routedTokens * expertWeights) / d.tp,
+    bytes: (touchedPerGpu * expertWeights * w) / (d.tp / d.ep) + (routedTokens / d.ep) * (2 * m.hiddenSize + moe.expertFfnSize) * ACT,
+    kernels: 3,
+  };
+}

@@ -1,0 +1,43 @@
+import { resolveGpuId } from '../spec/catalog.js';
+import { didYouMean } from '../spec/did-you-mean.js';
+import type { ModelRegistry } from '../spec/models.js';
+import type { Catalog, EngineProfile, KvDtype, WeightDtype } from '../spec/types.js';
+import { shapeProblems } from './deployment.js';
+import type { Deployment } from './deployment.js';
+
+/** A deployment named by the user: model and GPU by id or alias, degrees and precisions. */
+export interface DeploymentNames {
+  model: string;
+  gpu: string;
+  tp: number;
+  pp: number;
+  ep: number;
+  weights?: WeightDtype;
+  kvCache?: KvDtype;
+  engine: string;
+}
+
+/** Resolves names into a deployment and its engine, or says what is wrong with them. */
+export function resolveDeployment(
+  names: DeploymentNames,
+  catalog: Catalog,
+  models: ModelRegistry,
+): { deployment: Deployment; engine: EngineProfile } | { error: string } {
+  const model = models.resolve(names.model);
+  if (!model) return { error: `unknown model "${names.model}"${didYouMean(names.model, models.names)}` };
+  const gpuId = resolveGpuId(catalog, names.gpu);
+  if (!gpuId) return { error: `unknown GPU "${names.gpu}"${didYouMean(names.gpu, Object.keys(catalog.gpus))}` };
+  const engine = catalog.engines[names.engine];
+  if (!engine) return { error: `unknown engine "${names.engine}"${didYouMean(names.engine, Object.keys(catalog.engines))}` };
+  const deployment: Deployment = {
+    model,
+    gpu: catalog.gpus[gpuId],
+    tp: names.tp,
+    pp: names.pp,
+    ep: names.ep,
+    weights: names.weights ?? model.nativePrecision,
+    kvCache: names.kvCache ?? 'bf16',
+  };
+  const problems = shapeProblems(deployment);
+  return problems.length > 0 ? { error: problems.join('; ') } : { deployment, engine };
+}

@@ -1,0 +1,80 @@
+import { allReduceTime, allToAllTime, sendTime } from './collectives.js';
+import { effectiveBandwidth, effectiveFlops, gemmDtype, instanceGpus, isWeightOnlyQuantized } from './deployment.js';
+import type { Deployment } from './deployment.js';
+import { stepOperators, stepTokens } from './operators.js';
+import type { Operator, StepLoad } from './operators.js';
+import type { EngineProfile } from '../spec/types.js';
+
+/** What limits an operator or a step. */
+export type Bound = 'compute' | 'memory' | 'communication' | 'overhead';
+
+/** An operator with its roofline time; `count` is how many times a step runs it on one GPU. */
+export interface TimedOperator extends Operator {
+  count: number;
+  computeSeconds: number;
+  memorySeconds: number;
+  /** One execution: max(compute, memory) or the collective's time, plus kernel launches. */
+  seconds: number;
+  bound: Bound;
+}
+
+/** Time of one engine iteration, with the share of each bound. */
+export interface StepTiming {
+  ops: TimedOperator[];
+  /** Time of one pipeline stage (the last, which also runs the LM head). */
+  stageSeconds: number;
+  /** Time for a token to pass every stage, with sends and the engine's per-step overhead. */
+  latencySeconds: number;
+  /** Seconds of the step bound by compute, memory, communication and overhead. */
+  byBound: Record<Bound, number>;
+  bound: Bound;
+}
+
+function timeOperator(d: Deployment, engine: EngineProfile, op: Operator, count: number): TimedOperator {
+  const gpu = d.gpu;
+  const launch = op.kernels * gpu.efficiency.kernelOverheadSeconds;
+  if (op.kind === 'allreduce' || op.kind === 'alltoall') {
+    const group = op.kind === 'allreduce' ? d.tp : d.ep;
+    const comm = op.kind === 'allreduce' ? allReduceTime(gpu, group, op.bytes) : allToAllTime(gpu, group, op.bytes);
+    const seconds = comm + (group - 1) * engine.collectiveOverheadSeconds;
+    return { ...op, count, computeSeconds: 0, memorySeconds: 0, seconds, bound: 'communication' };
+  }
+  const activations = d.weights === 'fp16' ? 'fp16' : 'bf16';
+  const dtype = op.kind === 'gemm' && !op.sixteenBit ? gemmDtype(gpu, d.weights) : gemmDtype(gpu, activations);
+  const grouped = op.name === 'experts' ? gpu.efficiency.moe : 1;
+  const dequant = op.kind === 'gemm' && !op.sixteenBit && isWeightOnlyQuantized(gpu, d.weights) ? gpu.efficiency.dequant : 1;
+  const computeSeconds =
+    op.kind === 'elementwise' ? 0 : op.flops / (grouped * dequant * effectiveFlops(gpu, dtype, engine.computeScale));
+  const memorySeconds = op.bytes / effectiveBandwidth(gpu, engine.memoryScale);
+  const roof = Math.max(computeSeconds, memorySeconds);
+  const bound: Bound = launch > roof ? 'overhead' : computeSeconds >= memorySeconds ? 'compute' : 'memory';
+  return { ...op, count, computeSeconds, memorySeconds, seconds: roof + launch, bound };
+}
+
+/** Times one iteration of a deployment carrying `load` under a serving engine. */
+export function stepTiming(d: Deployment, load: StepLoad, engine: EngineProfile): StepTiming {
+  const layersPerStage = Math.ceil(d.model.layers / d.pp);
+  const ops = stepOperators(d, load).map((op) =>
+    timeOperator(d, engine, op, op.perStep ? 1 : layersPerStage * (op.layerShare ?? 1)),
+  );
+  const byBound: Record<Bound, number> = { compute: 0, memory: 0, communication: 0, overhead: 0 };
+  let stageSeconds = 0;
+  for (const op of ops) {
+    const launch = op.kind === 'allreduce' || op.kind === 'alltoall' ? 0 : op.kernels * d.gpu.efficiency.kernelOverheadSeconds;
+    stageSeconds += op.count * op.seconds;
+    // Every stage runs the same operators in turn, so the latency holds pp copies of each.
+    if (op.bound === 'overhead') byBound.overhead += d.pp * op.count * op.seconds;
+    else {
+      byBound[op.bound] += d.pp * op.count * (op.seconds - launch);
+      byBound.overhead += d.pp * op.count * launch;
+    }
+  }
+  const crossNode = instanceGpus(d) > d.gpu.gpusPerNode;
+  const sends = (d.pp - 1) * sendTime(d.gpu, stepTokens(load).tokens * d.model.hiddenSize * 2, crossNode);
+  byBound.communication += sends;
+  const host = engine.stepOverheadSeconds + (load.prefill.length > 0 ? d.model.layers * engine.prefillLayerOverheadSeconds : 0);
+  byBound.overhead += host;
+  const latencySeconds = d.pp * stageSeconds + sends + host;
+  const bound = (Object.keys(byBound) as Bound[]).reduce((a, b) => (byBound[b] > byBound[a] ? b : a));
+  return { ops, stageSeconds, latencySeconds, byBound, bound };
+}

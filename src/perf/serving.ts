@@ -1,0 +1,242 @@
+import type { PrefillChunk } from './attention.js';
+import type { Deployment } from './deployment.js';
+import { kvBytesPerSequencePerGpu, memoryPlan } from './memory.js';
+import type { MemoryPlan } from './memory.js';
+import { stepTiming } from './roofline.js';
+import type { Bound, StepTiming } from './roofline.js';
+import type { EngineProfile } from '../spec/types.js';
+
+/** A request size: prompt and answer tokens. */
+export interface RequestShape {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Steady-state latency and throughput of one instance. */
+export interface ServingPrediction {
+  ttftSeconds: number;
+  tpotSeconds: number;
+  e2eSeconds: number;
+  requestsPerSecond: number;
+  outputTokensPerSecond: number;
+  /** Sequences in the running batch. */
+  runningSequences: number;
+  /** Most sequences the KV cache holds at this request size. */
+  maxSequences: number;
+  /** Clients waiting for a free KV slot (closed loop above capacity). */
+  queuedRequests: number;
+  memory: MemoryPlan;
+  /** A prefill iteration (with the decodes it carries) and a decode-only iteration. */
+  prefillStep: StepTiming;
+  decodeStep: StepTiming;
+  bounds: { prefill: Bound; decode: Bound };
+}
+
+/** Why a deployment cannot serve a request shape at all. */
+export interface Unservable {
+  reason: string;
+  memory: MemoryPlan;
+}
+
+/** Most sequences of `contextTokens` whose KV cache fits, within the engine's limit. */
+export function maxConcurrentSequences(d: Deployment, memory: MemoryPlan, contextTokens: number, engine: EngineProfile): number {
+  const perSequence = kvBytesPerSequencePerGpu(d, contextTokens);
+  return Math.min(engine.maxSequences, Math.floor(Math.max(0, memory.kvRoomBytes) / perSequence));
+}
+
+/** A fits-in-memory check with a message that gives the numbers. */
+export function checkFits(d: Deployment, memory: MemoryPlan, contextTokens: number, sequences: number): string | undefined {
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (memory.kvRoomBytes <= 0) {
+    return `does not fit: ${gib(memory.weightBytes)} of weights and ${gib(memory.activationBytes)} of activations per GPU exceed the ${gib(memory.usableBytes)} usable on ${d.gpu.id} (tp ${d.tp}, pp ${d.pp})`;
+  }
+  const need = kvBytesPerSequencePerGpu(d, contextTokens) * sequences;
+  if (need > memory.kvRoomBytes) {
+    return `does not fit: ${sequences} sequence(s) of ${contextTokens} tokens need ${gib(need)} of KV cache per GPU, ${gib(memory.kvRoomBytes)} is left after weights on ${d.gpu.id} (tp ${d.tp}, pp ${d.pp})`;
+  }
+  return undefined;
+}
+
+/** The prompt split into the chunks the token budget allows (`count` prompts side by side when short). */
+function promptChunks(inputTokens: number, group: number, budget: number): PrefillChunk[] {
+  if (inputTokens <= budget) return [{ count: group, tokens: inputTokens, prefixTokens: 0 }];
+  const chunks: PrefillChunk[] = [];
+  for (let prefix = 0; prefix < inputTokens; prefix += budget) {
+    chunks.push({ count: 1, tokens: Math.min(budget, inputTokens - prefix), prefixTokens: prefix });
+  }
+  return chunks;
+}
+
+/**
+ * Static batch: all `batch` prompts prefilled in one step (the time to first token), then
+ * decoded together; TPOT is the decode step at the mean context.
+ */
+export function predictStaticBatch(
+  d: Deployment,
+  batch: number,
+  shape: RequestShape,
+  engine: EngineProfile,
+): ServingPrediction | Unservable {
+  const { inputTokens: I, outputTokens: O } = shape;
+  const memory = memoryPlan(d, batch * I);
+  const problem = checkFits(d, memory, I + O, batch);
+  if (problem) return { reason: problem, memory };
+  const prefillStep = stepTiming(d, { prefill: [{ count: batch, tokens: I, prefixTokens: 0 }], decodeSequences: 0, decodeContextTokens: 0 }, engine);
+  const decodeStep = stepTiming(d, { prefill: [], decodeSequences: batch, decodeContextTokens: I + O / 2 }, engine);
+  const ttft = prefillStep.latencySeconds;
+  const tpot = decodeStep.latencySeconds;
+  const e2e = ttft + (O - 1) * tpot;
+  return {
+    ttftSeconds: ttft,
+    tpotSeconds: tpot,
+    e2eSeconds: e2e,
+    requestsPerSecond: batch / e2e,
+    outputTokensPerSecond: (batch * O) / e2e,
+    runningSequences: batch,
+    maxSequences: batch,
+    queuedRequests: 0,
+    memory,
+    prefillStep,
+    decodeStep,
+    bounds: { prefill: prefillStep.bound, decode: decodeStep.bound },
+  };
+}
+
+/** What the closed-loop models share: memory, the running batch, and the iteration times. */
+interface LoopSetup {
+  memory: MemoryPlan;
+  maxSequences: number;
+  running: number;
+  /** Prompts the token budget lets one iteration prefill side by side (1 when a prompt needs chunks). */
+  promptsPerIteration: number;
+  decodeStep: StepTiming;
+  /** The iterations that prefill `prompts` prompts (several chunks for a long prompt). */
+  prefillSteps: StepTiming[];
+  prefillSeconds: number;
+}
+
+function setupLoop(
+  d: Deployment,
+  concurrency: number,
+  shape: RequestShape,
+  engine: EngineProfile,
+  prefill: (running: number, promptsPerIteration: number) => { prompts: number; decodes: number },
+): LoopSetup | Unservable {
+  const { inputTokens: I, outputTokens: O } = shape;
+  const budget = engine.maxBatchedTokens;
+  const memory = memoryPlan(d, budget);
+  const problem = checkFits(d, memory, I + O, 1);
+  if (problem) return { reason: problem, memory };
+  // Paged KV cache: staggered sequences hold I + O/2 tokens on average, which sets how many run at once.
+  const maxSequences = Math.max(1, maxConcurrentSequences(d, memory, I + O / 2, engine));
+  const running = Math.min(concurrency, maxSequences);
+  const promptsPerIteration = Math.max(1, Math.min(running, Math.floor(budget / I)));
+  const context = I + O / 2;
+  const decodeStep = stepTiming(d, { prefill: [], decodeSequences: running, decodeContextTokens: context }, engine);
+  const { prompts, decodes } = prefill(running, promptsPerIteration);
+  const prefillSteps = promptChunks(I, prompts, budget).map((chunk) =>
+    stepTiming(d, { prefill: [chunk], decodeSequences: decodes, decodeContextTokens: context }, engine),
+  );
+  const prefillSeconds = prefillSteps.reduce((sum, s) => sum + s.latencySeconds, 0);
+  return { memory, maxSequences, running, promptsPerIteration, decodeStep, prefillSteps, prefillSeconds };
+}
+
+function prediction(setup: LoopSetup, concurrency: number, O: number, x: number, ttft: number, tpot: number): ServingPrediction {
+  return {
+    ttftSeconds: ttft,
+    tpotSeconds: tpot,
+    e2eSeconds: ttft + (O - 1) * tpot,
+    requestsPerSecond: x,
+    outputTokensPerSecond: x * O,
+    runningSequences: setup.running,
+    maxSequences: setup.maxSequences,
+    queuedRequests: Math.max(0, concurrency - setup.running),
+    memory: setup.memory,
+    prefillStep: setup.prefillSteps[0],
+    decodeStep: setup.decodeStep,
+    bounds: { prefill: setup.prefillSteps[0].bound, decode: setup.decodeStep.bound },
+  };
+}
+
+/**
+ * Closed loop of `concurrency` clients, each sending its next request when the previous one
+ * finishes (vLLM's benchmark with a max concurrency, genai-perf), on an engine with continuous
+ * batching. Engines that mix prefill chunks into decode iterations run {@link mixedLoop};
+ * engines that run prefills first synchronise the clients into waves ({@link waveLoop}).
+ */
+export function predictClosedLoop(
+  d: Deployment,
+  concurrency: number,
+  shape: RequestShape,
+  engine: EngineProfile,
+): ServingPrediction | Unservable {
+  return engine.scheduling === 'mixed' ? mixedLoop(d, concurrency, shape, engine) : waveLoop(d, concurrency, shape, engine);
+}
+
+/**
+ * Mixed iterations (vLLM, TensorRT-LLM): a fluid steady state, solved for the request rate X.
+ *  - The running batch B is the concurrency capped by the KV cache; the other clients wait for a
+ *    slot (Little's law: (C − B) / X).
+ *  - Every iteration decodes the running batch (t_decode) and prefills the prompts that are due;
+ *    a prompt adds δ to the iterations it rides in (its chunks' time beyond a decode step). The
+ *    engine spends ψ = X · δ of each second on prompts, so TPOT = t_decode / (1 − ψ).
+ *  - Clients that finish together return together: prompts arrive in groups of
+ *    g = 1 + c · (B − 1) (c: the engine's clustering). A group is prefilled m = budget / I at a
+ *    time; its members see their first token after (g + m) / 2 · δ of prompt work plus the
+ *    iterations that carry it (on average).
+ *  - TTFT = per-request overhead + half an iteration (arrival mid-step) + admission wait (in
+ *    inter-arrival intervals, 1 / X) + M/D/1 wait behind other groups (ρ = ψ) + the group's
+ *    prefill + the wait for a KV slot; X = C / (TTFT + (O − 1) · TPOT).
+ */
+function mixedLoop(d: Deployment, concurrency: number, shape: RequestShape, engine: EngineProfile): ServingPrediction | Unservable {
+  const O = shape.outputTokens;
+  const setup = setupLoop(d, concurrency, shape, engine, (running) => ({ prompts: 1, decodes: Math.max(0, running - 1) }));
+  if ('reason' in setup) return setup;
+  const { running, promptsPerIteration: m } = setup;
+  const tDecode = setup.decodeStep.latencySeconds;
+  const chunks = setup.prefillSteps.length;
+  // Prompt work of one request: what its chunks add to decode iterations.
+  const delta = Math.max(setup.prefillSeconds - chunks * tDecode, 1e-9);
+  const group = 1 + engine.prefillClustering * (running - 1);
+  const groupPrefill = chunks * tDecode * Math.ceil(group / m) + (group <= m ? group : (group + m) / 2) * delta;
+  const evaluate = (x: number) => {
+    const psi = Math.min(0.999, x * delta);
+    const tpot = tDecode / (1 - psi);
+    const wait = (psi * group * delta) / (2 * (1 - psi));
+    const slotWait = concurrency > running ? (concurrency - running) / x : 0;
+    const ttft = engine.requestOverheadSeconds + tpot / 2 + engine.admissionWait / x + wait + groupPrefill + slotWait;
+    return { tpot: O > 1 ? tpot : tDecode, ttft, cycle: ttft + (O - 1) * tpot };
+  };
+  // X · cycle(X) grows with X: bisect for X · cycle(X) = C below the prefill-saturation rate.
+  let lo = 0;
+  let hi = 0.999 / delta;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (mid * evaluate(mid).cycle < concurrency) lo = mid;
+    else hi = mid;
+  }
+  const { tpot, ttft } = evaluate(lo);
+  return prediction(setup, concurrency, O, lo, ttft, tpot);
+}
+
+/**
+ * Prefill-first scheduling (SGLang's default): while prompts wait, prefill batches run and
+ * decodes pause, so a closed loop of identical requests moves in waves. A wave prefills its B
+ * prompts in n = ⌈B / m⌉ iterations (the request of the j-th has its first token after j of
+ * them), then decodes all B together for O − 1 iterations, after waiting for the rest of the
+ * prefills: TTFT = (n + 1)/2 · t_prefill, TPOT = t_decode + (n − 1)/2 · t_prefill / (O − 1).
+ * Clients beyond the KV capacity wait (C − B) / X for a slot.
+ */
+function waveLoop(d: Deployment, concurrency: number, shape: RequestShape, engine: EngineProfile): ServingPrediction | Unservable {
+  const O = shape.outputTokens;
+  const setup = setupLoop(d, concurrency, shape, engine, (_, m) => ({ prompts: m, decodes: 0 }));
+  if ('reason' in setup) return setup;
+  const waves = Math.ceil(setup.running / setup.promptsPerIteration);
+  const tDecode = setup.decodeStep.latencySeconds;
+  const prefillTtft = ((waves + 1) / 2) * setup.prefillSeconds;
+  const tpot = tDecode + (O > 1 ? ((waves - 1) / 2) * setup.prefillSeconds / (O - 1) : 0);
+  const cycle = waves * setup.prefillSeconds + (O - 1) * tDecode;
+  const x = setup.running / cycle;
+  const slotWait = concurrency > setup.running ? (concurrency - setup.running) / x : 0;
+  return prediction(setup, concurrency, O, x, engine.requestOverheadSeconds + prefillTtft + slotWait, tpot);
+}
