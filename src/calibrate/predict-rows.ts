@@ -1,0 +1,37 @@
+import { resolveDeployment } from '../perf/resolve.js';
+import { predictClosedLoop, predictStaticBatch } from '../perf/serving.js';
+import type { ModelRegistry } from '../spec/models.js';
+import type { Measurement } from '../spec/measurements.js';
+import type { Catalog } from '../spec/types.js';
+
+/** A measured row with the model's prediction for it, or why it could not be predicted. */
+export interface RowResult {
+  row: Measurement;
+  /** Model id × GPU id, the unit the accuracy report groups by. */
+  group: string;
+  /** Ids the row resolved to (for calibration). */
+  gpuId?: string;
+  engineId?: string;
+  /** The model routes tokens to experts. */
+  moe?: boolean;
+  predictedTtftMs?: number;
+  predictedTpotMs?: number;
+  error?: string;
+}
+
+/** Predicts one measured configuration with the catalog's factors. */
+export function predictRow(row: Measurement, catalog: Catalog, models: ModelRegistry, defaultEngine: string): RowResult {
+  const engineId = row.engine ?? defaultEngine;
+  const resolved = resolveDeployment({ ...row, engine: engineId }, catalog, models);
+  const group = `${models.resolve(row.model)?.id ?? row.model} × ${resolved && 'deployment' in resolved ? resolved.deployment.gpu.id : row.gpu}`;
+  if ('error' in resolved) return { row, group, error: resolved.error };
+  const { deployment, engine } = resolved;
+  const shape = { inputTokens: row.inputTokens, outputTokens: row.outputTokens };
+  const prediction =
+    row.mode === 'static'
+      ? predictStaticBatch(deployment, row.concurrency, shape, engine)
+      : predictClosedLoop(deployment, row.concurrency, shape, engine);
+  const ids = { gpuId: deployment.gpu.id, engineId, moe: deployment.model.moe !== undefined };
+  if ('reason' in prediction) return { row, group, ...ids, error: prediction.reason };
+  return { row, group, ...ids, predictedTtftMs: prediction.ttftSeconds * 1000, predictedTpotMs: prediction.tpotSeconds * 1000 };
+}
