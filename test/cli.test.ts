@@ -85,3 +85,78 @@ describe('planner CLI', () => {
     expect(cli(['gpus'], { env: { NO_COLOR: '1', FORCE_COLOR: '1' } }).stdout).not.toMatch(ANSI);
   });
 });
+
+describe('planner estimate', () => {
+  const base = ['estimate', '--model', 'meta-llama/Llama-3.1-70B-Instruct', '--gpu', 'h100-sxm', '--tp', '4', '--concurrency', '16', '--input-tokens', '2k', '--output-tokens', '256'];
+
+  it('prints TTFT, TPOT, throughput, memory and the bound of each phase', () => {
+    const result = cli(base);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^llama-3\.1-70b on 4 × h100-sxm \(tp 4, pp 1\), bf16 weights, bf16 KV cache, vllm/);
+    expect(result.stdout).toMatch(/TTFT\s+[\d.]+ ms\s+prefill bound: compute/);
+    expect(result.stdout).toMatch(/TPOT\s+[\d.]+ ms\s+decode bound: memory/);
+    expect(result.stdout).toMatch(/weights\s+32\.9 GiB/);
+  });
+
+  it('gives JSON with the per-operator breakdown', () => {
+    const json = JSON.parse(cli([...base, '--format', 'json', '--breakdown']).stdout);
+    expect(json).toMatchObject({ version: 1, fits: true, input: { model: 'llama-3.1-70b', tp: 4, inputTokens: 2000 } });
+    expect(json.tpotMs).toBeGreaterThan(10);
+    expect(json.breakdown.decode.operators.map((op: { name: string }) => op.name)).toContain('attention');
+  });
+
+  it('prints the per-operator tables with --breakdown', () => {
+    const result = cli([...base, '--breakdown']);
+    expect(result.stdout).toMatch(/decode iteration, per GPU: [\d.]+ ms \(memory \d+%/);
+    expect(result.stdout).toMatch(/^mlp_up\s+80\s/m);
+  });
+
+  it('exits 1 with the numbers when the model does not fit, 2 on unknown names or bad numbers', () => {
+    const noFit = cli(['estimate', '--model', 'llama-3.1-405b', '--gpu', 'l4', '--tp', '8', '--concurrency', '1', '--input-tokens', '100', '--output-tokens', '10']);
+    expect(noFit.code).toBe(1);
+    expect(noFit.stdout).toMatch(/does not fit: [\d.]+ GiB of weights/);
+    const unknown = cli(['estimate', '--model', 'llama-3.1-70', '--gpu', 'h100-sxm', '--concurrency', '1', '--input-tokens', '10', '--output-tokens', '10']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown model "llama-3\.1-70" \(did you mean "llama-3\.1-70b"/);
+    const badTp = cli([...base.slice(0, 5), '--tp', 'four', ...base.slice(7)]);
+    expect(badTp.code).toBe(2);
+    expect(badTp.stderr.trim()).toBe('--tp: must be a whole number ≥ 1, got "four"');
+  });
+});
+
+describe('planner accuracy', () => {
+  it('reports per model × GPU and overall, and lists rows it cannot predict with the reason', () => {
+    const result = cli(['accuracy', 'test/fixtures/measurements-small.csv']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^MODEL × GPU\s+ROWS\s+TTFT MEDIAN\s+TTFT P90\s+TPOT MEDIAN\s+TPOT P90/);
+    expect(result.stdout).toMatch(/^qwen3-32b × h100-sxm\s+1\s/m);
+    expect(result.stdout).toMatch(/^overall\s+2\s/m);
+    expect(result.stdout).toMatch(/2 row\(s\) could not be predicted/);
+    expect(result.stdout).toMatch(/measurements-small\.csv:6: tp must be a whole number/);
+    expect(result.stdout).toMatch(/measurements-small\.csv:5: no-such-model .*unknown model "no-such-model"/);
+  });
+
+  it('gives every input row with its prediction or error in JSON', () => {
+    const json = JSON.parse(cli(['accuracy', 'test/fixtures/measurements-small.csv', '--format', 'json']).stdout);
+    expect(json.version).toBe(1);
+    expect(json.rows).toHaveLength(4);
+    expect(json.rows[0]).toMatchObject({ model: 'Qwen/Qwen3-32B', ttft_ms: '164.155', predictedTtftMs: expect.any(Number), predictedTpotMs: expect.any(Number) });
+    expect(json.rows.filter((r: { error?: string }) => r.error)).toHaveLength(2);
+  });
+
+  it('refuses a file without the required columns (exit 2)', () => {
+    const result = cli(['accuracy', 'test/fixtures/bad-spec.yaml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/bad-spec\.yaml:2:1: missing column\(s\)/);
+  });
+});
+
+describe('planner calibrate', () => {
+  it('writes a catalog overlay and prints the error before and after', () => {
+    const result = cli(['calibrate', 'test/fixtures/measurements-small.csv']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^# planner calibrate overlay/);
+    expect(result.stdout).toMatch(/^engines:\n/m);
+    expect(result.stderr).toMatch(/error before: TTFT median [\d.]+% .*\nerror after : TTFT median/);
+  });
+});

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { InputError, formatIssue, sortIssues } from '../spec/issues.js';
+import { registerAccuracyCommands } from './commands/accuracy.js';
 import { registerCatalogCommands } from './commands/catalog.js';
+import { registerEstimate } from './commands/estimate.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
@@ -39,6 +41,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
 
   registerValidate(program, action);
   registerCatalogCommands(program, action);
+  registerEstimate(program, action);
+  registerAccuracyCommands(program, action);
 
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,100 @@
+import { Option } from 'commander';
+import { accuracyReport } from '../../calibrate/accuracy.js';
+import { calibrate } from '../../calibrate/fit.js';
+import { overlayYaml } from '../../calibrate/overlay.js';
+import { predictRow } from '../../calibrate/predict-rows.js';
+import { accuracyJson, accuracyText } from '../../report/accuracy-table.js';
+import { sig } from '../../report/format.js';
+import { InputError } from '../../spec/issues.js';
+import { parseMeasurements } from '../../spec/measurements.js';
+import type { MeasurementFile } from '../../spec/measurements.js';
+import { collect } from '../command-types.js';
+import type { Register } from '../command-types.js';
+import { EXIT } from '../exit-codes.js';
+import { readUserFile } from '../files.js';
+import { loadInputs } from '../inputs.js';
+
+/** Reads measurement CSVs; a file-level problem (missing column) is bad input. */
+function readMeasurements(paths: string[], cwd: string): MeasurementFile[] {
+  const files = paths.map((path) => {
+    const file = readUserFile(path, cwd);
+    return parseMeasurements(file.path, file.text);
+  });
+  const issues = files.flatMap((f) => f.issues);
+  if (issues.length > 0) throw new InputError(issues);
+  return files;
+}
+
+interface AccuracyOptions {
+  catalog: string[];
+  engine: string;
+  worst: string;
+  format: 'table' | 'json';
+}
+
+/** `planner accuracy` and `planner calibrate`: the performance model against measurements. */
+export const registerAccuracyCommands: Register = (program, action) => {
+  program
+    .command('accuracy')
+    .description('compare the performance model with measured TTFT and TPOT (CSV, see README) and report the error')
+    .argument('<measurements...>', 'measurement CSV file(s)')
+    .option('--catalog <file>', 'catalog overlay, e.g. one written by planner calibrate (repeatable)', collect, [])
+    .option('--engine <id>', 'serving engine of rows without an engine column', 'vllm')
+    .option('--worst <n>', 'how many of the worst rows to list', '10')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(
+      action(({ io, out }, paths: string[], options: AccuracyOptions) => {
+        const inputs = loadInputs(options.catalog, io.cwd);
+        const files = readMeasurements(paths, io.cwd);
+        const results = files.flatMap((f) => f.rows).map((row) => predictRow(row, inputs.catalog, inputs.models, options.engine));
+        const report = accuracyReport(results, Math.max(0, Number.parseInt(options.worst, 10) || 0));
+        out.data(
+          options.format === 'json'
+            ? JSON.stringify(accuracyJson(report, results, files), null, 2)
+            : accuracyText(report, files, out.paint.bold),
+        );
+        return EXIT.ok;
+      }),
+    );
+
+  program
+    .command('calibrate')
+    .description('fit the efficiency factors and overheads of the GPUs and engines in measurements; write a catalog overlay')
+    .argument('<measurements...>', 'measurement CSV file(s)')
+    .option('--catalog <file>', 'catalog overlay to start from (repeatable)', collect, [])
+    .option('--engine <id>', 'reference engine: rows without an engine column, and the one whose kernels the GPU factors describe', 'vllm')
+    .option('-o, --out <file>', 'write the overlay YAML here (default: stdout, with the report on stderr)')
+    .action(
+      action(async ({ io, out }, paths: string[], options: { catalog: string[]; engine: string; out?: string }) => {
+        const inputs = loadInputs(options.catalog, io.cwd);
+        const files = readMeasurements(paths, io.cwd);
+        const rows = files.flatMap((f) => f.rows);
+        if (rows.length === 0) throw new InputError([{ file: paths.join(', '), message: 'no usable measurement rows' }]);
+        if (!inputs.catalog.engines[options.engine]) {
+          throw new InputError([{ file: '--engine', message: `unknown engine "${options.engine}"; known: ${Object.keys(inputs.catalog.engines).join(', ')}` }]);
+        }
+        const fit = calibrate(rows, inputs.catalog, inputs.models, options.engine);
+        const before = accuracyReport(fit.before).overall;
+        const after = accuracyReport(fit.after).overall;
+        const line = (name: string, s: typeof before) =>
+          `${name}: TTFT median ${sig(s.ttftMedianPct)}% (p90 ${sig(s.ttftP90Pct)}%), TPOT median ${sig(s.tpotMedianPct)}% (p90 ${sig(s.tpotP90Pct)}%) over ${s.rows} rows`;
+        const header = [
+          `planner calibrate overlay: pass it with --catalog`,
+          `fitted on ${paths.join(', ')} (reference engine ${options.engine})`,
+          line('error before', before),
+          line('error after ', after),
+        ];
+        const yaml = overlayYaml(fit.params, header);
+        const report = [line('error before', before), line('error after ', after)].join('\n');
+        if (options.out) {
+          const { writeFileSync } = await import('node:fs');
+          writeFileSync(options.out, yaml);
+          out.data(`${report}\nwrote ${options.out}`);
+        } else {
+          out.data(yaml);
+          out.info(report);
+        }
+        return EXIT.ok;
+      }),
+    );
+};

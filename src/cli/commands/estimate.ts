@@ -1,0 +1,104 @@
+import { Option } from 'commander';
+import { resolveDeployment } from '../../perf/resolve.js';
+import { predictClosedLoop, predictStaticBatch } from '../../perf/serving.js';
+import { breakdownText, estimateJson, estimateText, unservableText } from '../../report/estimate-report.js';
+import type { EstimateInput } from '../../report/estimate-report.js';
+import { InputError } from '../../spec/issues.js';
+import type { KvDtype, WeightDtype } from '../../spec/types.js';
+import { parseQuantity } from '../../spec/units.js';
+import { collect } from '../command-types.js';
+import type { Register } from '../command-types.js';
+import { EXIT } from '../exit-codes.js';
+import { loadInputs } from '../inputs.js';
+
+interface EstimateOptions {
+  model: string;
+  gpu: string;
+  tp: string;
+  pp: string;
+  ep: string;
+  weights?: WeightDtype;
+  kvCache: KvDtype;
+  engine: string;
+  mode: 'closed-loop' | 'static';
+  concurrency: string;
+  inputTokens: string;
+  outputTokens: string;
+  catalog: string[];
+  format: 'table' | 'json';
+  breakdown?: boolean;
+}
+
+/** A whole number ≥ 1 from an option, or an input error naming the option. */
+function wholeNumber(flag: string, raw: string): number {
+  const parsed = parseQuantity('tokens', raw);
+  if (!parsed.ok || parsed.value < 1) throw new InputError([{ file: flag, message: `must be a whole number ≥ 1, got "${raw}"` }]);
+  return parsed.value;
+}
+
+/** `planner estimate`: latency, throughput and memory of one deployment under one load. */
+export const registerEstimate: Register = (program, action) => {
+  program
+    .command('estimate')
+    .description('predict TTFT, TPOT, throughput and memory of one deployment under a closed loop of clients (or a static batch)')
+    .requiredOption('--model <id>', 'model preset id or Hugging Face id')
+    .requiredOption('--gpu <id>', 'GPU type (catalog id or alias)')
+    .option('--tp <n>', 'tensor-parallel degree', '1')
+    .option('--pp <n>', 'pipeline-parallel degree', '1')
+    .option('--ep <n>', 'expert-parallel degree (MoE; divides tp)', '1')
+    .addOption(new Option('--weights <dtype>', 'weight precision (default: the model release)').choices(['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4']))
+    .addOption(new Option('--kv-cache <dtype>', 'KV-cache precision').choices(['bf16', 'fp16', 'fp8']).default('bf16'))
+    .option('--engine <id>', 'serving engine profile (planner gpus --format json lists the catalog; presets: vllm, trtllm, sglang)', 'vllm')
+    .addOption(new Option('--mode <mode>', 'closed-loop clients or one static batch').choices(['closed-loop', 'static']).default('closed-loop'))
+    .requiredOption('--concurrency <n>', 'concurrent clients (or the static batch size)')
+    .requiredOption('--input-tokens <n>', 'prompt tokens per request, e.g. 1000 or 8k')
+    .requiredOption('--output-tokens <n>', 'output tokens per request')
+    .option('--catalog <file>', 'catalog overlay (repeatable)', collect, [])
+    .option('--breakdown', 'print the per-operator table of one prefill and one decode step')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(
+      action(({ io, out }, options: EstimateOptions) => {
+        const inputs = loadInputs(options.catalog, io.cwd);
+        const resolved = resolveDeployment(
+          {
+            model: options.model,
+            gpu: options.gpu,
+            tp: wholeNumber('--tp', options.tp),
+            pp: wholeNumber('--pp', options.pp),
+            ep: wholeNumber('--ep', options.ep),
+            weights: options.weights,
+            kvCache: options.kvCache,
+            engine: options.engine,
+          },
+          inputs.catalog,
+          inputs.models,
+        );
+        if ('error' in resolved) throw new InputError([{ file: 'planner estimate', message: resolved.error }]);
+        const input: EstimateInput = {
+          deployment: resolved.deployment,
+          engine: resolved.engine,
+          mode: options.mode,
+          concurrency: wholeNumber('--concurrency', options.concurrency),
+          inputTokens: wholeNumber('--input-tokens', options.inputTokens),
+          outputTokens: wholeNumber('--output-tokens', options.outputTokens),
+        };
+        const shape = { inputTokens: input.inputTokens, outputTokens: input.outputTokens };
+        const prediction =
+          input.mode === 'static'
+            ? predictStaticBatch(input.deployment, input.concurrency, shape, input.engine)
+            : predictClosedLoop(input.deployment, input.concurrency, shape, input.engine);
+        if (options.format === 'json') {
+          out.data(JSON.stringify(estimateJson(input, prediction, options.breakdown === true), null, 2));
+        } else if ('reason' in prediction) {
+          out.data(unservableText(input, prediction));
+        } else {
+          out.data(estimateText(input, prediction));
+          if (options.breakdown) {
+            out.data(`\n${breakdownText('prefill iteration (one prompt chunk with the running decodes), per GPU', prediction.prefillStep)}`);
+            out.data(`\n${breakdownText('decode iteration, per GPU', prediction.decodeStep)}`);
+          }
+        }
+        return 'reason' in prediction ? EXIT.failed : EXIT.ok;
+      }),
+    );
+};

@@ -1,0 +1,88 @@
+import type { AccuracyReport, ErrorStats } from '../calibrate/accuracy.js';
+import { signedErrorPct } from '../calibrate/accuracy.js';
+import type { RowResult } from '../calibrate/predict-rows.js';
+import type { MeasurementFile } from '../spec/measurements.js';
+import { sig } from './format.js';
+import { renderTable } from './table.js';
+import type { Column } from './table.js';
+
+const pct = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)}%` : '-');
+const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(0)}%`;
+
+const STAT_COLUMNS: Column[] = [
+  { header: 'ROWS', align: 'right' },
+  { header: 'TTFT MEDIAN', align: 'right' },
+  { header: 'TTFT P90', align: 'right' },
+  { header: 'TPOT MEDIAN', align: 'right' },
+  { header: 'TPOT P90', align: 'right' },
+];
+
+function statCells(s: ErrorStats): string[] {
+  return [String(s.rows), pct(s.ttftMedianPct), pct(s.ttftP90Pct), pct(s.tpotMedianPct), pct(s.tpotP90Pct)];
+}
+
+/** One line naming a measured row: where it came from and its configuration. */
+export function describeRow(r: RowResult): string {
+  const row = r.row;
+  const engine = row.engine ? ` ${row.engine}` : '';
+  return `${row.file}:${row.line}: ${row.model} ${row.gpu} tp${row.tp}${row.pp > 1 ? ` pp${row.pp}` : ''}${row.ep > 1 ? ` ep${row.ep}` : ''} ${row.weights}${engine} ${row.mode} c=${row.concurrency} ${row.inputTokens}→${row.outputTokens}`;
+}
+
+/** The accuracy report as text tables: per model × GPU, per model, overall, worst rows, unpredicted rows. */
+export function accuracyText(report: AccuracyReport, files: MeasurementFile[], paintHeader?: (t: string) => string): string {
+  const parts: string[] = [];
+  parts.push(
+    renderTable(
+      [{ header: 'MODEL × GPU' }, ...STAT_COLUMNS],
+      [
+        ...report.byGroup.map((g) => [g.group, ...statCells(g)]),
+        ...report.byModel.map((m) => [`${m.model} (all GPUs)`, ...statCells(m)]),
+        ['overall', ...statCells(report.overall)],
+      ],
+      paintHeader,
+    ),
+  );
+  parts.push('absolute % error of the predicted mean TTFT and TPOT against the measured ones');
+  if (report.worst.length > 0) {
+    parts.push('', 'worst rows (measured → predicted):');
+    for (const r of report.worst) {
+      const ttft = signedErrorPct(r.predictedTtftMs!, r.row.ttftMs);
+      const tpot = signedErrorPct(r.predictedTpotMs!, r.row.tpotMs);
+      parts.push(
+        `  ${describeRow(r)}: TTFT ${sig(r.row.ttftMs)} → ${sig(r.predictedTtftMs!)} ms (${signed(ttft)}), TPOT ${sig(r.row.tpotMs)} → ${sig(r.predictedTpotMs!)} ms (${signed(tpot)})`,
+      );
+    }
+  }
+  const rejected = files.flatMap((f) => f.rejected);
+  const unpredicted = report.unpredicted.length + rejected.length;
+  if (unpredicted > 0) {
+    parts.push('', `${unpredicted} row(s) could not be predicted:`);
+    for (const r of rejected) parts.push(`  ${r.file}:${r.line}: ${r.reason}`);
+    for (const r of report.unpredicted) parts.push(`  ${describeRow(r)}: ${r.error}`);
+  }
+  return parts.join('\n');
+}
+
+/** The accuracy report as versioned JSON: statistics plus every input row with its prediction or error. */
+export function accuracyJson(report: AccuracyReport, results: RowResult[], files: MeasurementFile[]): object {
+  const round = (x: number) => Number(x.toFixed(3));
+  const roundStats = <T extends object>(s: T) =>
+    Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
+  return {
+    version: 1,
+    overall: roundStats(report.overall),
+    byModel: report.byModel.map(roundStats),
+    byGroup: report.byGroup.map(roundStats),
+    rows: [
+      ...results.map((r) => ({
+        file: r.row.file,
+        line: r.row.line,
+        ...r.row.fields,
+        ...(r.error === undefined
+          ? { predictedTtftMs: round(r.predictedTtftMs!), predictedTpotMs: round(r.predictedTpotMs!) }
+          : { error: r.error }),
+      })),
+      ...files.flatMap((f) => f.rejected.map((r) => ({ file: r.file, line: r.line, ...r.fields, error: r.reason }))),
+    ],
+  };
+}

@@ -1,0 +1,147 @@
+import type { Deployment } from '../perf/deployment.js';
+import type { ServingPrediction, Unservable } from '../perf/serving.js';
+import type { StepTiming } from '../perf/roofline.js';
+import type { EngineProfile } from '../spec/types.js';
+import { formatBytes, formatDuration, sig } from './format.js';
+import { renderTable } from './table.js';
+
+/** What was estimated: the deployment, the engine and the load. */
+export interface EstimateInput {
+  deployment: Deployment;
+  engine: EngineProfile;
+  mode: 'closed-loop' | 'static';
+  concurrency: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+function headline(e: EstimateInput): string[] {
+  const d = e.deployment;
+  const gpus = d.tp * d.pp;
+  const load =
+    e.mode === 'static'
+      ? `a static batch of ${e.concurrency} requests`
+      : `a closed loop of ${e.concurrency} client${e.concurrency === 1 ? '' : 's'}`;
+  return [
+    `${d.model.id} on ${gpus} × ${d.gpu.id} (tp ${d.tp}, pp ${d.pp}${d.ep > 1 ? `, ep ${d.ep}` : ''}), ${d.weights} weights, ${d.kvCache} KV cache, ${e.engine.id}`,
+    `${load}, ${e.inputTokens} input + ${e.outputTokens} output tokens each`,
+  ];
+}
+
+/** The estimate as text: latencies with what binds them, throughput and memory. */
+export function estimateText(e: EstimateInput, p: ServingPrediction): string {
+  const gpus = e.deployment.tp * e.deployment.pp;
+  const m = p.memory;
+  const rows = [
+    ['TTFT', formatDuration(p.ttftSeconds), `prefill bound: ${p.bounds.prefill}${p.queuedRequests > 0 ? `; ${sig(p.queuedRequests)} requests wait for KV room` : ''}`],
+    ['TPOT', formatDuration(p.tpotSeconds), `decode bound: ${p.bounds.decode}`],
+    ['E2E', formatDuration(p.e2eSeconds), ''],
+    ['throughput', `${sig(p.requestsPerSecond)} req/s`, `${sig(p.outputTokensPerSecond)} output tokens/s (${sig(p.outputTokensPerSecond / gpus)} per GPU)`],
+    ['batch', `${sig(p.runningSequences)} running`, `KV room for ${p.maxSequences} sequences of this size`],
+  ];
+  const memory = [
+    ['weights', formatBytes(m.weightBytes), ''],
+    ['activations + reserve', formatBytes(m.activationBytes), ''],
+    ['KV cache room', formatBytes(Math.max(0, m.kvRoomBytes)), `${m.maxKvTokens} tokens at ${formatBytes(m.kvBytesPerToken)} per token`],
+    ['usable', formatBytes(m.usableBytes), `of ${formatBytes(e.deployment.gpu.memoryBytes)}`],
+  ];
+  const table = (r: string[][]) =>
+    renderTable([{ header: '' }, { header: '', align: 'right' }, { header: '' }], r).split('\n').slice(1).map((l) => `  ${l}`).join('\n');
+  return [...headline(e), '', table(rows), '', 'memory per GPU', table(memory)].join('\n');
+}
+
+/** The reason a deployment cannot serve the load, with its memory figures. */
+export function unservableText(e: EstimateInput, u: Unservable): string {
+  return [...headline(e), `${u.reason}`].join('\n');
+}
+
+/** A step's operators as an LM-Viewer style table (per GPU, summed over the stage's layers). */
+export function breakdownText(title: string, step: StepTiming): string {
+  const rows = step.ops.map((op) => [
+    op.name,
+    sig(op.count),
+    sig((op.flops * op.count) / 1e9),
+    sig((op.bytes * op.count) / 1e6),
+    formatDuration(op.seconds * op.count),
+    op.bound,
+  ]);
+  const total = Object.values(step.byBound).reduce((a, b) => a + b, 0);
+  const shares = Object.entries(step.byBound)
+    .filter(([, s]) => s > 0)
+    .map(([bound, s]) => `${bound} ${((100 * s) / total).toFixed(0)}%`)
+    .join(', ');
+  return [
+    `${title}: ${formatDuration(step.latencySeconds)} (${shares})`,
+    renderTable(
+      [
+        { header: 'OPERATOR' },
+        { header: 'COUNT', align: 'right' },
+        { header: 'GFLOP', align: 'right' },
+        { header: 'MB', align: 'right' },
+        { header: 'TIME', align: 'right' },
+        { header: 'BOUND' },
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+function stepJson(step: StepTiming): object {
+  return {
+    latencySeconds: step.latencySeconds,
+    bound: step.bound,
+    secondsByBound: step.byBound,
+    operators: step.ops.map((op) => ({
+      name: op.name,
+      count: op.count,
+      flops: op.flops * op.count,
+      bytes: op.bytes * op.count,
+      seconds: op.seconds * op.count,
+      bound: op.bound,
+    })),
+  };
+}
+
+/** The estimate as versioned JSON (SI units, unit in each name). */
+export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable, breakdown: boolean): object {
+  const d = e.deployment;
+  const input = {
+    model: d.model.id,
+    gpu: d.gpu.id,
+    tp: d.tp,
+    pp: d.pp,
+    ep: d.ep,
+    weights: d.weights,
+    kvCache: d.kvCache,
+    engine: e.engine.id,
+    mode: e.mode,
+    concurrency: e.concurrency,
+    inputTokens: e.inputTokens,
+    outputTokens: e.outputTokens,
+  };
+  const memory = {
+    usableBytes: p.memory.usableBytes,
+    weightBytes: p.memory.weightBytes,
+    activationBytes: p.memory.activationBytes,
+    kvRoomBytes: p.memory.kvRoomBytes,
+    kvBytesPerToken: p.memory.kvBytesPerToken,
+    maxKvTokens: p.memory.maxKvTokens,
+  };
+  if ('reason' in p) return { version: 1, input, fits: false, reason: p.reason, memory };
+  return {
+    version: 1,
+    input,
+    fits: true,
+    ttftMs: p.ttftSeconds * 1000,
+    tpotMs: p.tpotSeconds * 1000,
+    e2eMs: p.e2eSeconds * 1000,
+    requestsPerSecond: p.requestsPerSecond,
+    outputTokensPerSecond: p.outputTokensPerSecond,
+    runningSequences: p.runningSequences,
+    maxSequences: p.maxSequences,
+    queuedRequests: p.queuedRequests,
+    bounds: p.bounds,
+    memory,
+    ...(breakdown ? { breakdown: { prefill: stepJson(p.prefillStep), decode: stepJson(p.decodeStep) } } : {}),
+  };
+}
