@@ -30,32 +30,52 @@ export interface StepTiming {
   bound: Bound;
 }
 
-function timeOperator(d: Deployment, engine: EngineProfile, op: Operator, count: number): TimedOperator {
+/** The roofs of one deployment under one engine, worked out once per step. */
+interface Roofs {
+  /** FLOP/s of GEMMs on the model's weights (dequantisation included) and of 16-bit ones. */
+  weightFlops: number;
+  sixteenBitFlops: number;
+  bandwidth: number;
+  moe: number;
+  launch: number;
+}
+
+function roofs(d: Deployment, engine: EngineProfile): Roofs {
   const gpu = d.gpu;
-  const launch = op.kernels * gpu.efficiency.kernelOverheadSeconds;
+  const dequant = isWeightOnlyQuantized(gpu, d.weights) ? gpu.efficiency.dequant : 1;
+  const activations = d.weights === 'fp16' ? 'fp16' : 'bf16';
+  return {
+    weightFlops: dequant * effectiveFlops(gpu, gemmDtype(gpu, d.weights), engine.computeScale),
+    sixteenBitFlops: effectiveFlops(gpu, gemmDtype(gpu, activations), engine.computeScale),
+    bandwidth: effectiveBandwidth(gpu, engine.memoryScale),
+    moe: gpu.efficiency.moe,
+    launch: gpu.efficiency.kernelOverheadSeconds,
+  };
+}
+
+function timeOperator(d: Deployment, engine: EngineProfile, r: Roofs, op: Operator, count: number): TimedOperator {
   if (op.kind === 'allreduce' || op.kind === 'alltoall') {
     const group = op.kind === 'allreduce' ? d.tp : d.ep;
-    const comm = op.kind === 'allreduce' ? allReduceTime(gpu, group, op.bytes) : allToAllTime(gpu, group, op.bytes);
+    const comm = op.kind === 'allreduce' ? allReduceTime(d.gpu, group, op.bytes) : allToAllTime(d.gpu, group, op.bytes);
     const seconds = comm + (group - 1) * engine.collectiveOverheadSeconds;
-    return { ...op, count, computeSeconds: 0, memorySeconds: 0, seconds, bound: 'communication' };
+    return Object.assign({}, op, { count, computeSeconds: 0, memorySeconds: 0, seconds, bound: 'communication' as const });
   }
-  const activations = d.weights === 'fp16' ? 'fp16' : 'bf16';
-  const dtype = op.kind === 'gemm' && !op.sixteenBit ? gemmDtype(gpu, d.weights) : gemmDtype(gpu, activations);
-  const grouped = op.name === 'experts' ? gpu.efficiency.moe : 1;
-  const dequant = op.kind === 'gemm' && !op.sixteenBit && isWeightOnlyQuantized(gpu, d.weights) ? gpu.efficiency.dequant : 1;
-  const computeSeconds =
-    op.kind === 'elementwise' ? 0 : op.flops / (grouped * dequant * effectiveFlops(gpu, dtype, engine.computeScale));
-  const memorySeconds = op.bytes / effectiveBandwidth(gpu, engine.memoryScale);
+  const launch = op.kernels * r.launch;
+  const flops = op.kind === 'gemm' && !op.sixteenBit ? r.weightFlops : r.sixteenBitFlops;
+  const grouped = op.name === 'experts' ? r.moe : 1;
+  const computeSeconds = op.kind === 'elementwise' ? 0 : op.flops / (grouped * flops);
+  const memorySeconds = op.bytes / r.bandwidth;
   const roof = Math.max(computeSeconds, memorySeconds);
   const bound: Bound = launch > roof ? 'overhead' : computeSeconds >= memorySeconds ? 'compute' : 'memory';
-  return { ...op, count, computeSeconds, memorySeconds, seconds: roof + launch, bound };
+  return Object.assign({}, op, { count, computeSeconds, memorySeconds, seconds: roof + launch, bound });
 }
 
 /** Times one iteration of a deployment carrying `load` under a serving engine. */
 export function stepTiming(d: Deployment, load: StepLoad, engine: EngineProfile): StepTiming {
   const layersPerStage = Math.ceil(d.model.layers / d.pp);
+  const r = roofs(d, engine);
   const ops = stepOperators(d, load).map((op) =>
-    timeOperator(d, engine, op, op.perStep ? 1 : layersPerStage * (op.layerShare ?? 1)),
+    timeOperator(d, engine, r, op, op.perStep ? 1 : layersPerStage * (op.layerShare ?? 1)),
   );
   const byBound: Record<Bound, number> = { compute: 0, memory: 0, communication: 0, overhead: 0 };
   let stageSeconds = 0;

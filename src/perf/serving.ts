@@ -58,7 +58,7 @@ export function checkFits(d: Deployment, memory: MemoryPlan, contextTokens: numb
 }
 
 /** The prompt split into the chunks the token budget allows (`count` prompts side by side when short). */
-function promptChunks(inputTokens: number, group: number, budget: number): PrefillChunk[] {
+export function promptChunks(inputTokens: number, group: number, budget: number): PrefillChunk[] {
   if (inputTokens <= budget) return [{ count: group, tokens: inputTokens, prefixTokens: 0 }];
   const chunks: PrefillChunk[] = [];
   for (let prefix = 0; prefix < inputTokens; prefix += budget) {

@@ -1,0 +1,250 @@
+import type { EngineProfile, SloTargets } from '../spec/types.js';
+import { promptChunks } from './serving.js';
+import type { RequestShape } from './serving.js';
+import type { Deployment } from './deployment.js';
+import { kvBytesPerSequencePerGpu, memoryPlan } from './memory.js';
+import type { MemoryPlan } from './memory.js';
+import { stepTiming } from './roofline.js';
+import type { Bound } from './roofline.js';
+import { poissonQuantile, waitQuantile } from './queueing.js';
+
+/** What an instance does: both phases, or one side of a disaggregated pair. */
+export type Role = 'colocated' | 'prefill' | 'decode';
+
+/** What limits an instance's rate for a slice. */
+export type Binding = 'ttft' | 'tpot' | 'e2e' | 'memory' | 'queueing';
+
+/** Latencies of one instance at one request rate, at the SLO percentiles. */
+export interface LoadPoint {
+  ratePerSecond: number;
+  ttftSeconds: number;
+  tpotSeconds: number;
+  e2eSeconds: number;
+  /** Mean sequences decoding, and the percentile batch. */
+  meanBatch: number;
+  percentileBatch: number;
+  /** Fraction of time the instance spends on prompts (the prefill queue's load). */
+  prefillLoad: number;
+  /** The SLOs (or memory, or a saturated prefill queue) this point violates, with the excess. */
+  violations: Array<{ binding: Binding; value: number; limit: number }>;
+  bounds: { prefill: Bound; decode: Bound };
+}
+
+/** The steps of one instance for one request size, precomputed for the load model. */
+export interface InstanceModel {
+  deployment: Deployment;
+  engine: EngineProfile;
+  role: Role;
+  shape: RequestShape;
+  memory: MemoryPlan;
+  /** Most sequences of mean context the KV room holds (within the engine's limit). */
+  maxSequences: number;
+  /** Decode step time at a batch (interpolated on a grid). */
+  decodeSeconds(batch: number): number;
+  /** The batch B with B = k · t_decode(B) (sequences in flight at a given arrival flow), or Infinity. */
+  steadyBatch(k: number): number;
+  /** Prompt work of one request beyond the decode steps it rides in (colocated), or its whole prefill. */
+  promptSeconds: number;
+  /** Iterations a prompt takes (chunks of the token budget). */
+  promptIterations: number;
+  /** KV-cache transfer to the decode pool (prefill role). */
+  transferSeconds: number;
+  bounds: { prefill: Bound; decode: Bound };
+}
+
+/** Batches at which decode steps are timed; between them the time is interpolated (it is piecewise linear in the batch). */
+const BATCH_GRID = [1, 4, 16, 64, 256, 1024, 4096];
+
+/** Decode step times of a deployment on a grid of batches × contexts, shared by the slices it serves. */
+export interface DecodeTable {
+  contexts: number[];
+  /** seconds[c][b]: a decode step of BATCH_GRID[b] sequences at contexts[c]. */
+  seconds: number[][];
+  bound: Bound;
+}
+
+/**
+ * Times decode steps at every grid batch for a few contexts (the smallest and largest a set of
+ * slices needs, and their geometric mean); a step's time is linear in the context between them
+ * (only the KV-cache read grows with it), so slices interpolate instead of re-timing.
+ */
+export function decodeTable(d: Deployment, engine: EngineProfile, contexts: number[]): DecodeTable {
+  const lo = Math.min(...contexts);
+  const hi = Math.max(...contexts);
+  const points = [...new Set([lo, Math.round(Math.sqrt(lo * hi)), hi])].sort((a, b) => a - b);
+  const steps = points.map((context) =>
+    BATCH_GRID.map((b) => stepTiming(d, { prefill: [], decodeSequences: b, decodeContextTokens: context }, engine)),
+  );
+  return { contexts: points, seconds: steps.map((row) => row.map((s) => s.latencySeconds)), bound: steps[0][3].bound };
+}
+
+/** Decode times at every grid batch for one context, interpolated in the table. */
+function decodeRow(table: DecodeTable, context: number): number[] {
+  const { contexts, seconds } = table;
+  if (contexts.length === 1) return seconds[0];
+  let i = 1;
+  while (i < contexts.length - 1 && contexts[i] < context) i++;
+  const t = (context - contexts[i - 1]) / (contexts[i] - contexts[i - 1]);
+  return seconds[i].map((y1, b) => seconds[i - 1][b] + t * (y1 - seconds[i - 1][b]));
+}
+
+/** Builds the instance model, or says why the instance cannot hold one request of this size. */
+export function instanceModel(
+  d: Deployment,
+  engine: EngineProfile,
+  role: Role,
+  shape: RequestShape,
+  table?: DecodeTable,
+): InstanceModel | { reason: string } {
+  const { inputTokens: I, outputTokens: O } = shape;
+  const memory = memoryPlan(d, Math.min(engine.maxBatchedTokens, Math.max(I, 1)));
+  const perSequence = kvBytesPerSequencePerGpu(d, role === 'prefill' ? I : I + O / 2);
+  const maxSequences = Math.min(engine.maxSequences, Math.floor(Math.max(0, memory.kvRoomBytes) / perSequence));
+  if (maxSequences < 1 || kvBytesPerSequencePerGpu(d, role === 'prefill' ? I : I + O) > memory.kvRoomBytes) {
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    return {
+      reason:
+        memory.kvRoomBytes <= 0
+          ? `weights (${gib(memory.weightBytes)} per GPU) do not fit ${d.gpu.id} tp ${d.tp} pp ${d.pp}`
+          : `one ${I + O}-token sequence needs ${gib(kvBytesPerSequencePerGpu(d, I + O))} of KV cache per GPU, ${gib(memory.kvRoomBytes)} is left`,
+    };
+  }
+  const context = I + O / 2;
+  const decode = table ?? decodeTable(d, engine, [context]);
+  const grid = BATCH_GRID.filter((_, i) => i === 0 || BATCH_GRID[i - 1] < maxSequences);
+  const curve = piecewiseLinear(grid, decodeRow(decode, context).slice(0, grid.length));
+  const chunks = promptChunks(I, 1, engine.maxBatchedTokens);
+  const alongside = role === 'colocated' ? 1 : 0;
+  const prefillSteps = chunks.map((chunk) => stepTiming(d, { prefill: [chunk], decodeSequences: alongside, decodeContextTokens: context }, engine));
+  const prefillTotal = prefillSteps.reduce((sum, s) => sum + s.latencySeconds, 0);
+  const promptSeconds = role === 'colocated' ? Math.max(1e-9, prefillTotal - chunks.length * curve.at(1)) : prefillTotal;
+  const network = d.gpu.networkBandwidth > 0 ? d.gpu.networkBandwidth : d.gpu.pcie.bandwidth;
+  const transferSeconds = role === 'prefill' ? kvBytesPerSequencePerGpu(d, I) / (d.gpu.efficiency.communication * network) : 0;
+  return {
+    deployment: d,
+    engine,
+    role,
+    shape,
+    memory,
+    maxSequences,
+    decodeSeconds: curve.at,
+    steadyBatch: curve.fixedPoint,
+    promptSeconds,
+    promptIterations: chunks.length,
+    transferSeconds,
+    bounds: { prefill: prefillSteps[0].bound, decode: decode.bound },
+  };
+}
+
+/**
+ * A non-decreasing piecewise-linear function through (xs, ys), flat below xs[0] and extending
+ * its last segment; with the solution of B = k · f(B), segment by segment.
+ */
+function piecewiseLinear(xs: number[], ys: number[]): { at(x: number): number; fixedPoint(k: number): number } {
+  const segments = xs.length === 1
+    ? [{ x0: xs[0], x1: Infinity, a: 0, b: ys[0] / xs[0] }]
+    : xs.slice(1).map((x1, i) => {
+        const x0 = xs[i];
+        const b = Math.max(0, (ys[i + 1] - ys[i]) / (x1 - x0));
+        return { x0, x1: i === xs.length - 2 ? Infinity : x1, a: ys[i] - b * x0, b };
+      });
+  const at = (x: number) => {
+    if (x <= xs[0]) return ys[0];
+    const s = segments.find((seg) => x <= seg.x1) ?? segments[segments.length - 1];
+    return s.a + s.b * x;
+  };
+  const fixedPoint = (k: number) => {
+    if (k <= 0) return 0;
+    if (k * ys[0] <= xs[0]) return k * ys[0];
+    for (const s of segments) {
+      if (1 - k * s.b <= 0) continue;
+      const x = (k * s.a) / (1 - k * s.b);
+      if (x >= s.x0 - 1e-9 && x <= s.x1) return x;
+    }
+    return Infinity;
+  };
+  return { at, fixedPoint };
+}
+
+/**
+ * Latency percentiles of an instance under Poisson arrivals at `rate` requests/s (open loop):
+ *  - colocated: prompt work takes the fraction ψ = rate · δ of the time, decode iterations the
+ *    rest, so TPOT = t_decode(B) / (1 − ψ) with B = rate · (O − 1) · TPOT sequences decoding (a
+ *    fixed point); the batch at the percentile is the Poisson quantile of B (an M/G/∞ count);
+ *    TTFT = overhead + half an iteration + the prompt's iterations + the M/D/1 wait behind other
+ *    prompts (exponential-tail approximation, ρ = ψ) at the percentile;
+ *  - prefill: an M/D/1 queue of prompts (ρ = rate · t_prefill) plus the KV-cache transfer;
+ *  - decode: the decode fixed point without prompt work.
+ * E2E at the percentile is taken as TTFT_p + (O − 1) · TPOT_p (an upper bound).
+ */
+export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets): LoadPoint {
+  const O = m.shape.outputTokens;
+  const percentile = (t: keyof SloTargets) => slo[t]?.percentile ?? 90;
+  const violations: LoadPoint['violations'] = [];
+  const psi = m.role === 'decode' ? 0 : rate * m.promptSeconds;
+  if (psi >= 1) violations.push({ binding: 'queueing', value: psi, limit: 1 });
+  const stretch = m.role === 'colocated' ? 1 / Math.max(1e-6, 1 - psi) : 1;
+  // Sequences decoding: B = rate · (O − 1) · TPOT with TPOT = t_decode(B) · stretch.
+  const meanBatch = m.role === 'prefill' ? 0 : m.steadyBatch(rate * Math.max(0, O - 1) * stretch);
+  const tpot = m.decodeSeconds(Math.max(1, Math.min(meanBatch, 1e9))) * stretch;
+  // A batch that grows without bound means decode iterations cannot keep up with arrivals.
+  if (m.role !== 'prefill' && !Number.isFinite(meanBatch)) violations.push({ binding: 'queueing', value: Infinity, limit: 1 });
+  const percentileBatch = m.role === 'prefill' || !Number.isFinite(meanBatch) ? 0 : Math.max(1, poissonQuantile(meanBatch, percentile('tpot') / 100));
+  const tpotP = Number.isFinite(meanBatch) ? m.decodeSeconds(percentileBatch) * stretch : Infinity;
+  if (m.role !== 'prefill' && percentileBatch > m.maxSequences) {
+    violations.push({ binding: 'memory', value: percentileBatch, limit: m.maxSequences });
+  }
+  let ttftP = 0;
+  if (m.role !== 'decode') {
+    const service = m.promptSeconds;
+    const wait = psi < 1 ? waitQuantile(psi, service, percentile('ttft') / 100) : Infinity;
+    const iterations = m.role === 'colocated' ? tpot / 2 + m.promptIterations * m.decodeSeconds(Math.max(1, meanBatch)) : 0;
+    ttftP = m.engine.requestOverheadSeconds + iterations + service + wait + m.transferSeconds;
+  }
+  const e2eP = (m.role === 'decode' ? slo.ttft?.maxSeconds ?? 0 : ttftP) + Math.max(0, O - 1) * (m.role === 'prefill' ? 0 : tpotP);
+  const check = (binding: Binding, value: number, target: SloTargets[keyof SloTargets], applies: boolean) => {
+    if (applies && target && !(value <= target.maxSeconds)) violations.push({ binding, value, limit: target.maxSeconds });
+  };
+  check('ttft', ttftP, slo.ttft, m.role !== 'decode');
+  check('tpot', tpotP, slo.tpot, m.role !== 'prefill');
+  check('e2e', e2eP, slo.e2e, m.role !== 'prefill');
+  return {
+    ratePerSecond: rate,
+    ttftSeconds: ttftP,
+    tpotSeconds: m.role === 'prefill' ? 0 : tpotP,
+    e2eSeconds: m.role === 'prefill' ? 0 : e2eP,
+    meanBatch,
+    percentileBatch,
+    prefillLoad: psi,
+    violations,
+    bounds: m.bounds,
+  };
+}
+
+/** The most requests/s an instance serves within the SLOs, what binds there, and the idle latencies. */
+export interface Capacity {
+  ratePerSecond: number;
+  binding: Binding;
+  atCapacity: LoadPoint;
+  /** Latencies at a vanishing load: what the instance does at best. */
+  idle: LoadPoint;
+}
+
+/** Finds the highest rate that meets the SLOs (latencies grow with rate, so bisection). */
+export function instanceCapacity(m: InstanceModel, slo: SloTargets): Capacity {
+  const idle = loadPoint(m, 1e-9, slo);
+  if (idle.violations.length > 0) return { ratePerSecond: 0, binding: idle.violations[0].binding, atCapacity: idle, idle };
+  let lo = 0;
+  let hi = 1;
+  while (loadPoint(m, hi, slo).violations.length === 0 && hi < 1e9) {
+    lo = hi;
+    hi *= 2;
+  }
+  for (let i = 0; i < 40 && hi - lo > 1e-3 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (loadPoint(m, mid, slo).violations.length === 0) lo = mid;
+    else hi = mid;
+  }
+  const beyond = loadPoint(m, hi, slo);
+  return { ratePerSecond: lo, binding: beyond.violations[0]?.binding ?? 'queueing', atCapacity: loadPoint(m, lo, slo), idle };
+}
