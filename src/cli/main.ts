@@ -3,6 +3,7 @@ import { InputError, formatIssue, sortIssues } from '../spec/issues.js';
 import { registerAccuracyCommands } from './commands/accuracy.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerEstimate } from './commands/estimate.js';
+import { registerPlan } from './commands/plan.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
@@ -39,6 +40,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       }
     };
 
+  registerPlan(program, action);
   registerValidate(program, action);
   registerCatalogCommands(program, action);
   registerEstimate(program, action);

@@ -21,17 +21,23 @@ export interface Loaded<T> {
   issues: InputIssue[];
 }
 
-/** Parses and schema-checks one YAML file; the source is usable only when there are no issues. */
-export function checkFile(check: SchemaChecker, schemaName: string, file: TextFile, limits?: YamlLimits): Loaded<YamlSource> {
+/**
+ * Parses and schema-checks one YAML file; the source is usable only when there are no issues.
+ * Without a checker the file is trusted (planner's own presets, which the test suite validates).
+ */
+export function checkFile(check: SchemaChecker | undefined, schemaName: string, file: TextFile, limits?: YamlLimits): Loaded<YamlSource> {
   const source = parseYamlSource(file.path, file.text, limits);
   if (source.issues.length > 0) return { issues: source.issues };
-  const issues = check(schemaName, source);
+  const issues = check ? check(schemaName, source) : [];
   return issues.length > 0 ? { issues } : { value: source, issues };
 }
 
-/** Loads catalog files in order: the preset catalog first, then user overlays. */
-export function loadCatalog(check: SchemaChecker, files: TextFile[], limits?: YamlLimits): Loaded<Catalog> {
-  const checked = files.map((file) => checkFile(check, 'catalog', file, limits));
+/**
+ * Loads catalog files in order: the preset catalog first, then user overlays. The first
+ * `trusted` files (the presets) skip the schema check; the user's never do.
+ */
+export function loadCatalog(check: SchemaChecker, files: TextFile[], limits?: YamlLimits, trusted = 0): Loaded<Catalog> {
+  const checked = files.map((file, i) => checkFile(i < trusted ? undefined : check, 'catalog', file, limits));
   const issues = checked.flatMap((c) => c.issues);
   if (issues.length > 0) return { issues };
   const built = buildCatalog(checked.map((c) => c.value!));
@@ -41,8 +47,8 @@ export function loadCatalog(check: SchemaChecker, files: TextFile[], limits?: Ya
 /** Fields every preset model must carry besides the architecture (they feed lookups and tests). */
 const PRESET_FIELDS: Array<keyof RawModel> = ['id', 'name', 'aliases', 'source', 'published_params'];
 
-/** Loads the preset models, checking that ids and aliases are complete and unique. */
-export function loadModelPresets(check: SchemaChecker, files: TextFile[]): Loaded<ModelRegistry> {
+/** Loads the preset models, checking that ids and aliases are complete and unique (and the schema, given a checker). */
+export function loadModelPresets(check: SchemaChecker | undefined, files: TextFile[]): Loaded<ModelRegistry> {
   const issues: InputIssue[] = [];
   const models: ModelArch[] = [];
   const owner = new Map<string, string>();

@@ -37,10 +37,12 @@ export interface RawSpec {
     tensor_parallel?: number[];
     pipeline_parallel?: number[];
     disaggregation?: PlanningOptions['disaggregation'];
+    engine?: string;
     load_factor?: number;
     max_slices?: number;
     power_cap?: number | string;
     solver_time_limit?: string;
+    solver?: PlanningOptions['solver'];
   };
   budget?: number | string | { max_cost_per_hour?: number | string; max_increase?: number | string };
 }
@@ -49,6 +51,7 @@ export interface RawSpec {
 export const PLANNING_DEFAULTS = {
   tensorParallel: [1, 2, 4, 8],
   disaggregation: 'auto' as const,
+  engine: 'vllm',
   loadFactor: 0.85,
   maxSlices: 16,
   solverTimeLimitSeconds: 10,
@@ -247,6 +250,12 @@ export function nameIssues(source: YamlSource, context: SpecContext): InputIssue
   return issues;
 }
 
+function resolveEngineAt(catalog: Catalog, name: string, at: At): string {
+  const id = name.trim().toLowerCase();
+  if (!catalog.engines[id]) at(['planning', 'engine'], `unknown engine "${name}"${didYouMean(name, Object.keys(catalog.engines))}`);
+  return id;
+}
+
 function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catalog, at: At): PlanningOptions {
   const resolveAt = (name: string, path: DocPath) => resolveGpuAt(catalog, name, path, at);
   const gpus = raw.gpus
@@ -263,11 +272,13 @@ function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catal
     tensorParallel: [...(raw.tensor_parallel ?? PLANNING_DEFAULTS.tensorParallel)].sort((a, b) => a - b),
     pipelineParallel: raw.pipeline_parallel && [...raw.pipeline_parallel].sort((a, b) => a - b),
     disaggregation: raw.disaggregation ?? PLANNING_DEFAULTS.disaggregation,
+    engine: resolveEngineAt(catalog, raw.engine ?? PLANNING_DEFAULTS.engine, at),
     loadFactor: raw.load_factor ?? PLANNING_DEFAULTS.loadFactor,
     maxSlices: raw.max_slices ?? PLANNING_DEFAULTS.maxSlices,
     powerCapWatts: raw.power_cap === undefined ? undefined : checkedQuantity('power', raw.power_cap),
     solverTimeLimitSeconds:
       raw.solver_time_limit === undefined ? PLANNING_DEFAULTS.solverTimeLimitSeconds : checkedQuantity('duration', raw.solver_time_limit),
+    solver: raw.solver ?? 'highs',
   };
 }
 

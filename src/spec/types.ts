@@ -171,10 +171,14 @@ export interface PlanningOptions {
   /** Pipeline degrees; undefined means "1, or more when the model does not fit a node". */
   pipelineParallel?: number[];
   disaggregation: Disaggregation;
+  /** Serving-engine profile (catalog id). */
+  engine: string;
   loadFactor: number;
   maxSlices: number;
   powerCapWatts?: number;
   solverTimeLimitSeconds: number;
+  /** MILP solver backend. */
+  solver: 'highs' | 'javascript-lp-solver';
 }
 
 /** Cost thresholds a plan must stay within. */

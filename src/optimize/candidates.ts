@@ -1,0 +1,116 @@
+import { shapeProblems } from '../perf/deployment.js';
+import type { Deployment } from '../perf/deployment.js';
+import { memoryPlan } from '../perf/memory.js';
+import { decodeTable, instanceCapacity, instanceModel } from '../perf/open-loop.js';
+import type { Capacity, DecodeTable, InstanceModel, LoadPoint, Role } from '../perf/open-loop.js';
+import type { EngineProfile, GpuSpec, ServiceSpec } from '../spec/types.js';
+import type { Slice } from '../workload/slices.js';
+
+/** One kind of instance the plan may buy: a GPU type, its parallelism and its role. */
+export interface Candidate {
+  id: string;
+  gpu: GpuSpec;
+  tp: number;
+  pp: number;
+  role: Role;
+  /** GPUs per instance. */
+  gpus: number;
+  costPerHour: number;
+  powerWatts: number;
+  deployment: Deployment;
+  /** Per slice: what one instance sustains within the SLOs (absent: cannot serve the slice). */
+  capacity: Map<string, Capacity>;
+  models: Map<string, InstanceModel>;
+  /** Per slice it holds in memory: its latencies at a vanishing load. */
+  idle: Map<string, LoadPoint>;
+  /** Per slice it cannot serve: why. */
+  unservable: Map<string, string>;
+}
+
+/** Roles the spec's disaggregation setting allows. */
+export function allowedRoles(spec: ServiceSpec): Role[] {
+  switch (spec.planning.disaggregation) {
+    case 'off':
+      return ['colocated'];
+    case 'only':
+      return ['prefill', 'decode'];
+    default:
+      return ['colocated', 'prefill', 'decode'];
+  }
+}
+
+/** Pipeline degrees to try on a GPU: the spec's, or 1 and, when the model fits no node at pp 1, the least that fits. */
+function pipelineDegrees(spec: ServiceSpec, gpu: GpuSpec, base: Omit<Deployment, 'tp' | 'pp' | 'ep'>): number[] {
+  if (spec.planning.pipelineParallel) return spec.planning.pipelineParallel;
+  const fitsAt = (pp: number) => memoryPlan({ ...base, gpu, tp: Math.min(gpu.gpusPerNode, 8), pp, ep: 1 }, 8192).fits;
+  if (fitsAt(1)) return [1];
+  for (const pp of [2, 4, 8, 16]) if (fitsAt(pp)) return [pp];
+  return [1];
+}
+
+/** Every instance shape the spec allows, with its capacity for every slice. */
+export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: EngineProfile, slices: Slice[]): Candidate[] {
+  const candidates: Candidate[] = [];
+  const roles = allowedRoles(spec);
+  const base = { model: spec.model, weights: spec.precision.weights, kvCache: spec.precision.kvCache };
+  for (const gpu of [...gpus].sort((a, b) => a.id.localeCompare(b.id))) {
+    for (const pp of pipelineDegrees(spec, gpu, { ...base, gpu })) {
+      for (const tp of spec.planning.tensorParallel) {
+        const deployment: Deployment = { ...base, gpu, tp, pp, ep: 1 };
+        if (shapeProblems(deployment).length > 0 || tp * pp > 64) continue;
+        if (!memoryPlan(deployment, 1).fits) continue;
+        const table = decodeTable(deployment, engine, slices.map((s) => s.inputTokens + s.outputTokens / 2));
+        for (const role of roles) {
+          const candidate = evaluate(deployment, engine, role, slices, table);
+          if (candidate.capacity.size > 0 || candidate.unservable.size > 0) candidates.push(candidate);
+        }
+      }
+    }
+  }
+  return candidates;
+}
+
+function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, slices: Slice[], table: DecodeTable): Candidate {
+  const { gpu, tp, pp } = deployment;
+  const gpus = tp * pp;
+  const candidate: Candidate = {
+    id: `${gpu.id}/tp${tp}/pp${pp}/${role}`,
+    gpu,
+    tp,
+    pp,
+    role,
+    gpus,
+    costPerHour: gpus * gpu.price.usdPerHour,
+    powerWatts: gpus * gpu.tdpWatts,
+    deployment,
+    capacity: new Map(),
+    models: new Map(),
+    idle: new Map(),
+    unservable: new Map(),
+  };
+  for (const slice of slices) {
+    const model = instanceModel(deployment, engine, role, { inputTokens: slice.inputTokens, outputTokens: slice.outputTokens }, table);
+    if ('reason' in model) {
+      candidate.unservable.set(slice.id, model.reason);
+      continue;
+    }
+    candidate.models.set(slice.id, model);
+    const capacity = instanceCapacity(model, slice.slo);
+    candidate.idle.set(slice.id, capacity.idle);
+    if (capacity.ratePerSecond > 0) candidate.capacity.set(slice.id, capacity);
+    else candidate.unservable.set(slice.id, describeIdle(capacity, slice));
+  }
+  return candidate;
+}
+
+/** Why an instance misses a slice's SLO even when idle, with the numbers. */
+function describeIdle(capacity: Capacity, slice: Slice): string {
+  const v = capacity.idle.violations[0];
+  const target = v.binding === 'memory' || v.binding === 'queueing' ? undefined : slice.slo[v.binding];
+  const pct = target ? `p${target.percentile} ` : '';
+  return `${pct}${v.binding.toUpperCase()} is ${seconds(v.value)} even when idle, SLO ${seconds(v.limit)}`;
+}
+
+function seconds(value: number): string {
+  return value >= 1 ? `${Number(value.toPrecision(3))} s` : `${Number((value * 1000).toPrecision(3))} ms`;
+}

@@ -1,0 +1,93 @@
+import type { Slice } from '../workload/slices.js';
+import type { Candidate } from './candidates.js';
+import type { SliceGroup } from './group-slices.js';
+import type { LinearConstraint, LinearProgram } from './lp.js';
+
+/** The packing problem: slices of traffic, instance candidates, and the limits on the fleet. */
+export interface PackingProblem {
+  slices: Slice[];
+  candidates: Candidate[];
+  /** Fraction of an instance's SLO capacity the plan may use. */
+  loadFactor: number;
+  /** Most GPUs per type. */
+  availability: Record<string, number>;
+  maxCostPerHour?: number;
+  powerCapWatts?: number;
+  /** Slices routed as one (default: every slice on its own). */
+  groups?: SliceGroup[];
+}
+
+/** The groups of a problem: its own, or one per slice. */
+export function groupsOf(problem: PackingProblem): SliceGroup[] {
+  return problem.groups ?? problem.slices.map((_, s) => ({ members: [s] }));
+}
+
+/** Name of the instance-count variable of candidate i. */
+export const countVar = (i: number) => `n${i}`;
+/** Name of the variable for the share of slice group g that candidate i serves. */
+export const shareVar = (g: number, i: number) => `x${g}_${i}`;
+
+/** Requests/s one instance of candidate i may carry for slice s (0: cannot serve it). */
+export function usableRate(problem: PackingProblem, s: number, i: number): number {
+  return (problem.candidates[i].capacity.get(problem.slices[s].id)?.ratePerSecond ?? 0) * problem.loadFactor;
+}
+
+/**
+ * The MILP: integer instance counts n_i, continuous shares x_gi of each slice group, minimising
+ * Σ cost_i · n_i subject to
+ *  - every slice fully served on the prefill side (colocated + prefill-only shares = 1) and on the
+ *    decode side (colocated + decode-only shares = 1);
+ *  - Σ_s rate_s · x_si / capacity_si ≤ n_i for every candidate;
+ *  - GPUs per type within availability, total cost within budget, total TDP within the power cap.
+ * With `fixedCounts`, n is given and the program only routes traffic (the objective then prefers
+ * the candidate that serves a slice most cheaply).
+ */
+export function packingProgram(problem: PackingProblem, fixedCounts?: number[]): LinearProgram {
+  const { slices, candidates } = problem;
+  const objective: Record<string, number> = {};
+  const constraints: LinearConstraint[] = [];
+  const load: Array<Record<string, number>> = candidates.map(() => ({}));
+  groupsOf(problem).forEach((group, g) => {
+    const prefillSide: Record<string, number> = {};
+    const decodeSide: Record<string, number> = {};
+    candidates.forEach((c, i) => {
+      // Instances of candidate i the whole group would need: Σ rate_s / capacity_si.
+      let instances = 0;
+      for (const s of group.members) {
+        const rate = usableRate(problem, s, i);
+        if (rate <= 0) return;
+        instances += slices[s].ratePerSecond / rate;
+      }
+      const name = shareVar(g, i);
+      if (c.role !== 'decode') prefillSide[name] = 1;
+      if (c.role !== 'prefill') decodeSide[name] = 1;
+      load[i][name] = instances;
+      if (fixedCounts) objective[name] = instances * c.costPerHour;
+    });
+    constraints.push({ name: `pre_${g}`, terms: prefillSide, equal: 1 }, { name: `dec_${g}`, terms: decodeSide, equal: 1 });
+  });
+  candidates.forEach((c, i) => {
+    if (fixedCounts) {
+      constraints.push({ name: `cap_${i}`, terms: load[i], max: fixedCounts[i] });
+    } else {
+      objective[countVar(i)] = c.costPerHour;
+      constraints.push({ name: `cap_${i}`, terms: { ...load[i], [countVar(i)]: -1 }, max: 0 });
+    }
+  });
+  if (!fixedCounts) {
+    const byType = new Map<string, number[]>();
+    candidates.forEach((c, i) => byType.set(c.gpu.id, [...(byType.get(c.gpu.id) ?? []), i]));
+    for (const [gpu, indexes] of byType) {
+      const limit = problem.availability[gpu];
+      if (limit === undefined) continue;
+      constraints.push({ name: `avail_${gpu}`, terms: Object.fromEntries(indexes.map((i) => [countVar(i), candidates[i].gpus])), max: limit });
+    }
+    if (problem.maxCostPerHour !== undefined) {
+      constraints.push({ name: 'budget', terms: Object.fromEntries(candidates.map((c, i) => [countVar(i), c.costPerHour])), max: problem.maxCostPerHour });
+    }
+    if (problem.powerCapWatts !== undefined) {
+      constraints.push({ name: 'power', terms: Object.fromEntries(candidates.map((c, i) => [countVar(i), c.powerWatts])), max: problem.powerCapWatts });
+    }
+  }
+  return { objective, constraints, integers: fixedCounts ? [] : candidates.map((_, i) => countVar(i)) };
+}

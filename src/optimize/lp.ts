@@ -1,0 +1,65 @@
+/** A linear program in plain data: minimise the objective subject to the constraints, x ≥ 0. */
+export interface LinearProgram {
+  objective: Record<string, number>;
+  constraints: LinearConstraint[];
+  /** Variables that must take whole values. */
+  integers: string[];
+}
+
+/** Σ terms ≤ max, ≥ min, or = equal. */
+export interface LinearConstraint {
+  name: string;
+  terms: Record<string, number>;
+  max?: number;
+  min?: number;
+  equal?: number;
+}
+
+/** What a solver returned: values of the variables it set (others are 0). */
+export interface LpSolution {
+  status: 'optimal' | 'time-limit' | 'infeasible' | 'failed';
+  values: Record<string, number>;
+  objective: number;
+  seconds: number;
+}
+
+const TOLERANCE = 1e-6;
+
+/** The value of a variable in a solution (absent means 0). */
+export function valueOf(values: Record<string, number>, name: string): number {
+  return values[name] ?? 0;
+}
+
+/** Σ coefficient × value of a constraint's terms. */
+export function lhs(constraint: LinearConstraint, values: Record<string, number>): number {
+  return Object.entries(constraint.terms).reduce((sum, [name, coefficient]) => sum + coefficient * valueOf(values, name), 0);
+}
+
+/**
+ * Every way a solution breaks the program: a negative or non-finite value, a fractional integer,
+ * a violated constraint (beyond a tolerance relative to the constraint's scale). Empty: valid.
+ */
+export function violations(lp: LinearProgram, values: Record<string, number>): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    if (!Number.isFinite(value) || value < -TOLERANCE) problems.push(`${name} = ${value}`);
+  }
+  for (const name of lp.integers) {
+    const value = valueOf(values, name);
+    if (Math.abs(value - Math.round(value)) > TOLERANCE) problems.push(`${name} = ${value} is not whole`);
+  }
+  for (const c of lp.constraints) {
+    const value = lhs(c, values);
+    const scale = Math.max(1, ...Object.values(c.terms).map(Math.abs), Math.abs(c.max ?? c.min ?? c.equal ?? 0));
+    const tol = TOLERANCE * scale;
+    if (c.max !== undefined && value > c.max + tol) problems.push(`${c.name}: ${value} > ${c.max}`);
+    if (c.min !== undefined && value < c.min - tol) problems.push(`${c.name}: ${value} < ${c.min}`);
+    if (c.equal !== undefined && Math.abs(value - c.equal) > tol) problems.push(`${c.name}: ${value} ≠ ${c.equal}`);
+  }
+  return problems;
+}
+
+/** Σ objective × value. */
+export function objectiveValue(lp: LinearProgram, values: Record<string, number>): number {
+  return Object.entries(lp.objective).reduce((sum, [name, cost]) => sum + cost * valueOf(values, name), 0);
+}

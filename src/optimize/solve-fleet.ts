@@ -1,0 +1,92 @@
+import { countVar, groupsOf, packingProgram, shareVar } from './formulation.js';
+import type { PackingProblem } from './formulation.js';
+import { objectiveValue, valueOf, violations } from './lp.js';
+import type { LinearProgram } from './lp.js';
+import type { LpSolver } from './solver.js';
+
+/** A verified fleet: whole instance counts and the share of every slice each candidate serves. */
+export interface Fleet {
+  counts: number[];
+  /** shares[s][i]: fraction of slice s that candidate i serves (prefill and decode sides alike). */
+  shares: number[][];
+  costPerHour: number;
+  /** optimal: proven by the MILP; time-limit: the best verified plan found within the limit. */
+  status: 'optimal' | 'time-limit';
+  /** LP-relaxation lower bound on the cost, and the relative gap to it. */
+  lowerBound: number;
+  gap: number;
+}
+
+/** No fleet: the program is infeasible, or the solver found nothing it could verify. */
+export interface NoFleet {
+  status: 'infeasible' | 'failed';
+  reason: string;
+}
+
+/**
+ * Solves the packing MILP under a time limit and verifies the answer before returning it: the
+ * counts must be whole and every constraint of the program must hold (when the solver's own
+ * shares fail that check, the traffic is re-routed by an LP over the rounded counts and checked
+ * again). When the MILP gives nothing usable in time, the LP relaxation rounded up is the
+ * fallback, reported with its gap to the relaxation's lower bound.
+ */
+export async function solveFleet(problem: PackingProblem, solver: LpSolver, timeLimitSeconds: number): Promise<Fleet | NoFleet> {
+  const lp = packingProgram(problem);
+  const milp = await solver.solve(lp, { timeLimitSeconds });
+  if (milp.status === 'infeasible') {
+    return { status: 'infeasible', reason: 'the constraints (availability, budget, power cap) leave no way to serve every slice' };
+  }
+  if (milp.status === 'optimal' || (milp.status === 'time-limit' && Object.keys(milp.values).length > 0)) {
+    const counts = problem.candidates.map((_, i) => Math.round(valueOf(milp.values, countVar(i))));
+    const fleet = verified(problem, lp, counts, milp.values) ?? (await routeAndVerify(problem, lp, counts, solver, timeLimitSeconds));
+    if (fleet && milp.status === 'optimal') return { ...fleet, status: 'optimal', lowerBound: fleet.costPerHour, gap: 0 };
+    if (fleet) return withBound(fleet, await solver.solve(lp, { timeLimitSeconds, relax: true }));
+  }
+  const relaxed = await solver.solve(lp, { timeLimitSeconds, relax: true });
+  if (relaxed.status === 'infeasible') {
+    return { status: 'infeasible', reason: 'the constraints (availability, budget, power cap) leave no way to serve every slice' };
+  }
+  if (relaxed.status !== 'optimal') return { status: 'failed', reason: `the solver gave no plan within ${timeLimitSeconds} s` };
+  const counts = problem.candidates.map((_, i) => Math.ceil(valueOf(relaxed.values, countVar(i)) - 1e-9));
+  const fleet = await routeAndVerify(problem, lp, counts, solver, timeLimitSeconds);
+  if (!fleet) return { status: 'failed', reason: `the solver gave no plan that passes verification within ${timeLimitSeconds} s` };
+  return withBound(fleet, relaxed);
+}
+
+/** A best-found (unproven) fleet with the LP relaxation's bound and the gap to it. */
+function withBound(fleet: Pick<Fleet, 'counts' | 'shares' | 'costPerHour'>, relaxed: { status: string; objective: number }): Fleet {
+  const lowerBound = relaxed.status === 'optimal' ? Math.min(relaxed.objective, fleet.costPerHour) : 0;
+  const gap = fleet.costPerHour > 0 ? (fleet.costPerHour - lowerBound) / fleet.costPerHour : 0;
+  return { ...fleet, status: 'time-limit', lowerBound, gap };
+}
+
+/** The fleet the values describe, if they satisfy every constraint with the counts rounded. */
+function verified(
+  problem: PackingProblem,
+  lp: LinearProgram,
+  counts: number[],
+  solverValues: Record<string, number>,
+): Pick<Fleet, 'counts' | 'shares' | 'costPerHour'> | undefined {
+  const values: Record<string, number> = {};
+  for (const [name, value] of Object.entries(solverValues)) if (!name.startsWith('n')) values[name] = value;
+  counts.forEach((n, i) => {
+    if (n !== 0) values[countVar(i)] = n;
+  });
+  if (violations(lp, values).length > 0) return undefined;
+  const groupOfSlice = new Map<number, number>();
+  groupsOf(problem).forEach((group, g) => group.members.forEach((s) => groupOfSlice.set(s, g)));
+  const shares = problem.slices.map((_, s) => problem.candidates.map((__, i) => valueOf(values, shareVar(groupOfSlice.get(s)!, i))));
+  return { counts, shares, costPerHour: objectiveValue(lp, values) };
+}
+
+/** Routes the traffic over fixed counts and checks the result against every constraint. */
+async function routeAndVerify(
+  problem: PackingProblem,
+  lp: LinearProgram,
+  counts: number[],
+  solver: LpSolver,
+  timeLimitSeconds: number,
+): Promise<Pick<Fleet, 'counts' | 'shares' | 'costPerHour'> | undefined> {
+  const routing = await solver.solve(packingProgram(problem, counts), { timeLimitSeconds, relax: true });
+  return routing.status === 'optimal' ? verified(problem, lp, counts, routing.values) : undefined;
+}

@@ -1,0 +1,74 @@
+import { Worker } from 'node:worker_threads';
+import type { LinearProgram, LpSolution } from './lp.js';
+
+/** Solves linear and mixed-integer programs under a time limit. */
+export interface LpSolver {
+  /** Solves `lp` (with its integer variables relaxed when `relax`) within `timeLimitSeconds`. */
+  solve(lp: LinearProgram, options: { timeLimitSeconds: number; relax?: boolean }): Promise<LpSolution>;
+  /** Starts one solver thread now, so loading the solver overlaps the caller's own work. */
+  warmUp(): void;
+  /** Releases the solver's threads. */
+  close(): Promise<void>;
+}
+
+/** The MILP solvers planner can use. */
+export const SOLVERS = ['highs', 'javascript-lp-solver'] as const;
+/** One of the MILP solvers. */
+export type SolverName = (typeof SOLVERS)[number];
+
+/**
+ * A solver backend in worker threads. A solve that outlives the time limit is stopped by
+ * terminating its thread (a fresh one serves the next) — javascript-lp-solver's first LP solve
+ * cannot be interrupted otherwise; the backend's own limit is set a little earlier, so it usually
+ * returns its best answer itself. Up to `threads` programs solve at once (the baselines beside
+ * the main plan); results do not depend on which thread solves what.
+ */
+export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver {
+  const script = name === 'highs' ? './highs-worker.js' : './jslp-worker.js';
+  const idle: Worker[] = [];
+  const busy = new Set<Worker>();
+  const waiting: Array<() => void> = [];
+  const start = () => new Worker(new URL(script, import.meta.url));
+  const acquire = async (): Promise<Worker> => {
+    while (idle.length === 0 && busy.size >= threads) await new Promise<void>((resolve) => waiting.push(resolve));
+    const worker = idle.pop() ?? start();
+    busy.add(worker);
+    return worker;
+  };
+  const release = (worker: Worker, healthy: boolean) => {
+    busy.delete(worker);
+    if (healthy) idle.push(worker);
+    else void worker.terminate();
+    waiting.shift()?.();
+  };
+  return {
+    warmUp() {
+      if (idle.length + busy.size === 0) idle.push(start());
+    },
+    async solve(lp, { timeLimitSeconds, relax = false }) {
+      const worker = await acquire();
+      const hardLimitMs = Math.max(50, timeLimitSeconds * 1000);
+      return new Promise<LpSolution>((resolve) => {
+        const finish = (solution: LpSolution, healthy: boolean) => {
+          clearTimeout(timer);
+          worker.removeAllListeners('message');
+          worker.removeAllListeners('error');
+          release(worker, healthy);
+          resolve(solution);
+        };
+        const timer = setTimeout(
+          () => finish({ status: 'time-limit', values: {}, objective: Number.NaN, seconds: hardLimitMs / 1000 }, false),
+          hardLimitMs,
+        );
+        worker.on('message', (solution: LpSolution) => finish(solution, true));
+        worker.on('error', () => finish({ status: 'failed', values: {}, objective: Number.NaN, seconds: 0 }, false));
+        worker.postMessage({ lp, relax, softLimitMs: hardLimitMs * 0.8 });
+      });
+    },
+    async close() {
+      await Promise.all([...idle, ...busy].map((w) => w.terminate()));
+      idle.length = 0;
+      busy.clear();
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { loadPoint } from '../perf/open-loop.js';
+import type { LoadPoint } from '../perf/open-loop.js';
+import type { ServiceSpec } from '../spec/types.js';
+import type { Slice } from '../workload/slices.js';
+import type { PackingProblem } from '../optimize/formulation.js';
+import { usableRate } from '../optimize/formulation.js';
+import type { Fleet } from '../optimize/solve-fleet.js';
+import { HOURS_PER_MONTH, PLAN_VERSION } from './plan.js';
+import type { Plan, PlanBaseline, PlanLatency, PlanPool, PlanSlice } from './plan.js';
+
+/** Rounds a figure for the plan (stable output: 6 significant digits). */
+export function round6(x: number): number {
+  return Number(x.toPrecision(6));
+}
+
+const ms = (seconds: number | undefined) => (seconds === undefined || !Number.isFinite(seconds) ? null : round6(seconds * 1000));
+
+interface PoolDraft {
+  pool: PlanPool;
+  points: Map<string, LoadPoint>;
+}
+
+/** Turns a verified fleet into the Plan: pools with their slices, predictions, totals, baselines. */
+export function assemblePlan(
+  spec: ServiceSpec,
+  problem: PackingProblem,
+  fleet: Fleet,
+  baselines: PlanBaseline[],
+  counts: { candidates: number; afterPruning: number },
+): Plan {
+  const { slices, candidates } = problem;
+  const drafts: PoolDraft[] = [];
+  candidates.forEach((c, i) => {
+    const n = fleet.counts[i];
+    if (n <= 0) return;
+    const served = slices
+      .map((slice, s) => ({ slice, s, share: fleet.shares[s][i] }))
+      .filter((x) => x.share > 1e-9);
+    // Fraction of the pool's raw SLO capacity the routed traffic takes (≤ the load factor).
+    const utilization = served.reduce((sum, x) => sum + (x.slice.ratePerSecond * x.share) / (usableRate(problem, x.s, i) / problem.loadFactor), 0) / n;
+    const points = new Map<string, LoadPoint>();
+    for (const x of served) {
+      const capacity = c.capacity.get(x.slice.id)!;
+      points.set(x.slice.id, loadPoint(c.models.get(x.slice.id)!, utilization * capacity.ratePerSecond, x.slice.slo));
+    }
+    const worst = (key: 'ttftSeconds' | 'tpotSeconds' | 'e2eSeconds') => Math.max(0, ...[...points.values()].map((p) => p[key]));
+    const bindings = served.map((x) => c.capacity.get(x.slice.id)!.binding);
+    drafts.push({
+      points,
+      pool: {
+        id: c.id,
+        gpu: c.gpu.id,
+        role: c.role,
+        count: n,
+        tp: c.tp,
+        pp: c.pp,
+        gpusPerInstance: c.gpus,
+        gpus: n * c.gpus,
+        costPerHour: round6(n * c.costPerHour),
+        powerKw: round6((n * c.powerWatts) / 1000),
+        slices: served.map((x) => ({ slice: x.slice.id, share: round6(x.share), ratePerSecond: round6(x.share * x.slice.ratePerSecond) })),
+        utilization: round6(utilization),
+        binding: mostCommon(bindings),
+        predicted: {
+          ttftMs: c.role === 'decode' ? null : ms(worst('ttftSeconds')),
+          tpotMs: c.role === 'prefill' ? null : ms(worst('tpotSeconds')),
+          e2eMs: c.role === 'prefill' ? null : ms(worst('e2eSeconds')),
+        },
+      },
+    });
+  });
+  const planSlices = slices.map((slice) => planSlice(slice, drafts));
+  const pools = drafts.map((d) => d.pool).sort((a, b) => b.costPerHour - a.costPerHour || a.id.localeCompare(b.id));
+  const cost = round6(fleet.costPerHour);
+  const tokensPerHour = slices.reduce((sum, s) => sum + s.ratePerSecond * (s.inputTokens + s.outputTokens), 0) * 3600;
+  const outputPerHour = slices.reduce((sum, s) => sum + s.ratePerSecond * s.outputTokens, 0) * 3600;
+  const worstOf = (key: keyof PlanLatency) => {
+    const values = planSlices.map((s) => s.predicted[key]).filter((v): v is number => v !== null);
+    return values.length > 0 ? Math.max(...values) : null;
+  };
+  const costliest = pools[0];
+  return {
+    version: PLAN_VERSION,
+    name: spec.name ?? null,
+    model: spec.model.id,
+    precision: { weights: spec.precision.weights, kvCache: spec.precision.kvCache },
+    engine: spec.planning.engine,
+    loadFactor: problem.loadFactor,
+    workload: { ratePerSecond: round6(spec.totalRatePerSecond), slices: planSlices },
+    pools,
+    totalCostPerHour: cost,
+    totals: {
+      costPerHour: cost,
+      costPerMonth: round6(cost * HOURS_PER_MONTH),
+      costPerMillionTokens: round6(tokensPerHour > 0 ? (cost / tokensPerHour) * 1e6 : 0),
+      costPerMillionOutputTokens: round6(outputPerHour > 0 ? (cost / outputPerHour) * 1e6 : 0),
+      gpus: pools.reduce((sum, p) => sum + p.gpus, 0),
+      instances: pools.reduce((sum, p) => sum + p.count, 0),
+      powerKw: round6(pools.reduce((sum, p) => sum + p.powerKw, 0)),
+    },
+    predicted: {
+      ttftMs: worstOf('ttftMs'),
+      tpotMs: worstOf('tpotMs'),
+      e2eMs: worstOf('e2eMs'),
+      percentile: Math.max(...slices.flatMap((s) => [s.slo.ttft, s.slo.tpot, s.slo.e2e].filter(Boolean).map((t) => t!.percentile))),
+    },
+    baselines,
+    binding: costliest
+      ? { constraint: costliest.binding, detail: `${costliest.binding.toUpperCase()} limits the ${costliest.gpu} tp${costliest.tp} ${costliest.role} pool, the largest cost` }
+      : { constraint: 'none', detail: 'no traffic' },
+    solver: {
+      status: fleet.status,
+      gapPercent: round6(fleet.gap * 100),
+      lowerBoundCostPerHour: round6(fleet.lowerBound),
+      candidates: counts.candidates,
+      candidatesAfterPruning: counts.afterPruning,
+    },
+  };
+}
+
+function planSlice(slice: Slice, drafts: PoolDraft[]): PlanSlice {
+  const serving = drafts.filter((d) => d.points.has(slice.id));
+  const worst = (key: 'ttftSeconds' | 'tpotSeconds', roles: string[]) => {
+    const values = serving.filter((d) => roles.includes(d.pool.role)).map((d) => d.points.get(slice.id)![key]);
+    return values.length > 0 ? Math.max(...values) : undefined;
+  };
+  const ttft = worst('ttftSeconds', ['colocated', 'prefill']);
+  const tpot = worst('tpotSeconds', ['colocated', 'decode']);
+  const target = (t: typeof slice.slo.ttft) => (t ? round6(t.maxSeconds * 1000) : null);
+  const percentiles = [slice.slo.ttft, slice.slo.tpot, slice.slo.e2e].filter(Boolean).map((t) => t!.percentile);
+  return {
+    id: slice.id,
+    class: slice.className,
+    inputTokens: slice.inputTokens,
+    outputTokens: slice.outputTokens,
+    inputRange: slice.inputRange,
+    outputRange: slice.outputRange,
+    ratePerSecond: round6(slice.ratePerSecond),
+    slo: { ttftMs: target(slice.slo.ttft), tpotMs: target(slice.slo.tpot), e2eMs: target(slice.slo.e2e), percentile: Math.max(...percentiles) },
+    predicted: {
+      ttftMs: ms(ttft),
+      tpotMs: ms(tpot),
+      e2eMs: ttft !== undefined && tpot !== undefined ? ms(ttft + Math.max(0, slice.outputTokens - 1) * tpot) : null,
+    },
+  };
+}
+
+function mostCommon(values: string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? 'none';
+}

@@ -1,0 +1,99 @@
+/**
+ * The Plan: what `planner plan` computed, in the shape its JSON output has (version 1,
+ * described by schemas/plan.schema.json). Every report format renders this one object.
+ */
+
+/** Version of the plan JSON; a breaking change bumps it. */
+export const PLAN_VERSION = 1;
+
+/** Latency predictions at the SLO percentiles (milliseconds; null where not applicable). */
+export interface PlanLatency {
+  ttftMs: number | null;
+  tpotMs: number | null;
+  e2eMs: number | null;
+}
+
+/** A slice of the workload: requests of one representative size. */
+export interface PlanSlice {
+  id: string;
+  class: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** Sizes the slice stands for. */
+  inputRange: [number, number];
+  outputRange: [number, number];
+  ratePerSecond: number;
+  slo: { ttftMs: number | null; tpotMs: number | null; e2eMs: number | null; percentile: number };
+  predicted: PlanLatency;
+}
+
+/** A pool: identical instances of one GPU type, parallelism and role. */
+export interface PlanPool {
+  id: string;
+  gpu: string;
+  role: 'colocated' | 'prefill' | 'decode';
+  /** Instances in the pool. */
+  count: number;
+  tp: number;
+  pp: number;
+  gpusPerInstance: number;
+  gpus: number;
+  costPerHour: number;
+  powerKw: number;
+  /** Slices it serves, with the share of each slice routed to it. */
+  slices: Array<{ slice: string; share: number; ratePerSecond: number }>;
+  /** Fraction of the pool's SLO capacity the routed traffic uses. */
+  utilization: number;
+  /** What stops one instance from taking more: ttft, tpot, e2e, memory or queueing. */
+  binding: string;
+  predicted: PlanLatency;
+}
+
+/** A simpler plan computed for comparison. */
+export interface PlanBaseline {
+  name: string;
+  kind: 'single-gpu-type' | 'colocated-only';
+  gpu: string | null;
+  feasible: boolean;
+  costPerHour: number | null;
+  /** How much the chosen plan saves against it, in percent of its cost. */
+  savingPercent: number | null;
+  pools: Array<{ gpu: string; role: string; count: number; tp: number; pp: number }>;
+  reason: string | null;
+}
+
+/** The cheapest plan that meets the SLOs. */
+export interface Plan {
+  version: typeof PLAN_VERSION;
+  name: string | null;
+  model: string;
+  precision: { weights: string; kvCache: string };
+  engine: string;
+  loadFactor: number;
+  workload: { ratePerSecond: number; slices: PlanSlice[] };
+  pools: PlanPool[];
+  totalCostPerHour: number;
+  totals: {
+    costPerHour: number;
+    costPerMonth: number;
+    costPerMillionTokens: number;
+    costPerMillionOutputTokens: number;
+    gpus: number;
+    instances: number;
+    powerKw: number;
+  };
+  /** The worst prediction over all slices, at their SLO percentiles. */
+  predicted: PlanLatency & { percentile: number };
+  baselines: PlanBaseline[];
+  binding: { constraint: string; detail: string };
+  solver: {
+    status: 'optimal' | 'time-limit';
+    gapPercent: number;
+    lowerBoundCostPerHour: number;
+    candidates: number;
+    candidatesAfterPruning: number;
+  };
+}
+
+/** Hours in a month for $/month figures (365 × 24 / 12). */
+export const HOURS_PER_MONTH = 730;

@@ -1,0 +1,125 @@
+import type { Plan, PlanLatency } from '../plan/plan.js';
+import { fixed, formatUsd, sig } from './format.js';
+import { renderTable } from './table.js';
+
+/** "312 ms" from milliseconds, "-" for none. */
+export function msText(value: number | null): string {
+  if (value === null) return '-';
+  return value >= 1000 ? `${sig(value / 1000)} s` : `${sig(value)} ms`;
+}
+
+/** "$1,234.56" with thousands separators (stable: no locale). */
+export function usdText(value: number): string {
+  const [whole, cents] = fixed(value).split('.');
+  return `$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`;
+}
+
+/**
+ * The slices a pool serves: runs of consecutive slices it serves whole as ranges, partial shares
+ * one by one — "s1–s8, s12 40%".
+ */
+export function poolSlicesText(slices: Plan['pools'][number]['slices']): string {
+  const parts: string[] = [];
+  let run: number[] = [];
+  const flush = () => {
+    if (run.length > 0) parts.push(run.length === 1 ? `s${run[0]}` : `s${run[0]}–s${run[run.length - 1]}`);
+    run = [];
+  };
+  for (const s of slices) {
+    const n = Number(s.slice.slice(1));
+    const whole = s.share >= 0.9995;
+    if (whole && run.length > 0 && n === run[run.length - 1] + 1) run.push(n);
+    else {
+      flush();
+      if (whole) run = [n];
+      else parts.push(`${s.slice} ${Math.max(1, Math.round(s.share * 100))}%`);
+    }
+  }
+  flush();
+  return parts.join(', ');
+}
+
+function latencyCells(p: PlanLatency): string[] {
+  return [msText(p.ttftMs), msText(p.tpotMs)];
+}
+
+/** One line per baseline: its cost and what the chosen plan saves against it. */
+export function baselineLines(plan: Plan): string[] {
+  return plan.baselines.map((b) =>
+    b.feasible
+      ? `${b.name}: ${usdText(b.costPerHour!)}/h — the plan saves ${sig(b.savingPercent!)}%`
+      : `${b.name}: no plan (${b.reason})`,
+  );
+}
+
+/** The plan as terminal text: pools, slices, totals, baselines and what binds. */
+export function planText(plan: Plan, paintHeader: (t: string) => string = (t) => t): string {
+  const title = `${plan.name ? `${plan.name}: ` : ''}${plan.model} (${plan.precision.weights} weights, ${plan.precision.kvCache} KV cache) on ${plan.engine}, ${sig(plan.workload.ratePerSecond)} req/s`;
+  const pools = renderTable(
+    [
+      { header: 'POOL' },
+      { header: 'GPU' },
+      { header: 'COUNT', align: 'right' },
+      { header: 'TP', align: 'right' },
+      { header: 'PP', align: 'right' },
+      { header: 'ROLE' },
+      { header: 'SLICES' },
+      { header: `TTFT P${plan.predicted.percentile}`, align: 'right' },
+      { header: `TPOT P${plan.predicted.percentile}`, align: 'right' },
+      { header: 'UTIL', align: 'right' },
+      { header: '$/H', align: 'right' },
+    ],
+    plan.pools.map((p, i) => [
+      `#${i + 1}`,
+      p.gpu,
+      String(p.count),
+      String(p.tp),
+      String(p.pp),
+      p.role,
+      poolSlicesText(p.slices),
+      ...latencyCells(p.predicted),
+      `${Math.round(p.utilization * 100)}%`,
+      usdText(p.costPerHour),
+    ]),
+    paintHeader,
+  );
+  const slices = renderTable(
+    [
+      { header: 'SLICE' },
+      { header: 'CLASS' },
+      { header: 'INPUT', align: 'right' },
+      { header: 'OUTPUT', align: 'right' },
+      { header: 'REQ/S', align: 'right' },
+      { header: 'TTFT (SLO)', align: 'right' },
+      { header: 'TPOT (SLO)', align: 'right' },
+    ],
+    plan.workload.slices.map((s) => [
+      s.id,
+      s.class,
+      String(s.inputTokens),
+      String(s.outputTokens),
+      sig(s.ratePerSecond),
+      `${msText(s.predicted.ttftMs)} (${msText(s.slo.ttftMs)})`,
+      `${msText(s.predicted.tpotMs)} (${msText(s.slo.tpotMs)})`,
+    ]),
+    paintHeader,
+  );
+  const t = plan.totals;
+  const solver =
+    plan.solver.status === 'optimal'
+      ? 'optimal'
+      : `time limit reached: best verified plan, within ${sig(plan.solver.gapPercent)}% of the lower bound`;
+  return [
+    title,
+    '',
+    pools,
+    '',
+    `total: ${usdText(t.costPerHour)}/h, ${usdText(t.costPerMonth)}/month, ${formatUsd(t.costPerMillionTokens)} per million tokens (${formatUsd(t.costPerMillionOutputTokens)} per million output tokens), ${t.gpus} GPUs in ${t.instances} instances, ${sig(t.powerKw)} kW`,
+    `predicted at p${plan.predicted.percentile} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}${plan.predicted.e2eMs !== null ? `, E2E ${msText(plan.predicted.e2eMs)}` : ''}`,
+    `binding: ${plan.binding.detail}`,
+    `solver: ${solver} (${plan.solver.candidatesAfterPruning} of ${plan.solver.candidates} candidates after pruning)`,
+    ...(plan.baselines.length > 0 ? ['', 'against simpler plans:', ...baselineLines(plan).map((l) => `  ${l}`)] : []),
+    '',
+    slices,
+  ].join('\n');
+}
