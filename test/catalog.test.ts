@@ -31,7 +31,7 @@ describe('catalog overlays', () => {
     price: { usd_per_hour: 1.5 }
 `);
     expect(issues).toEqual([]);
-    expect(value!.gpus['rtx-6000'].efficiency).toEqual(presets().catalog.gpus['h100-sxm'].efficiency);
+    expect(value!.gpus['rtx-6000'].efficiency).toEqual(presets().catalog.gpus['h100-nvl'].efficiency);
   });
 
   it('name the missing fields of an incomplete new type at its line', () => {

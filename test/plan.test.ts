@@ -1,0 +1,152 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { afterAll, describe, expect, it } from 'vitest';
+import { planFleet } from '../src/optimize/planner.js';
+import type { Plan } from '../src/plan/plan.js';
+import type { ServiceSpec } from '../src/spec/types.js';
+import { createSolver } from '../dist/optimize/solver.js';
+import { ROOT, cli, presets, specFromText } from './helpers.js';
+
+const solver = createSolver('highs');
+afterAll(() => solver.close());
+
+const EXAMPLES = ['chat', 'rag-long-context', 'batch-summarization', 'code-completion', 'multi-tenant'];
+const examplePlans = new Map<string, Plan>();
+function examplePlan(name: string): Plan {
+  if (!examplePlans.has(name)) {
+    const result = cli(['plan', `presets/examples/${name}.yaml`, '--format', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    examplePlans.set(name, JSON.parse(result.stdout) as Plan);
+  }
+  return examplePlans.get(name)!;
+}
+
+async function cost(spec: ServiceSpec): Promise<number> {
+  const result = await planFleet(spec, presets().catalog, solver);
+  if (!('plan' in result)) throw new Error(result.infeasible.join('; '));
+  return result.plan.totalCostPerHour;
+}
+
+const chatSpec = (rate: string, gpus: string) =>
+  specFromText(`model: llama-3.1-8b
+workload:
+  rate: ${rate}
+  input_tokens: { distribution: lognormal, median: 800, sigma: 0.8, max: 8k }
+  output_tokens: { distribution: lognormal, median: 200, sigma: 0.6, max: 1k }
+slo: { ttft: 500ms, tpot: 40ms }
+planning: { gpus: [${gpus}], max_slices: 6 }
+`).value!;
+
+describe('planner plan on the examples', () => {
+  const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(`${ROOT}schemas/plan.schema.json`, 'utf8')));
+
+  it.each(EXAMPLES)('%s: JSON output matches schemas/plan.schema.json', (name) => {
+    const plan = examplePlan(name);
+    expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
+    expect(plan.version).toBe(1);
+    expect(plan.pools.length).toBeGreaterThan(0);
+  });
+
+  it.each(EXAMPLES)('%s: the plan serves every slice and breaks no constraint', (name) => {
+    const plan = examplePlan(name);
+    for (const slice of plan.workload.slices) {
+      const side = (roles: string[]) =>
+        plan.pools.filter((p) => roles.includes(p.role)).reduce((sum, p) => sum + (p.slices.find((s) => s.slice === slice.id)?.share ?? 0), 0);
+      expect(side(['colocated', 'prefill']), `${slice.id} prefill side`).toBeCloseTo(1, 4);
+      expect(side(['colocated', 'decode']), `${slice.id} decode side`).toBeCloseTo(1, 4);
+      // Pools run within their SLO capacity, so the predictions meet the SLOs.
+      if (slice.slo.ttftMs !== null) expect(slice.predicted.ttftMs!, `${slice.id} TTFT`).toBeLessThanOrEqual(slice.slo.ttftMs * 1.0001);
+      if (slice.slo.tpotMs !== null) expect(slice.predicted.tpotMs!, `${slice.id} TPOT`).toBeLessThanOrEqual(slice.slo.tpotMs * 1.0001);
+    }
+    for (const pool of plan.pools) {
+      expect(pool.utilization).toBeLessThanOrEqual(plan.loadFactor + 1e-6);
+      expect(Number.isInteger(pool.count)).toBe(true);
+    }
+    expect(plan.totalCostPerHour).toBeCloseTo(plan.pools.reduce((sum, p) => sum + p.costPerHour, 0), 4);
+  });
+
+  it('respects availability limits and the budget (multi-tenant)', () => {
+    const plan = examplePlan('multi-tenant');
+    const h100s = plan.pools.filter((p) => p.gpu === 'h100-sxm').reduce((sum, p) => sum + p.gpus, 0);
+    expect(h100s).toBeLessThanOrEqual(16);
+    expect(plan.totalCostPerHour).toBeLessThanOrEqual(200);
+    expect(plan.pools.every((p) => ['a100-80gb', 'h100-sxm', 'h200', 'mi300x'].includes(p.gpu))).toBe(true);
+  });
+
+  it('reports baselines: the chosen plan is never dearer than any of them', () => {
+    for (const name of EXAMPLES) {
+      const plan = examplePlan(name);
+      for (const b of plan.baselines.filter((x) => x.feasible)) {
+        expect(b.costPerHour!, `${name}: ${b.name}`).toBeGreaterThanOrEqual(plan.totalCostPerHour - 1e-6);
+        expect(b.savingPercent!).toBeGreaterThanOrEqual(0);
+      }
+    }
+  });
+
+  it('is deterministic: the same spec gives byte-identical output', () => {
+    const first = cli(['plan', 'presets/examples/chat.yaml', '--format', 'json']).stdout;
+    expect(cli(['plan', 'presets/examples/chat.yaml', '--format', 'json']).stdout).toBe(first);
+    expect(JSON.parse(first)).toEqual(examplePlan('chat'));
+  });
+});
+
+describe('planner plan properties', () => {
+  it('adding a GPU type never raises the cost', async () => {
+    const one = await cost(chatSpec('8/s', 'a100-80gb'));
+    const two = await cost(chatSpec('8/s', 'a100-80gb, l40s'));
+    const three = await cost(chatSpec('8/s', 'a100-80gb, l40s, h100-sxm'));
+    expect(two).toBeLessThanOrEqual(one + 1e-9);
+    expect(three).toBeLessThanOrEqual(two + 1e-9);
+  }, 30_000);
+
+  it('doubling the rate at most doubles the cost plus one instance per pool', async () => {
+    const spec = chatSpec('5/s', 'l40s, h100-sxm');
+    const result = await planFleet(spec, presets().catalog, solver);
+    if (!('plan' in result)) throw new Error('no plan');
+    const doubled = await cost(chatSpec('10/s', 'l40s, h100-sxm'));
+    const slack = result.plan.pools.reduce((sum, p) => sum + p.costPerHour / p.count, 0);
+    expect(doubled).toBeLessThanOrEqual(2 * result.plan.totalCostPerHour + slack + 1e-9);
+    expect(doubled).toBeGreaterThan(result.plan.totalCostPerHour);
+  }, 30_000);
+});
+
+describe('planner plan CLI', () => {
+  it('explains an SLO no GPU can meet, with the numbers, and exits 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'planner-'));
+    writeFileSync(join(dir, 'tight.yaml'), 'model: llama-3.1-70b\nworkload: { rate: 1/s, input_tokens: 32k, output_tokens: 100 }\nslo: { ttft: 100ms }\n');
+    const result = cli(['plan', join(dir, 'tight.yaml')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/no plan meets the SLOs/);
+    expect(result.stderr).toMatch(/TTFT p90 for 32000-token prompts with 100-token answers is [\d.]+ m?s on the fastest candidate \([a-z0-9-]+ tp\d+ (colocated|prefill)\), SLO 100 ms/);
+  });
+
+  it('names the budget when it is what makes the spec infeasible', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'planner-'));
+    writeFileSync(join(dir, 'budget.yaml'), 'model: llama-3.1-8b\nworkload: { rate: 20/s, input_tokens: 1k, output_tokens: 200 }\nslo: { ttft: 1s, tpot: 50ms }\nbudget: $1/h\n');
+    const result = cli(['plan', join(dir, 'budget.yaml')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/the cheapest plan costs \$[\d.]+\/h, over the budget of \$1\.00\/h/);
+  });
+
+  it('prints a table, writes the JSON with --out, and renders yaml and markdown from the same plan', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'planner-'));
+    const out = join(dir, 'plan.json');
+    const table = cli(['plan', 'presets/examples/code-completion.yaml', '--format', 'table', '--out', out]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^code-completion: llama-3\.1-8b \(fp8 weights, fp8 KV cache\) on vllm, 50 req\/s/);
+    expect(table.stdout).toMatch(/^POOL\s+GPU\s+COUNT\s+TP\s+PP\s+ROLE\s+SLICES\s+TTFT P99\s+TPOT P99\s+UTIL\s+\$\/H/m);
+    expect(table.stdout).toMatch(/^total: \$[\d,.]+\/h, \$[\d,.]+\/month/m);
+    expect(table.stdout).toMatch(/against simpler plans:/);
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as Plan;
+    expect(saved).toEqual(examplePlan('code-completion'));
+    const yaml = cli(['plan', 'presets/examples/code-completion.yaml', '--format', 'yaml']);
+    expect(yaml.stdout).toMatch(/^version: 1\n/);
+    expect(yaml.stdout).toContain(`totalCostPerHour: ${saved.totalCostPerHour}`);
+    const md = cli(['plan', 'presets/examples/code-completion.yaml', '--format', 'markdown']);
+    expect(md.stdout).toMatch(/^### Serving plan: code-completion\n/);
+    expect(md.stdout).toMatch(/^\| GPU \| count \| tp \| pp \| role \|/m);
+  });
+});
