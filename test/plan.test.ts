@@ -150,3 +150,49 @@ describe('planner plan CLI', () => {
     expect(md.stdout).toMatch(/^\| GPU \| count \| tp \| pp \| role \|/m);
   });
 });
+
+describe('measured capacities', () => {
+  const spec = (extra = '') =>
+    specFromText(`model: llama-3.1-8b
+workload: { rate: 10/s, input_tokens: 1000, output_tokens: 200 }
+slo: { ttft: 1s, tpot: 50ms }
+planning:
+  gpus: [l4]
+  measured_capacity:
+    - { gpu: l4, input_tokens: 2k, output_tokens: 500, max_rate: 1.5/s }
+    - { gpu: l4, input_tokens: 8k, output_tokens: 500, max_rate: 0.5/s }
+${extra}`);
+
+  it('replace the performance model for their GPU type: the plan uses the measured rate', async () => {
+    const result = await planFleet(spec().value!, presets().catalog, solver);
+    if (!('plan' in result)) throw new Error(result.infeasible.join('; '));
+    // 10 req/s at 85% of 1.5 req/s per L4 (the smallest measured size covering 1000 → 200 tokens): 8 instances.
+    expect(result.plan.pools).toEqual([expect.objectContaining({ gpu: 'l4', count: 8, tp: 1, role: 'colocated', binding: 'measured' })]);
+    expect(result.plan.pools[0].predicted).toEqual({ ttftMs: null, tpotMs: null, e2eMs: null });
+    expect(result.plan.totalCostPerHour).toBeCloseTo(8 * presets().catalog.gpus.l4.price.usdPerHour, 6);
+  });
+
+  it('cannot serve sizes no measurement covers, and says so', async () => {
+    const big = specFromText(`model: llama-3.1-8b
+workload: { rate: 1/s, input_tokens: 16k, output_tokens: 200 }
+slo: { ttft: 10s }
+planning:
+  gpus: [l4]
+  measured_capacity: [{ gpu: l4, input_tokens: 8k, output_tokens: 500, max_rate: 0.5/s }]
+`).value!;
+    const result = await planFleet(big, presets().catalog, solver);
+    expect('infeasible' in result && result.infeasible[0]).toMatch(/no measured capacity covers 16000-token prompts/);
+  });
+
+  it('may sit in a catalog overlay, for the model it names', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'planner-'));
+    writeFileSync(join(dir, 'cat.yaml'), 'measured_capacity:\n  - { model: meta-llama/Llama-3.1-8B-Instruct, gpu: l4, input_tokens: 2k, output_tokens: 500, max_rate: 1.5/s }\n  - { model: llama-3.1-8bb, gpu: l4, input_tokens: 2k, output_tokens: 500, max_rate: 1/s }\n');
+    writeFileSync(join(dir, 'spec.yaml'), 'model: llama-3.1-8b\nworkload: { rate: 10/s, input_tokens: 1000, output_tokens: 200 }\nslo: { ttft: 1s }\nplanning: { gpus: [l4] }\n');
+    const bad = cli(['validate', join(dir, 'spec.yaml'), '--catalog', join(dir, 'cat.yaml')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/cat\.yaml:3:5: measured_capacity: unknown model "llama-3\.1-8bb" \(did you mean "llama-3\.1-8b"/);
+    writeFileSync(join(dir, 'cat.yaml'), 'measured_capacity:\n  - { model: meta-llama/Llama-3.1-8B-Instruct, gpu: l4, input_tokens: 2k, output_tokens: 500, max_rate: 1.5/s }\n');
+    const plan = JSON.parse(cli(['plan', join(dir, 'spec.yaml'), '--catalog', join(dir, 'cat.yaml'), '--format', 'json']).stdout) as Plan;
+    expect(plan.pools).toEqual([expect.objectContaining({ gpu: 'l4', count: 8, binding: 'measured' })]);
+  });
+});

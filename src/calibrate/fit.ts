@@ -52,7 +52,7 @@ function workingCopy(catalog: Catalog): Catalog {
     Object.entries(catalog.gpus).map(([id, g]) => [id, { ...g, efficiency: { ...g.efficiency, compute: { ...g.efficiency.compute } } }]),
   );
   const engines = Object.fromEntries(Object.entries(catalog.engines).map(([id, e]) => [id, { ...e }]));
-  return { gpus, engines };
+  return { gpus, engines, measuredCapacity: catalog.measuredCapacity };
 }
 
 function read(catalog: Catalog, p: FittedParam): number {

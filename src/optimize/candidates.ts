@@ -3,8 +3,15 @@ import type { Deployment } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
 import { decodeTable, instanceCapacity, instanceModel } from '../perf/open-loop.js';
 import type { Capacity, DecodeTable, InstanceModel, LoadPoint, Role } from '../perf/open-loop.js';
-import type { EngineProfile, GpuSpec, ServiceSpec } from '../spec/types.js';
+import type { EngineProfile, GpuSpec, MeasuredCapacity, ServiceSpec } from '../spec/types.js';
 import type { Slice } from '../workload/slices.js';
+
+/** What one instance sustains for a slice within its SLOs, and what limits it there. */
+export interface SliceCapacity {
+  ratePerSecond: number;
+  /** ttft, tpot, e2e, memory, queueing — or measured, for a capacity from measurements. */
+  binding: string;
+}
 
 /** One kind of instance the plan may buy: a GPU type, its parallelism and its role. */
 export interface Candidate {
@@ -19,7 +26,9 @@ export interface Candidate {
   powerWatts: number;
   deployment: Deployment;
   /** Per slice: what one instance sustains within the SLOs (absent: cannot serve the slice). */
-  capacity: Map<string, Capacity>;
+  capacity: Map<string, SliceCapacity>;
+  /** Capacities come from measurements, not the performance model (no latency predictions). */
+  measured: boolean;
   models: Map<string, InstanceModel>;
   /** Per slice it holds in memory: its latencies at a vanishing load. */
   idle: Map<string, LoadPoint>;
@@ -48,12 +57,21 @@ function pipelineDegrees(spec: ServiceSpec, gpu: GpuSpec, base: Omit<Deployment,
   return [1];
 }
 
-/** Every instance shape the spec allows, with its capacity for every slice. */
+/**
+ * Every instance shape the spec allows, with its capacity for every slice: from the performance
+ * model, or — for GPU types with measured capacities — only the measured shapes, from the table.
+ */
 export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: EngineProfile, slices: Slice[]): Candidate[] {
   const candidates: Candidate[] = [];
   const roles = allowedRoles(spec);
   const base = { model: spec.model, weights: spec.precision.weights, kvCache: spec.precision.kvCache };
+  const measured = spec.planning.measuredCapacity;
   for (const gpu of [...gpus].sort((a, b) => a.id.localeCompare(b.id))) {
+    const table = measured.filter((m) => m.gpu === gpu.id && roles.includes(m.role));
+    if (measured.some((m) => m.gpu === gpu.id)) {
+      candidates.push(...measuredCandidates(gpu, table, base, slices));
+      continue;
+    }
     for (const pp of pipelineDegrees(spec, gpu, { ...base, gpu })) {
       for (const tp of spec.planning.tensorParallel) {
         const deployment: Deployment = { ...base, gpu, tp, pp, ep: 1 };
@@ -70,10 +88,10 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
   return candidates;
 }
 
-function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, slices: Slice[], table: DecodeTable): Candidate {
+function emptyCandidate(deployment: Deployment, role: Role): Candidate {
   const { gpu, tp, pp } = deployment;
   const gpus = tp * pp;
-  const candidate: Candidate = {
+  return {
     id: `${gpu.id}/tp${tp}/pp${pp}/${role}`,
     gpu,
     tp,
@@ -84,10 +102,15 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
     powerWatts: gpus * gpu.tdpWatts,
     deployment,
     capacity: new Map(),
+    measured: false,
     models: new Map(),
     idle: new Map(),
     unservable: new Map(),
   };
+}
+
+function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, slices: Slice[], table: DecodeTable): Candidate {
+  const candidate = emptyCandidate(deployment, role);
   for (const slice of slices) {
     const model = instanceModel(deployment, engine, role, { inputTokens: slice.inputTokens, outputTokens: slice.outputTokens }, table);
     if ('reason' in model) {
@@ -101,6 +124,31 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
     else candidate.unservable.set(slice.id, describeIdle(capacity, slice));
   }
   return candidate;
+}
+
+/**
+ * Candidates from a measured table: one per measured shape (GPU, tp, pp, role); a slice gets the
+ * best rate among the measurements at request sizes at least as large as its own (input and
+ * output) — a conservative reading — and cannot be served when no measurement covers it.
+ */
+function measuredCandidates(gpu: GpuSpec, table: MeasuredCapacity[], base: Omit<Deployment, 'gpu' | 'tp' | 'pp' | 'ep'>, slices: Slice[]): Candidate[] {
+  const shapes = [...new Set(table.map((m) => `${m.tp}/${m.pp}/${m.role}`))].sort();
+  return shapes.map((shape) => {
+    const [tp, pp, role] = shape.split('/') as [string, string, Role];
+    const points = table.filter((m) => `${m.tp}/${m.pp}/${m.role}` === shape);
+    const deployment: Deployment = { ...base, gpu, tp: Number(tp), pp: Number(pp), ep: 1 };
+    const candidate = emptyCandidate(deployment, role);
+    candidate.measured = true;
+    for (const slice of slices) {
+      const covering = points.filter((m) => m.inputTokens >= slice.inputTokens && m.outputTokens >= slice.outputTokens);
+      if (covering.length === 0) {
+        candidate.unservable.set(slice.id, `no measured capacity covers ${slice.inputTokens}-token prompts with ${slice.outputTokens}-token answers`);
+        continue;
+      }
+      candidate.capacity.set(slice.id, { ratePerSecond: Math.max(...covering.map((m) => m.maxRatePerSecond)), binding: 'measured' });
+    }
+    return candidate;
+  });
 }
 
 /** Why an instance misses a slice's SLO even when idle, with the numbers. */

@@ -57,7 +57,7 @@ function explainSlice(slice: Slice, side: string, candidates: Candidate[], class
     }
   }
   if (best) return best.text;
-  const memoryReasons = candidates.map((c) => c.unservable.get(slice.id)).filter(Boolean);
-  const detail = memoryReasons.length > 0 ? `: ${memoryReasons[0]}` : '';
-  return `no ${side}-capable GPU type holds ${name} in memory${detail}`;
+  const reasons = candidates.map((c) => c.unservable.get(slice.id)).filter(Boolean);
+  if (reasons.length === 0) return `no allowed GPU type can run the ${side} side of ${name}`;
+  return `no ${side}-capable candidate can serve ${name}: ${reasons[0]}`;
 }

@@ -38,12 +38,14 @@ export function assemblePlan(
       .filter((x) => x.share > 1e-9);
     // Fraction of the pool's raw SLO capacity the routed traffic takes (≤ the load factor).
     const utilization = served.reduce((sum, x) => sum + (x.slice.ratePerSecond * x.share) / (usableRate(problem, x.s, i) / problem.loadFactor), 0) / n;
+    // Predictions come from the performance model; a measured pool has none.
     const points = new Map<string, LoadPoint>();
     for (const x of served) {
-      const capacity = c.capacity.get(x.slice.id)!;
-      points.set(x.slice.id, loadPoint(c.models.get(x.slice.id)!, utilization * capacity.ratePerSecond, x.slice.slo));
+      const model = c.models.get(x.slice.id);
+      if (model) points.set(x.slice.id, loadPoint(model, utilization * c.capacity.get(x.slice.id)!.ratePerSecond, x.slice.slo));
     }
-    const worst = (key: 'ttftSeconds' | 'tpotSeconds' | 'e2eSeconds') => Math.max(0, ...[...points.values()].map((p) => p[key]));
+    const worst = (key: 'ttftSeconds' | 'tpotSeconds' | 'e2eSeconds') =>
+      points.size === 0 ? undefined : Math.max(0, ...[...points.values()].map((p) => p[key]));
     const bindings = served.map((x) => c.capacity.get(x.slice.id)!.binding);
     drafts.push({
       points,

@@ -4,7 +4,9 @@ import type { RawEngine } from './engine-entry.js';
 import { missingGpuFields, normalizeGpu } from './gpu-entry.js';
 import type { RawEfficiency, RawGpu } from './gpu-entry.js';
 import type { InputIssue } from './issues.js';
-import type { Catalog, EngineProfile, GpuSpec } from './types.js';
+import { readMeasuredCapacity } from './measured-capacity.js';
+import type { RawMeasuredCapacity } from './measured-capacity.js';
+import type { Catalog, EngineProfile, GpuSpec, MeasuredCapacity } from './types.js';
 import type { YamlSource } from './yaml-source.js';
 
 /** A catalog file as written (schema-checked). */
@@ -13,6 +15,7 @@ export interface RawCatalog {
   defaults?: { efficiency?: RawEfficiency };
   gpus?: Record<string, RawGpu>;
   engines?: Record<string, RawEngine>;
+  measured_capacity?: RawMeasuredCapacity[];
 }
 
 type Mergeable = Record<string, unknown>;
@@ -65,7 +68,15 @@ export function buildCatalog(sources: YamlSource[]): { catalog: Catalog; issues:
     if (missing.length > 0) incomplete('engines', id, missing, Object.keys(rawEngines));
     else engines[id] = normalizeEngine(id, rawEngines[id]);
   }
-  return { catalog: { gpus, engines }, issues };
+  // Measured capacities add up across files (each keeps its own location for messages).
+  const measuredCapacity: MeasuredCapacity[] = [];
+  for (const source of sources) {
+    const raws = (source.data as RawCatalog).measured_capacity ?? [];
+    const read = readMeasuredCapacity(raws, source, ['measured_capacity'], { gpus });
+    measuredCapacity.push(...read.entries);
+    issues.push(...read.issues);
+  }
+  return { catalog: { gpus, engines, measuredCapacity }, issues };
 }
 
 /** Finds a GPU type by id or alias (case-insensitive). */

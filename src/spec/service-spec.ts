@@ -5,7 +5,9 @@ import { checkedQuantity, normalizeModel } from './models.js';
 import type { ModelRegistry, RawModel } from './models.js';
 import { maxTokens, normalizeSize } from './sizes.js';
 import type { RawSize } from './sizes.js';
-import type { Catalog, KvDtype, LatencyTarget, ModelArch, PlanningOptions, RequestClass, ServiceSpec, SloTargets, WeightDtype } from './types.js';
+import { readMeasuredCapacity } from './measured-capacity.js';
+import type { RawMeasuredCapacity } from './measured-capacity.js';
+import type { Catalog, KvDtype, LatencyTarget, MeasuredCapacity, ModelArch, PlanningOptions, RequestClass, ServiceSpec, SloTargets, WeightDtype } from './types.js';
 import { pathText } from './yaml-source.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
 
@@ -43,6 +45,7 @@ export interface RawSpec {
     power_cap?: number | string;
     solver_time_limit?: string;
     solver?: PlanningOptions['solver'];
+    measured_capacity?: RawMeasuredCapacity[];
   };
   budget?: number | string | { max_cost_per_hour?: number | string; max_increase?: number | string };
 }
@@ -73,6 +76,7 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
   const model = resolveModel(raw.model, context.models, at);
   const classes = normalizeClasses(raw, source, issues, at);
   const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at);
+  if (model) planning.measuredCapacity = measuredFor(model, raw, source, context, issues);
   if (model && classes) checkContext(model, classes, raw, at);
   if (issues.length > 0 || !model || !classes) return { issues };
   const budget = typeof raw.budget === 'object' ? raw.budget : { max_cost_per_hour: raw.budget };
@@ -279,7 +283,31 @@ function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catal
     solverTimeLimitSeconds:
       raw.solver_time_limit === undefined ? PLANNING_DEFAULTS.solverTimeLimitSeconds : checkedQuantity('duration', raw.solver_time_limit),
     solver: raw.solver ?? 'highs',
+    measuredCapacity: [],
   };
+}
+
+/**
+ * The measured capacities that apply to the spec's model: the catalog's entries for it (an
+ * entry naming an unknown model is an issue at its line) and the spec's own.
+ */
+function measuredFor(model: ModelArch, raw: RawSpec, source: YamlSource, context: SpecContext, issues: InputIssue[]): MeasuredCapacity[] {
+  const fromCatalog = context.catalog.measuredCapacity.filter((entry) => {
+    const resolved = context.models.resolve(entry.model!);
+    if (!resolved) {
+      issues.push({ ...entry.where, message: `measured_capacity: unknown model "${entry.model}"${didYouMean(entry.model!, context.models.names)}` });
+    }
+    return resolved?.id === model.id;
+  });
+  const own = readMeasuredCapacity(raw.planning?.measured_capacity ?? [], source, ['planning', 'measured_capacity'], context.catalog);
+  issues.push(...own.issues);
+  own.entries.forEach((entry, i) => {
+    if (entry.model && context.models.resolve(entry.model)?.id !== model.id) {
+      const where: DocPath = ['planning', 'measured_capacity', i, 'model'];
+      issues.push(source.issueAt(where, `${pathText(where)}: the spec plans ${model.id}, this entry measures "${entry.model}"`));
+    }
+  });
+  return [...fromCatalog, ...own.entries];
 }
 
 /** Requests longer than the model's context window cannot be served at all. */

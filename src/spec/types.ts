@@ -121,10 +121,26 @@ export interface EngineProfile {
   memoryScale: number;
 }
 
-/** The catalog: GPU types and serving-engine profiles by id. */
+/** A measured capacity: requests/s one instance shape sustains at one request size. */
+export interface MeasuredCapacity {
+  /** Model name as written (resolved against the presets when a spec uses it). */
+  model?: string;
+  gpu: string;
+  tp: number;
+  pp: number;
+  role: 'colocated' | 'prefill' | 'decode';
+  inputTokens: number;
+  outputTokens: number;
+  maxRatePerSecond: number;
+  /** Where it was written, for messages. */
+  where: { file: string; line?: number; col?: number };
+}
+
+/** The catalog: GPU types, serving-engine profiles, and measured capacities. */
 export interface Catalog {
   gpus: Record<string, GpuSpec>;
   engines: Record<string, EngineProfile>;
+  measuredCapacity: MeasuredCapacity[];
 }
 
 /** A request-size distribution, in tokens. */
@@ -179,6 +195,8 @@ export interface PlanningOptions {
   solverTimeLimitSeconds: number;
   /** MILP solver backend. */
   solver: 'highs' | 'javascript-lp-solver';
+  /** Measured capacities of this model (the catalog's and the spec's), which replace the model for their GPU types. */
+  measuredCapacity: MeasuredCapacity[];
 }
 
 /** Cost thresholds a plan must stay within. */
