@@ -7,6 +7,8 @@ export interface GlobalOptions {
   color?: boolean;
   quiet?: boolean;
   debug?: boolean;
+  /** false with --no-fail. */
+  fail?: boolean;
 }
 
 /** What a command's body gets: the process streams and a ready output channel. */

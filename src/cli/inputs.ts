@@ -2,6 +2,10 @@ import { join } from 'node:path';
 import { InputError, formatIssue } from '../spec/issues.js';
 import type { InputIssue } from '../spec/issues.js';
 import { loadCatalog, loadModelPresets, loadSpec } from '../spec/load.js';
+import { parseOverride } from '../spec/overrides.js';
+import type { Override } from '../spec/overrides.js';
+import { parsePlan } from '../plan/load-plan.js';
+import type { Plan } from '../plan/plan.js';
 import type { Loaded } from '../spec/load.js';
 import type { ModelRegistry } from '../spec/models.js';
 import { createSchemaChecker } from '../spec/schema-check.js';
@@ -24,7 +28,7 @@ export interface Inputs {
 /** Loads the JSON Schemas that ship with planner. */
 export function loadSchemaChecker(): SchemaChecker {
   const read = (name: string) => JSON.parse(readPackageFile(`schemas/${name}.schema.json`).text) as object;
-  return createSchemaChecker({ spec: read('spec'), catalog: read('catalog'), model: read('model') });
+  return createSchemaChecker({ spec: read('spec'), catalog: read('catalog'), model: read('model'), plan: read('plan') });
 }
 
 /** A preset that fails its own checks is planner's bug, not the user's: report it as internal. */
@@ -50,12 +54,16 @@ export function loadInputs(catalogPaths: string[], cwd: string): Inputs {
   return { check, catalog, models };
 }
 
-/** Reads and resolves a service spec, throwing an InputError with every problem found. */
-export function loadSpecFile(path: string, inputs: Inputs, cwd: string): ServiceSpec {
-  return userValue(loadSpec(inputs.check, readUserFile(path, cwd), inputs));
+/** Reads and resolves a service spec (with `--set` overrides), throwing an InputError with every problem found. */
+export function loadSpecFile(path: string, inputs: Inputs, cwd: string, overrides: string[] = []): ServiceSpec {
+  const parsed = overrides.map(parseOverride);
+  const bad = parsed.filter((o): o is InputIssue => 'message' in o);
+  if (bad.length > 0) throw new InputError(bad);
+  return userValue(loadSpec(inputs.check, readUserFile(path, cwd), inputs, undefined, parsed as Override[]));
 }
 
-/** Collects the problems of a spec without throwing (for `validate`). */
-export function specIssues(path: string, inputs: Inputs, cwd: string): InputIssue[] {
-  return loadSpec(inputs.check, readUserFile(path, cwd), inputs).issues;
+/** Reads a saved plan JSON, throwing an InputError when it is not one this planner reads. */
+export function loadPlanFile(path: string, inputs: Pick<Inputs, 'check'>, cwd: string): Plan {
+  const file = readUserFile(path, cwd);
+  return userValue(parsePlan(inputs.check, file.path, file.text));
 }

@@ -2,8 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { InputError, formatIssue, sortIssues } from '../spec/issues.js';
 import { registerAccuracyCommands } from './commands/accuracy.js';
 import { registerCatalogCommands } from './commands/catalog.js';
+import { registerCheck } from './commands/check.js';
+import { registerPlanFileCommands } from './commands/diff.js';
 import { registerEstimate } from './commands/estimate.js';
 import { registerPlan } from './commands/plan.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
@@ -23,6 +26,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--no-color', 'no colour, even on a terminal (NO_COLOR also works)')
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('--debug', 'print stack traces of internal errors')
+    .option('--no-fail', 'exit 0 when a check fails or no plan meets the SLOs, after printing (report-only CI steps)')
     .showHelpAfterError('(run planner --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -38,9 +42,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       } catch (err) {
         exitCode = reportError(err, out, globals.debug === true);
       }
+      if (exitCode === EXIT.failed && globals.fail === false) exitCode = EXIT.ok;
     };
 
   registerPlan(program, action);
+  registerCheck(program, action);
+  registerPlanFileCommands(program, action);
+  registerSweep(program, action);
   registerValidate(program, action);
   registerCatalogCommands(program, action);
   registerEstimate(program, action);

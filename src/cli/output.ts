@@ -21,10 +21,18 @@ export interface Output {
   info(text: string): void;
   /** Writes an error to stderr (even with --quiet). */
   error(text: string): void;
+  /** Rewrites a one-line progress indicator on stderr, only on a terminal and never with --quiet. */
+  progress(text: string, done: boolean): void;
 }
 
-/** The real process streams and environment. */
+/** The real process streams and environment. A closed pipe (planner … | head) ends quietly. */
 export function processIo(): Io {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
@@ -52,5 +60,8 @@ export function createOutput(io: Io, options: { color?: boolean; quiet?: boolean
       if (!options.quiet) io.stderr.write(line(text));
     },
     error: (text) => io.stderr.write(line(text)),
+    progress: (text, done) => {
+      if (!options.quiet && io.stderr.isTTY) io.stderr.write(`\r${text}${done ? '\n' : ''}`);
+    },
   };
 }

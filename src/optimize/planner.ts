@@ -78,14 +78,19 @@ async function solveWithFallback(
  * (the best plan on each single GPU type, the best colocated-only plan), or explains why none
  * exists: which SLO no candidate meets for which slice and by how much, or which limit binds.
  */
-export async function planFleet(spec: ServiceSpec, catalog: Catalog, solver: LpSolver): Promise<PlanResult> {
+export async function planFleet(
+  spec: ServiceSpec,
+  catalog: Catalog,
+  solver: LpSolver,
+  options: { baselines?: boolean } = {},
+): Promise<PlanResult> {
   const state = preparePlanning(spec, catalog);
   const uncovered = explainUncovered(state.slices, state.candidates, spec.classes.length);
   if (uncovered.length > 0) return { infeasible: uncovered };
   // The baselines solve beside the main plan; their savings are computed once both are known.
   const [{ problem, fleet }, baselineFleets] = await Promise.all([
     solveWithFallback(spec, state, state.pruned, state.candidates, solver),
-    computeBaselines(spec, state, solver),
+    options.baselines === false ? Promise.resolve([]) : computeBaselines(spec, state, solver),
   ]);
   if (!('counts' in fleet)) return { infeasible: await explainLimits(spec, state, solver, fleet) };
   const baselines = baselineFleets.map((b) => ({

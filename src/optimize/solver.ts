@@ -28,15 +28,22 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
   const idle: Worker[] = [];
   const busy = new Set<Worker>();
   const waiting: Array<() => void> = [];
-  const start = () => new Worker(new URL(script, import.meta.url));
+  // Idle threads are unreferenced, so a command that fails before (or never) using one still exits.
+  const start = () => {
+    const worker = new Worker(new URL(script, import.meta.url));
+    worker.unref();
+    return worker;
+  };
   const acquire = async (): Promise<Worker> => {
     while (idle.length === 0 && busy.size >= threads) await new Promise<void>((resolve) => waiting.push(resolve));
     const worker = idle.pop() ?? start();
+    worker.ref();
     busy.add(worker);
     return worker;
   };
   const release = (worker: Worker, healthy: boolean) => {
     busy.delete(worker);
+    worker.unref();
     if (healthy) idle.push(worker);
     else void worker.terminate();
     waiting.shift()?.();

@@ -7,7 +7,7 @@ import type { SchemaChecker } from './schema-check.js';
 import { nameIssues, normalizeSpec } from './service-spec.js';
 import type { Catalog, ModelArch, ServiceSpec } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
-import type { YamlLimits, YamlSource } from './yaml-source.js';
+import type { SourceOverride, YamlLimits, YamlSource } from './yaml-source.js';
 
 /** A file's name (as the user gave it, for messages) and its text. */
 export interface TextFile {
@@ -83,8 +83,9 @@ export function loadSpec(
   file: TextFile,
   context: { catalog: Catalog; models: ModelRegistry },
   limits?: YamlLimits,
+  overrides: SourceOverride[] = [],
 ): Loaded<ServiceSpec> {
-  const source = parseYamlSource(file.path, file.text, limits);
+  const source = parseYamlSource(file.path, file.text, limits, overrides);
   if (source.issues.length > 0) return { issues: source.issues };
   const schemaIssues = check('spec', source);
   if (schemaIssues.length > 0) return { issues: sortIssues([...schemaIssues, ...nameIssues(source, context)]) };

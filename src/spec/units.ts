@@ -107,7 +107,7 @@ const PARSERS: Record<QuantityKind, (text: string) => number | undefined> = {
       const period = PER_PERIOD_S[m[3]];
       return period ? (Number(m[1]) * SCALE[m[2] ?? '']) / period : undefined;
     }
-    const rps = match(`${NUMBER}\\s*(k|K)?\\s*(rps|qps|rpm)`, text);
+    const rps = match(`${NUMBER}\\s*(k|K)?\\s*(rps|qps|rpm)?`, text);
     if (rps) return (Number(rps[1]) * SCALE[rps[2] ?? '']) / (rps[3] === 'rpm' ? 60 : 1);
     return undefined;
   },

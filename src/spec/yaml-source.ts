@@ -24,8 +24,20 @@ export interface YamlLimits {
 /** The limits used unless a caller gives others. */
 export const DEFAULT_YAML_LIMITS: YamlLimits = { maxAliasCount: 100 };
 
+/** A value set over the file's own (`--set path=value`): issues under its path name it instead of a line. */
+export interface SourceOverride {
+  path: DocPath;
+  value: unknown;
+  text: string;
+}
+
 /** Parses YAML text, keeping source positions so later checks can point at lines. */
-export function parseYamlSource(file: string, text: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): YamlSource {
+export function parseYamlSource(
+  file: string,
+  text: string,
+  limits: YamlLimits = DEFAULT_YAML_LIMITS,
+  overrides: SourceOverride[] = [],
+): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const position = (offset: number) => lineCounter.linePos(offset);
@@ -34,6 +46,15 @@ export function parseYamlSource(file: string, text: string, limits: YamlLimits =
     ...position(err.pos[0]),
     message: `YAML syntax: ${firstLine(err.message)}`,
   }));
+  if (issues.length === 0) {
+    for (const o of overrides) {
+      try {
+        doc.setIn(o.path as Array<string | number>, doc.createNode(o.value));
+      } catch (err) {
+        issues.push({ file: `--set ${o.text}`, message: `cannot set it: ${firstLine(err instanceof Error ? err.message : String(err))}` });
+      }
+    }
+  }
   let data: unknown = null;
   if (issues.length === 0) {
     try {
@@ -43,12 +64,16 @@ export function parseYamlSource(file: string, text: string, limits: YamlLimits =
     }
   }
   const locate = (path: DocPath, part: 'value' | 'key' = 'value') => position(nodeOffset(doc, path, part));
+  const overrideAt = (path: DocPath) => overrides.find((o) => o.path.every((s, i) => String(path[i]) === String(s)));
   return {
     file,
     data,
     issues,
     locate,
-    issueAt: (path, message, part) => ({ file, ...locate(path, part), message }),
+    issueAt: (path, message, part) => {
+      const o = overrideAt(path);
+      return o ? { file: `--set ${o.text}`, message } : { file, ...locate(path, part), message };
+    },
   };
 }
 

@@ -10,14 +10,15 @@ import { loadInputs, loadSpecFile } from '../inputs.js';
 
 interface ValidateOptions {
   catalog: string[];
+  set: string[];
   format: 'text' | 'json';
 }
 
 /** Loads the catalog overlays and the spec, collecting problems instead of throwing them. */
-function check(specPath: string | undefined, catalogPaths: string[], cwd: string): { spec?: ServiceSpec; issues: InputIssue[] } {
+function check(specPath: string | undefined, catalogPaths: string[], overrides: string[], cwd: string): { spec?: ServiceSpec; issues: InputIssue[] } {
   try {
     const inputs = loadInputs(catalogPaths, cwd);
-    return { spec: specPath ? loadSpecFile(specPath, inputs, cwd) : undefined, issues: [] };
+    return { spec: specPath ? loadSpecFile(specPath, inputs, cwd, overrides) : undefined, issues: [] };
   } catch (err) {
     if (err instanceof InputError) return { issues: sortIssues(err.issues) };
     throw err;
@@ -31,6 +32,7 @@ export const registerValidate: Register = (program, action) => {
     .description('check a service spec (and catalog overlays); print every problem as file:line:col: message')
     .argument('[spec]', 'service spec YAML file')
     .option('--catalog <file>', 'hardware catalog overlay (repeatable)', collect, [])
+    .option('--set <path=value>', 'override a spec field, e.g. --set workload.rate=40/s (repeatable)', collect, [])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(
       action(({ io, out }, specPath: string | undefined, options: ValidateOptions) => {
@@ -39,7 +41,7 @@ export const registerValidate: Register = (program, action) => {
           out.error('planner validate: give a spec file, a --catalog file, or both');
           return EXIT.badInput;
         }
-        const { spec, issues } = check(specPath, options.catalog, io.cwd);
+        const { spec, issues } = check(specPath, options.catalog, options.set, io.cwd);
         if (options.format === 'json') {
           out.data(JSON.stringify({ version: 1, valid: issues.length === 0, files, issues }, null, 2));
         } else if (issues.length > 0) {

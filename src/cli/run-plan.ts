@@ -1,0 +1,47 @@
+import { planFleet } from '../optimize/planner.js';
+import type { PlanResult } from '../optimize/planner.js';
+import { createSolver } from '../optimize/solver.js';
+import type { LpSolver, SolverName } from '../optimize/solver.js';
+import type { SchemaChecker } from '../spec/schema-check.js';
+import type { Catalog, ServiceSpec } from '../spec/types.js';
+import { loadInputs, loadSpecFile } from './inputs.js';
+import type { Output } from './output.js';
+
+/** Options the planning commands share (plan, check, sweep). */
+export interface PlanningFlags {
+  catalog: string[];
+  set: string[];
+  solver?: SolverName;
+}
+
+/** The loaded spec and catalog of a planning command, with a started solver (close it when done). */
+export interface PlanningRun {
+  spec: ServiceSpec;
+  catalog: Catalog;
+  solver: LpSolver;
+  check: SchemaChecker;
+}
+
+/** Loads catalog and spec (with --set overrides) and starts the solver, which loads while the caller prepares. */
+export function startPlanning(specPath: string, flags: PlanningFlags, cwd: string): PlanningRun {
+  const inputs = loadInputs(flags.catalog, cwd);
+  const spec = loadSpecFile(specPath, inputs, cwd, flags.set);
+  const solver = createSolver(flags.solver ?? spec.planning.solver);
+  solver.warmUp();
+  return { spec, catalog: inputs.catalog, solver, check: inputs.check };
+}
+
+/** Plans a spec, always releasing the solver. */
+export async function planSpec(run: PlanningRun, spec: ServiceSpec = run.spec): Promise<PlanResult> {
+  try {
+    return await planFleet(spec, run.catalog, run.solver);
+  } finally {
+    await run.solver.close();
+  }
+}
+
+/** Prints why no plan meets the SLOs (stderr). */
+export function reportInfeasible(out: Output, specPath: string, reasons: string[]): void {
+  out.error(`${specPath}: no plan meets the SLOs:`);
+  for (const reason of reasons) out.error(`  - ${reason}`);
+}

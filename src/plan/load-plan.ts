@@ -1,0 +1,17 @@
+import type { InputIssue } from '../spec/issues.js';
+import type { SchemaChecker } from '../spec/schema-check.js';
+import { parseYamlSource } from '../spec/yaml-source.js';
+import { PLAN_VERSION } from './plan.js';
+import type { Plan } from './plan.js';
+
+/** Reads a saved plan (the JSON of `planner plan`), checking its version and its schema. */
+export function parsePlan(check: SchemaChecker, file: string, text: string): { value?: Plan; issues: InputIssue[] } {
+  const source = parseYamlSource(file, text);
+  if (source.issues.length > 0) return { issues: source.issues };
+  const version = (source.data as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version !== PLAN_VERSION) {
+    return { issues: [source.issueAt(['version'], `plan version ${version}: this planner reads version ${PLAN_VERSION} (re-run planner plan to produce one)`)] };
+  }
+  const issues = check('plan', source);
+  return issues.length > 0 ? { issues } : { value: source.data as Plan, issues: [] };
+}
