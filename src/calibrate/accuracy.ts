@@ -1,3 +1,4 @@
+import { percentile } from '../workload/percentile.js';
 import type { RowResult } from './predict-rows.js';
 
 /** Error statistics of a set of predicted rows (absolute percentage errors). */
@@ -21,16 +22,6 @@ export interface AccuracyReport {
   worst: RowResult[];
   /** Rows the model could not predict, with the reason. */
   unpredicted: RowResult[];
-}
-
-/** Linear-interpolated percentile (0–100) of a list. */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (p / 100) * (sorted.length - 1);
-  const low = Math.floor(rank);
-  const high = Math.ceil(rank);
-  return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
 }
 
 /** Signed relative error of a prediction in percent. */

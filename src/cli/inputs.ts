@@ -5,6 +5,8 @@ import { loadCatalog, loadModelPresets, loadSpec } from '../spec/load.js';
 import { parseOverride } from '../spec/overrides.js';
 import type { Override } from '../spec/overrides.js';
 import { parsePlan } from '../plan/load-plan.js';
+import { parseYamlSource } from '../spec/yaml-source.js';
+import { traceForSpec } from './traces.js';
 import type { Plan } from '../plan/plan.js';
 import type { Loaded } from '../spec/load.js';
 import type { ModelRegistry } from '../spec/models.js';
@@ -59,7 +61,11 @@ export function loadSpecFile(path: string, inputs: Inputs, cwd: string, override
   const parsed = overrides.map(parseOverride);
   const bad = parsed.filter((o): o is InputIssue => 'message' in o);
   if (bad.length > 0) throw new InputError(bad);
-  return userValue(loadSpec(inputs.check, readUserFile(path, cwd), inputs, undefined, parsed as Override[]));
+  const file = readUserFile(path, cwd);
+  // A trace the spec names is streamed here (the core only sees its summary).
+  const source = parseYamlSource(file.path, file.text, undefined, parsed as Override[]);
+  const traces = source.issues.length === 0 ? traceForSpec(source, path, cwd) : new Map();
+  return userValue(loadSpec(inputs.check, file, { ...inputs, traces }, undefined, parsed as Override[]));
 }
 
 /** Reads a saved plan JSON, throwing an InputError when it is not one this planner reads. */

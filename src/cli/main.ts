@@ -8,6 +8,8 @@ import { registerEstimate } from './commands/estimate.js';
 import { registerPlan } from './commands/plan.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerValidate } from './commands/validate.js';
+import { registerSimulate } from './commands/simulate.js';
+import { registerWorkload } from './commands/workload.js';
 import { EXIT } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
 import type { Action, GlobalOptions } from './command-types.js';
@@ -50,6 +52,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   registerPlanFileCommands(program, action);
   registerSweep(program, action);
   registerValidate(program, action);
+  registerWorkload(program, action);
+  registerSimulate(program, action);
   registerCatalogCommands(program, action);
   registerEstimate(program, action);
   registerAccuracyCommands(program, action);

@@ -1,10 +1,13 @@
+import { Option } from 'commander';
+import type { Command } from 'commander';
 import { planFleet } from '../optimize/planner.js';
 import type { PlanResult } from '../optimize/planner.js';
-import { createSolver } from '../optimize/solver.js';
+import { createSolver, SOLVERS } from '../optimize/solver.js';
 import type { LpSolver, SolverName } from '../optimize/solver.js';
 import type { SchemaChecker } from '../spec/schema-check.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { loadInputs, loadSpecFile } from './inputs.js';
+import { collect } from './command-types.js';
 import type { Output } from './output.js';
 
 /** Options the planning commands share (plan, check, sweep). */
@@ -44,4 +47,12 @@ export async function planSpec(run: PlanningRun, spec: ServiceSpec = run.spec): 
 export function reportInfeasible(out: Output, specPath: string, reasons: string[]): void {
   out.error(`${specPath}: no plan meets the SLOs:`);
   for (const reason of reasons) out.error(`  - ${reason}`);
+}
+
+/** Adds the options every planning command takes: --catalog, --set, --solver. */
+export function planningOptions(command: Command): Command {
+  return command
+    .option('--catalog <file>', 'catalog overlay: your prices, GPUs, engines (repeatable)', collect, [])
+    .option('--set <path=value>', 'override a spec field, e.g. --set workload.rate=40/s (repeatable)', collect, [])
+    .addOption(new Option('--solver <name>', "MILP solver (default: the spec's planning.solver, else highs)").choices([...SOLVERS]));
 }

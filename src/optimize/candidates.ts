@@ -79,7 +79,7 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
         if (!memoryPlan(deployment, 1).fits) continue;
         const table = decodeTable(deployment, engine, slices.map((s) => s.inputTokens + s.outputTokens / 2));
         for (const role of roles) {
-          const candidate = evaluate(deployment, engine, role, slices, table);
+          const candidate = evaluate(deployment, engine, role, slices, table, spec.arrivalCv);
           if (candidate.capacity.size > 0 || candidate.unservable.size > 0) candidates.push(candidate);
         }
       }
@@ -109,16 +109,16 @@ function emptyCandidate(deployment: Deployment, role: Role): Candidate {
   };
 }
 
-function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, slices: Slice[], table: DecodeTable): Candidate {
+function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, slices: Slice[], table: DecodeTable, arrivalCv: number): Candidate {
   const candidate = emptyCandidate(deployment, role);
   for (const slice of slices) {
-    const model = instanceModel(deployment, engine, role, { inputTokens: slice.inputTokens, outputTokens: slice.outputTokens }, table);
+    const model = instanceModel(deployment, engine, role, { inputTokens: slice.inputTokens, outputTokens: slice.outputTokens, outputRange: slice.outputRange }, table);
     if ('reason' in model) {
       candidate.unservable.set(slice.id, model.reason);
       continue;
     }
     candidate.models.set(slice.id, model);
-    const capacity = instanceCapacity(model, slice.slo);
+    const capacity = instanceCapacity(model, slice.slo, arrivalCv);
     candidate.idle.set(slice.id, capacity.idle);
     if (capacity.ratePerSecond > 0) candidate.capacity.set(slice.id, capacity);
     else candidate.unservable.set(slice.id, describeIdle(capacity, slice));

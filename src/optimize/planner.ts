@@ -23,12 +23,27 @@ export interface PlanningState {
   pruned: Candidate[];
 }
 
-/** Builds the slices and candidates of a spec (the expensive part: every capacity). */
-export function preparePlanning(spec: ServiceSpec, catalog: Catalog): PlanningState {
+/** Key of a candidate's capacity for one slice in a capacity scale. */
+export function capacityKey(candidateId: string, sliceId: string): string {
+  return `${candidateId} ${sliceId}`;
+}
+
+/**
+ * Builds the slices and candidates of a spec (the expensive part: every capacity), with each
+ * capacity named in `capacityScale` (by capacityKey) multiplied by its factor — how `--verify`
+ * lowers the capacity for slices the simulation finds short.
+ */
+export function preparePlanning(spec: ServiceSpec, catalog: Catalog, capacityScale?: ReadonlyMap<string, number>): PlanningState {
   const engine = catalog.engines[spec.planning.engine];
   const slices = sliceWorkload(spec.classes, spec.planning.maxSlices);
   const gpus = spec.planning.gpus.map((id) => catalog.gpus[id]);
   const candidates = buildCandidates(spec, gpus, engine, slices);
+  for (const c of candidates) {
+    for (const [slice, capacity] of c.capacity) {
+      const factor = capacityScale?.get(capacityKey(c.id, slice));
+      if (factor !== undefined) c.capacity.set(slice, { ...capacity, ratePerSecond: capacity.ratePerSecond * factor });
+    }
+  }
   return { slices, candidates, pruned: pruneFor(spec, slices, candidates) };
 }
 
@@ -82,9 +97,9 @@ export async function planFleet(
   spec: ServiceSpec,
   catalog: Catalog,
   solver: LpSolver,
-  options: { baselines?: boolean } = {},
+  options: { baselines?: boolean; capacityScale?: ReadonlyMap<string, number> } = {},
 ): Promise<PlanResult> {
-  const state = preparePlanning(spec, catalog);
+  const state = preparePlanning(spec, catalog, options.capacityScale);
   const uncovered = explainUncovered(state.slices, state.candidates, spec.classes.length);
   if (uncovered.length > 0) return { infeasible: uncovered };
   // The baselines solve beside the main plan; their savings are computed once both are known.

@@ -6,7 +6,8 @@ import { kvBytesPerSequencePerGpu, memoryPlan } from './memory.js';
 import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
 import type { Bound } from './roofline.js';
-import { poissonQuantile, waitQuantile } from './queueing.js';
+import { colocatedOwnTpot, decodeOwnTpot, outputPoints } from './own-tpot.js';
+import { inFlightQuantile, waitQuantile } from './queueing.js';
 
 /** What an instance does: both phases, or one side of a disaggregated pair. */
 export type Role = 'colocated' | 'prefill' | 'decode';
@@ -49,11 +50,13 @@ export interface InstanceModel {
   promptIterations: number;
   /** KV-cache transfer to the decode pool (prefill role). */
   transferSeconds: number;
+  /** Output sizes a request's own TPOT percentile is mixed over. */
+  outputPoints: number[];
   bounds: { prefill: Bound; decode: Bound };
 }
 
 /** Batches at which decode steps are timed; between them the time is interpolated (it is piecewise linear in the batch). */
-const BATCH_GRID = [1, 4, 16, 64, 256, 1024, 4096];
+export const BATCH_GRID = [1, 4, 16, 64, 256, 1024, 4096];
 
 /** Decode step times of a deployment on a grid of batches × contexts, shared by the slices it serves. */
 export interface DecodeTable {
@@ -79,7 +82,7 @@ export function decodeTable(d: Deployment, engine: EngineProfile, contexts: numb
 }
 
 /** Decode times at every grid batch for one context, interpolated in the table. */
-function decodeRow(table: DecodeTable, context: number): number[] {
+export function decodeRow(table: DecodeTable, context: number): number[] {
   const { contexts, seconds } = table;
   if (contexts.length === 1) return seconds[0];
   let i = 1;
@@ -132,6 +135,7 @@ export function instanceModel(
     promptSeconds,
     promptIterations: chunks.length,
     transferSeconds,
+    outputPoints: outputPoints(shape),
     bounds: { prefill: prefillSteps[0].bound, decode: decode.bound },
   };
 }
@@ -167,17 +171,21 @@ function piecewiseLinear(xs: number[], ys: number[]): { at(x: number): number; f
 }
 
 /**
- * Latency percentiles of an instance under Poisson arrivals at `rate` requests/s (open loop):
+ * Latency percentiles of an instance under arrivals at `rate` requests/s (open loop; Poisson, or
+ * with the gaps' coefficient of variation `arrivalCv`):
  *  - colocated: prompt work takes the fraction ψ = rate · δ of the time, decode iterations the
  *    rest, so TPOT = t_decode(B) / (1 − ψ) with B = rate · (O − 1) · TPOT sequences decoding (a
  *    fixed point); the batch at the percentile is the Poisson quantile of B (an M/G/∞ count);
- *    TTFT = overhead + half an iteration + the prompt's iterations + the M/D/1 wait behind other
- *    prompts (exponential-tail approximation, ρ = ψ) at the percentile;
+ *    a request's own TPOT (its mean over O − 1 intervals) also carries the prompt work arriving
+ *    in its lifetime, over O − 1 (see own-tpot.ts);
+ *    TTFT = overhead + half an iteration + the prompt's iterations + the G/D/1 wait behind other
+ *    prompts (Kingman; M/D/1 for Poisson; exponential-tail approximation, ρ = ψ) at the percentile;
  *  - prefill: an M/D/1 queue of prompts (ρ = rate · t_prefill) plus the KV-cache transfer;
- *  - decode: the decode fixed point without prompt work.
+ *  - decode: the decode fixed point without prompt work; a request's own TPOT also carries its
+ *    wait to join the running batch, over O − 1.
  * E2E at the percentile is taken as TTFT_p + (O − 1) · TPOT_p (an upper bound).
  */
-export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets): LoadPoint {
+export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets, arrivalCv = 1): LoadPoint {
   const O = m.shape.outputTokens;
   const percentile = (t: keyof SloTargets) => slo[t]?.percentile ?? 90;
   const violations: LoadPoint['violations'] = [];
@@ -189,15 +197,21 @@ export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets): Load
   const tpot = m.decodeSeconds(Math.max(1, Math.min(meanBatch, 1e9))) * stretch;
   // A batch that grows without bound means decode iterations cannot keep up with arrivals.
   if (m.role !== 'prefill' && !Number.isFinite(meanBatch)) violations.push({ binding: 'queueing', value: Infinity, limit: 1 });
-  const percentileBatch = m.role === 'prefill' || !Number.isFinite(meanBatch) ? 0 : Math.max(1, poissonQuantile(meanBatch, percentile('tpot') / 100));
-  const tpotP = Number.isFinite(meanBatch) ? m.decodeSeconds(percentileBatch) * stretch : Infinity;
+  const percentileBatch = m.role === 'prefill' || !Number.isFinite(meanBatch) ? 0 : Math.max(1, inFlightQuantile(meanBatch, percentile('tpot') / 100, arrivalCv));
+  let tpotP = Number.isFinite(meanBatch) ? m.decodeSeconds(percentileBatch) * stretch : Infinity;
+  if (O > 1 && Number.isFinite(tpotP)) {
+    const decodeStep = m.decodeSeconds(Math.max(1, meanBatch));
+    const p = percentile('tpot') / 100;
+    if (m.role === 'colocated') tpotP = colocatedOwnTpot(m.outputPoints, { decodeStep, promptSeconds: m.promptSeconds, rate, meanTpot: tpot, arrivalCv }, tpotP, p);
+    if (m.role === 'decode') tpotP = decodeOwnTpot(m.outputPoints, decodeStep, tpotP, p);
+  }
   if (m.role !== 'prefill' && percentileBatch > m.maxSequences) {
     violations.push({ binding: 'memory', value: percentileBatch, limit: m.maxSequences });
   }
   let ttftP = 0;
   if (m.role !== 'decode') {
     const service = m.promptSeconds;
-    const wait = psi < 1 ? waitQuantile(psi, service, percentile('ttft') / 100) : Infinity;
+    const wait = psi < 1 ? waitQuantile(psi, service, percentile('ttft') / 100, arrivalCv) : Infinity;
     const iterations = m.role === 'colocated' ? tpot / 2 + m.promptIterations * m.decodeSeconds(Math.max(1, meanBatch)) : 0;
     ttftP = m.engine.requestOverheadSeconds + iterations + service + wait + m.transferSeconds;
   }
@@ -231,20 +245,21 @@ export interface Capacity {
 }
 
 /** Finds the highest rate that meets the SLOs (latencies grow with rate, so bisection). */
-export function instanceCapacity(m: InstanceModel, slo: SloTargets): Capacity {
-  const idle = loadPoint(m, 1e-9, slo);
+export function instanceCapacity(m: InstanceModel, slo: SloTargets, arrivalCv = 1): Capacity {
+  const at = (rate: number) => loadPoint(m, rate, slo, arrivalCv);
+  const idle = at(1e-9);
   if (idle.violations.length > 0) return { ratePerSecond: 0, binding: idle.violations[0].binding, atCapacity: idle, idle };
   let lo = 0;
   let hi = 1;
-  while (loadPoint(m, hi, slo).violations.length === 0 && hi < 1e9) {
+  while (at(hi).violations.length === 0 && hi < 1e9) {
     lo = hi;
     hi *= 2;
   }
   for (let i = 0; i < 40 && hi - lo > 1e-3 * hi; i++) {
     const mid = (lo + hi) / 2;
-    if (loadPoint(m, mid, slo).violations.length === 0) lo = mid;
+    if (at(mid).violations.length === 0) lo = mid;
     else hi = mid;
   }
-  const beyond = loadPoint(m, hi, slo);
-  return { ratePerSecond: lo, binding: beyond.violations[0]?.binding ?? 'queueing', atCapacity: loadPoint(m, lo, slo), idle };
+  const beyond = at(hi);
+  return { ratePerSecond: lo, binding: beyond.violations[0]?.binding ?? 'queueing', atCapacity: at(lo), idle };
 }

@@ -10,6 +10,8 @@ import type { EngineProfile } from '../spec/types.js';
 export interface RequestShape {
   inputTokens: number;
   outputTokens: number;
+  /** Output sizes the shape stands for (a slice's bucket), where known. */
+  outputRange?: [number, number];
 }
 
 /** Steady-state latency and throughput of one instance. */

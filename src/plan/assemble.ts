@@ -42,7 +42,7 @@ export function assemblePlan(
     const points = new Map<string, LoadPoint>();
     for (const x of served) {
       const model = c.models.get(x.slice.id);
-      if (model) points.set(x.slice.id, loadPoint(model, utilization * c.capacity.get(x.slice.id)!.ratePerSecond, x.slice.slo));
+      if (model) points.set(x.slice.id, loadPoint(model, utilization * c.capacity.get(x.slice.id)!.ratePerSecond, x.slice.slo, spec.arrivalCv));
     }
     const worst = (key: 'ttftSeconds' | 'tpotSeconds' | 'e2eSeconds') =>
       points.size === 0 ? undefined : Math.max(0, ...[...points.values()].map((p) => p[key]));

@@ -62,6 +62,23 @@ export interface PlanBaseline {
   reason: string | null;
 }
 
+/** How `plan --verify` checked the plan by simulation. */
+export interface PlanVerification {
+  /** Every class meets every SLO at its percentile in the simulation of this plan. */
+  holds: boolean;
+  /** Plans simulated (1: the first plan held). */
+  rounds: number;
+  arrivals: 'poisson' | 'bursty' | 'trace';
+  durationSeconds: number;
+  seed: number;
+  /** Simulated attainment of each class's SLOs by this plan. */
+  slos: Array<{ class: string; metric: 'ttft' | 'tpot' | 'e2e'; targetMs: number; percentile: number; attainmentPercent: number | null; holds: boolean }>;
+  /** Capacities (a candidate's, for a slice) lowered so the simulation holds, and by what factor. */
+  derated: Array<{ candidate: string; slice: string; factor: number }>;
+  /** Why the plan could not be made to hold (null when it holds). */
+  reason: string | null;
+}
+
 /** The cheapest plan that meets the SLOs. */
 export interface Plan {
   version: typeof PLAN_VERSION;
@@ -93,6 +110,8 @@ export interface Plan {
     candidates: number;
     candidatesAfterPruning: number;
   };
+  /** Present with `plan --verify`: the simulation's verdict on this plan. */
+  verification?: PlanVerification;
 }
 
 /** Hours in a month for $/month figures (365 × 24 / 12). */

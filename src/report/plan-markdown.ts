@@ -1,6 +1,6 @@
 import type { Plan } from '../plan/plan.js';
 import { formatUsd, sig } from './format.js';
-import { baselineLines, msText, poolSlicesText, usdText } from './plan-text.js';
+import { baselineLines, msText, poolSlicesText, usdText, verificationLine } from './plan-text.js';
 
 /** Escapes a table cell for GitHub-flavoured markdown. */
 export function mdCell(text: string): string {
@@ -41,6 +41,7 @@ export function planMarkdown(plan: Plan): string {
     pools,
     '',
     `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${plan.binding.detail}.`,
+    ...(plan.verification ? ['', `${verificationLine(plan)!}.`] : []),
     ...(plan.baselines.length > 0 ? ['', ...baselineLines(plan).map((l) => `- ${l}`)] : []),
     '',
   ].join('\n');

@@ -52,6 +52,18 @@ export function baselineLines(plan: Plan): string[] {
   );
 }
 
+/** What `plan --verify` found, in one line (absent without --verify). */
+export function verificationLine(plan: Plan): string | undefined {
+  const v = plan.verification;
+  if (!v) return undefined;
+  const source = v.arrivals === 'trace' ? 'the trace' : v.arrivals === 'poisson' ? 'Poisson arrivals' : 'bursty arrivals';
+  const slos = v.slos.map((s) => `${s.class === 'default' ? '' : `${s.class} `}${s.metric.toUpperCase()} p${s.percentile} ${s.attainmentPercent === null ? '-' : `${sig(s.attainmentPercent, 4)}%`} within ${msText(s.targetMs)}`).join(', ');
+  const lowest = Math.min(...v.derated.map((d) => d.factor));
+  const derated = v.derated.length > 0 ? `; modelled capacity lowered for ${v.derated.length} slice–pool ${v.derated.length === 1 ? 'pair' : 'pairs'} (down to ×${sig(lowest)})` : '';
+  const verdict = v.holds ? 'holds' : `does not hold: ${v.reason}`;
+  return `verified by simulation (${sig(v.durationSeconds)} s of ${source}, seed ${v.seed}, ${v.rounds} ${v.rounds === 1 ? 'round' : 'rounds'}): ${slos} — ${verdict}${derated}`;
+}
+
 /** The plan as terminal text: pools, slices, totals, baselines and what binds. */
 export function planText(plan: Plan, paintHeader: (t: string) => string = (t) => t): string {
   const title = `${plan.name ? `${plan.name}: ` : ''}${plan.model} (${plan.precision.weights} weights, ${plan.precision.kvCache} KV cache) on ${plan.engine}, ${sig(plan.workload.ratePerSecond)} req/s`;
@@ -118,6 +130,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     `predicted at p${plan.predicted.percentile} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}${plan.predicted.e2eMs !== null ? `, E2E ${msText(plan.predicted.e2eMs)}` : ''}`,
     `binding: ${plan.binding.detail}`,
     `solver: ${solver} (${plan.solver.candidatesAfterPruning} of ${plan.solver.candidates} candidates after pruning)`,
+    ...(plan.verification ? [verificationLine(plan)!] : []),
     ...(plan.baselines.length > 0 ? ['', 'against simpler plans:', ...baselineLines(plan).map((l) => `  ${l}`)] : []),
     '',
     slices,

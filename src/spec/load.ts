@@ -5,6 +5,7 @@ import { createModelRegistry, normalizeModel } from './models.js';
 import type { ModelRegistry, RawModel } from './models.js';
 import type { SchemaChecker } from './schema-check.js';
 import { nameIssues, normalizeSpec } from './service-spec.js';
+import type { SpecContext } from './service-spec.js';
 import type { Catalog, ModelArch, ServiceSpec } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
 import type { SourceOverride, YamlLimits, YamlSource } from './yaml-source.js';
@@ -81,7 +82,7 @@ export function loadModelPresets(check: SchemaChecker | undefined, files: TextFi
 export function loadSpec(
   check: SchemaChecker,
   file: TextFile,
-  context: { catalog: Catalog; models: ModelRegistry },
+  context: SpecContext,
   limits?: YamlLimits,
   overrides: SourceOverride[] = [],
 ): Loaded<ServiceSpec> {

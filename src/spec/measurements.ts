@@ -37,7 +37,7 @@ const WEIGHTS = new Set(['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4']);
 const KV = new Set(['bf16', 'fp16', 'fp8']);
 
 /** Splits one CSV line, honouring double-quoted fields. */
-function splitCsvLine(line: string): string[] {
+export function splitCsvLine(line: string): string[] {
   const cells: string[] = [];
   let cell = '';
   let quoted = false;

@@ -7,7 +7,10 @@ import { maxTokens, normalizeSize } from './sizes.js';
 import type { RawSize } from './sizes.js';
 import { readMeasuredCapacity } from './measured-capacity.js';
 import type { RawMeasuredCapacity } from './measured-capacity.js';
-import type { Catalog, KvDtype, LatencyTarget, MeasuredCapacity, ModelArch, PlanningOptions, RequestClass, ServiceSpec, SloTargets, WeightDtype } from './types.js';
+import { traceClass } from './trace-workload.js';
+import type { RawTrace } from './trace-workload.js';
+import type { TraceSummary } from '../workload/trace-summary.js';
+import type { Catalog, KvDtype, LatencyTarget, MeasuredCapacity, ModelArch, PlanningOptions, RequestClass, ServiceSpec, SloTargets, TraceSource, WeightDtype } from './types.js';
 import { pathText } from './yaml-source.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
 
@@ -31,7 +34,14 @@ export interface RawSpec {
   name?: string;
   model: string | RawModel;
   precision?: { weights?: WeightDtype; kv_cache?: KvDtype };
-  workload: { rate?: number | string; input_tokens?: RawSize; output_tokens?: RawSize; classes?: RawClass[] };
+  workload: {
+    rate?: number | string;
+    input_tokens?: RawSize;
+    output_tokens?: RawSize;
+    classes?: RawClass[];
+    trace?: RawTrace;
+    arrival?: { process: 'poisson' | 'bursty'; cv?: number };
+  };
   slo: RawSlo;
   planning?: {
     gpus?: string[];
@@ -61,10 +71,12 @@ export const PLANNING_DEFAULTS = {
   percentile: 90,
 };
 
-/** What spec normalisation needs to resolve names. */
+/** What spec normalisation needs to resolve names (and the summaries of the traces it names). */
 export interface SpecContext {
   models: ModelRegistry;
   catalog: Catalog;
+  /** Trace summaries by the file name as the spec writes it, with the file's resolved path. */
+  traces?: Map<string, { path: string; summary: TraceSummary }>;
 }
 
 /** Resolves a schema-checked spec (model, GPU ids, units, shares) into a ServiceSpec. */
@@ -74,7 +86,9 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
   const at = (path: DocPath, message: string) => issues.push(source.issueAt(path, `${pathText(path)}: ${message}`));
 
   const model = resolveModel(raw.model, context.models, at);
-  const classes = normalizeClasses(raw, source, issues, at);
+  const fromTrace = raw.workload.trace ? traceWorkload(raw, context, at) : undefined;
+  const classes = fromTrace ? fromTrace.classes : normalizeClasses(raw, source, issues, at);
+  const arrivalCv = arrivalVariation(raw, fromTrace?.cv, at);
   const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at);
   if (model) planning.measuredCapacity = measuredFor(model, raw, source, context, issues);
   if (model && classes) checkContext(model, classes, raw, at);
@@ -88,6 +102,8 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
       precision: { weights: raw.precision?.weights ?? model.nativePrecision, kvCache: raw.precision?.kv_cache ?? 'bf16' },
       totalRatePerSecond: classes.reduce((sum, c) => sum + c.ratePerSecond, 0),
       classes,
+      arrivalCv,
+      ...(fromTrace ? { trace: fromTrace.trace } : {}),
       planning,
       budget: {
         maxCostPerHourUsd: budget?.max_cost_per_hour === undefined ? undefined : checkedQuantity('price', budget.max_cost_per_hour),
@@ -98,6 +114,40 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
 }
 
 type At = (path: DocPath, message: string) => void;
+
+/** The workload a trace describes (its summary read by the caller), or the reason it cannot be used. */
+function traceWorkload(raw: RawSpec, context: SpecContext, at: At): { classes?: RequestClass[]; trace?: TraceSource; cv: number } | undefined {
+  const w = raw.workload;
+  const clash = (['rate', 'input_tokens', 'output_tokens', 'classes'] as const).filter((k) => w[k] !== undefined);
+  for (const key of clash) at(['workload', key], 'a trace gives the sizes and the rate; set the rate with trace.rate (mean, peak or e.g. 20/s)');
+  const read = context.traces?.get(w.trace!.file);
+  if (!read) {
+    at(['workload', 'trace', 'file'], 'the trace was not read (planner reads traces named in a spec file)');
+    return undefined;
+  }
+  if (read.summary.requests === 0) {
+    at(['workload', 'trace', 'file'], `no readable requests in ${w.trace!.file}`);
+    return undefined;
+  }
+  if (clash.length > 0) return undefined;
+  const { cls, trace } = traceClass(w.trace!, read.path, read.summary, normalizeSlo(raw.slo, ['slo'], at) ?? {});
+  if (!(cls.ratePerSecond > 0)) {
+    at(['workload', 'trace', 'rate'], `the trace's ${w.trace!.rate ?? 'peak'} rate is 0 requests/s (too short a trace for its windows?); give a rate`);
+    return undefined;
+  }
+  return { classes: [cls], trace, cv: read.summary.interArrivalCv };
+}
+
+/** Coefficient of variation of inter-arrival gaps: 1 for Poisson, the spec's for bursty, a trace's own. */
+function arrivalVariation(raw: RawSpec, traceCv: number | undefined, at: At): number {
+  const arrival = raw.workload.arrival;
+  if (arrival?.process === 'bursty') {
+    if (arrival.cv === undefined && traceCv === undefined) at(['workload', 'arrival'], 'bursty arrivals need cv (the coefficient of variation of the gaps, e.g. 2)');
+    return arrival.cv ?? traceCv ?? 1;
+  }
+  if (arrival?.process === 'poisson') return 1;
+  return traceCv ?? 1;
+}
 
 function resolveModel(raw: RawSpec['model'], registry: ModelRegistry, at: At): ModelArch | undefined {
   if (typeof raw === 'object') return normalizeModel(raw, raw.id ?? 'custom');

@@ -165,13 +165,43 @@ export interface SloTargets {
   e2e?: LatencyTarget;
 }
 
+/** A cell of a joint size distribution (from a trace): sizes that come together, and their share. */
+export interface JointSize {
+  inputTokens: number;
+  outputTokens: number;
+  weight: number;
+  inputRange: [number, number];
+  outputRange: [number, number];
+}
+
 /** A class of requests: its rate, size distributions and SLOs. */
 export interface RequestClass {
   name: string;
   ratePerSecond: number;
   input: SizeDistribution;
   output: SizeDistribution;
+  /** Sizes as they occur together (a trace's joint histogram); slicing uses it when present. */
+  joint?: JointSize[];
   slo: SloTargets;
+}
+
+/** A trace a spec plans from: where it is, how to read it, and what it says. */
+export interface TraceSource {
+  /** As written in the spec, and resolved against the spec's folder. */
+  file: string;
+  path: string;
+  format: 'auto' | 'burstgpt' | 'azure' | 'csv' | 'jsonl';
+  columns?: { timestamp?: string; input_tokens?: string; output_tokens?: string };
+  timeUnitSeconds: number;
+  /** The trace's span (first to last request) and its own rates. */
+  durationSeconds: number;
+  meanRatePerSecond: number;
+  peakRatePerSecond: number;
+  /**
+   * How much faster than recorded to replay the trace: 1 (as recorded) when the plan targets the
+   * trace's peak or mean rate; the given rate over the trace's mean when the spec scales it.
+   */
+  replaySpeed: number;
 }
 
 /** Where prefill and decode run: together (colocated), apart, or either. */
@@ -212,6 +242,10 @@ export interface ServiceSpec {
   precision: { weights: WeightDtype; kvCache: KvDtype };
   totalRatePerSecond: number;
   classes: RequestClass[];
+  /** Coefficient of variation of the gaps between arrivals (1: Poisson). */
+  arrivalCv: number;
+  /** The trace the workload comes from, if any. */
+  trace?: TraceSource;
   planning: PlanningOptions;
   budget: Budget;
 }

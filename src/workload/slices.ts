@@ -20,6 +20,10 @@ export function sliceWorkload(classes: RequestClass[], maxSlices: number): Slice
   const perClass = Math.max(1, Math.floor(maxSlices / classes.length));
   const slices: Slice[] = [];
   for (const c of classes) {
+    if (c.joint) {
+      slices.push(...jointSlices(c, perClass));
+      continue;
+    }
     const [inBuckets, outBuckets] = bucketCounts(isFixed(c.input), isFixed(c.output), perClass);
     const inputs = buckets(c.input, inBuckets);
     const outputs = buckets(c.output, outBuckets);
@@ -71,6 +75,54 @@ function buckets(dist: RequestClass['input'], count: number): Bucket[] {
       range: [Math.max(1, Math.round(sizeQuantile(dist, u0))), Math.round(sizeQuantile(dist, u1))],
     };
   });
+}
+
+/**
+ * Slices from a joint size histogram (a trace): cells sorted by input and cut into
+ * equal-weight input buckets, each cut by output; a slice has the weighted mean sizes of its
+ * cells, so sizes that occur together stay together.
+ */
+function jointSlices(c: RequestClass, budget: number): Slice[] {
+  const [inBuckets, outBuckets] = bucketCounts(false, false, budget);
+  const cells = [...c.joint!].sort((a, b) => a.inputTokens - b.inputTokens || a.outputTokens - b.outputTokens);
+  const slices: Slice[] = [];
+  for (const group of equalWeightGroups(cells, inBuckets)) {
+    const byOutput = [...group].sort((a, b) => a.outputTokens - b.outputTokens || a.inputTokens - b.inputTokens);
+    for (const part of equalWeightGroups(byOutput, outBuckets)) {
+      const weight = part.reduce((sum, x) => sum + x.weight, 0);
+      const mean = (key: 'inputTokens' | 'outputTokens') => Math.max(1, Math.round(part.reduce((sum, x) => sum + x[key] * x.weight, 0) / weight));
+      const range = (key: 'inputRange' | 'outputRange'): [number, number] => [Math.min(...part.map((x) => x[key][0])), Math.max(...part.map((x) => x[key][1]))];
+      slices.push({
+        id: '',
+        className: c.name,
+        inputTokens: mean('inputTokens'),
+        outputTokens: mean('outputTokens'),
+        ratePerSecond: c.ratePerSecond * weight,
+        inputRange: range('inputRange'),
+        outputRange: range('outputRange'),
+        slo: c.slo,
+      });
+    }
+  }
+  return slices;
+}
+
+/** Splits weighted items (in order) into at most `count` consecutive groups of about equal weight. */
+function equalWeightGroups<T extends { weight: number }>(items: T[], count: number): T[][] {
+  const total = items.reduce((sum, x) => sum + x.weight, 0);
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let acc = 0;
+  for (const item of items) {
+    current.push(item);
+    acc += item.weight;
+    if (acc >= (total * (groups.length + 1)) / count - 1e-12 && groups.length < count - 1) {
+      groups.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 /** Slices of one class with the same sizes (e.g. from a histogram of points) become one. */

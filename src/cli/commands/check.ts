@@ -5,14 +5,12 @@ import type { Thresholds } from '../../plan/check.js';
 import { renderPlan } from '../../report/plan-formats.js';
 import { checkMarkdown, checkText } from '../../report/check-report.js';
 import { InputError } from '../../spec/issues.js';
-import { parseQuantity } from '../../spec/units.js';
-import type { QuantityKind } from '../../spec/units.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
+import { flagQuantity } from '../flags.js';
 import { loadPlanFile } from '../inputs.js';
-import { planSpec, reportInfeasible, startPlanning } from '../run-plan.js';
+import { planSpec, planningOptions, reportInfeasible, startPlanning } from '../run-plan.js';
 import type { PlanningFlags } from '../run-plan.js';
-import { planningOptions } from './plan.js';
 
 interface CheckOptions extends PlanningFlags {
   baseline?: string;
@@ -20,14 +18,6 @@ interface CheckOptions extends PlanningFlags {
   maxIncrease?: string;
   format: 'text' | 'json' | 'markdown';
   out?: string;
-}
-
-/** A threshold flag in human units, or an input error naming the flag. */
-function flagQuantity(flag: string, kind: QuantityKind, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const parsed = parseQuantity(kind, raw);
-  if (!parsed.ok) throw new InputError([{ file: flag, message: parsed.message }]);
-  return parsed.value;
 }
 
 /** `planner check spec.yaml`: plans and holds the cost to thresholds; exit 1 when one fails. */

@@ -6,9 +6,8 @@ import { InputError } from '../../spec/issues.js';
 import { parseQuantity } from '../../spec/units.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
-import { startPlanning } from '../run-plan.js';
+import { planningOptions, startPlanning } from '../run-plan.js';
 import type { PlanningFlags } from '../run-plan.js';
-import { planningOptions } from './plan.js';
 
 interface SweepOptions extends PlanningFlags {
   rate?: string;

@@ -1,0 +1,116 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { InputError } from '../spec/issues.js';
+import { splitCsvLine } from '../spec/measurements.js';
+import type { TraceRecord } from '../workload/trace-summary.js';
+
+/** Where a trace's columns are and how to read its timestamps. */
+export interface TraceLayout {
+  format: 'auto' | 'burstgpt' | 'azure' | 'csv' | 'jsonl';
+  columns?: { timestamp?: string; input_tokens?: string; output_tokens?: string };
+  /** Seconds per unit of a numeric timestamp (1: seconds, 0.001: milliseconds). */
+  timeUnitSeconds: number;
+}
+
+/** Column names of the public trace formats. */
+export const TRACE_COLUMNS = {
+  burstgpt: { timestamp: 'Timestamp', input_tokens: 'Request tokens', output_tokens: 'Response tokens' },
+  azure: { timestamp: 'TIMESTAMP', input_tokens: 'ContextTokens', output_tokens: 'GeneratedTokens' },
+} as const;
+
+/** Lines of a file, read in 1 MiB chunks: memory stays flat however long the file is. */
+function* lines(fullPath: string): Generator<string> {
+  const fd = openSync(fullPath, 'r');
+  try {
+    const buffer = Buffer.alloc(1 << 20);
+    let rest = '';
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      const text = rest + buffer.toString('utf8', 0, n);
+      const parts = text.split(/\r?\n/);
+      rest = parts.pop() ?? '';
+      yield* parts;
+    }
+    if (rest !== '') yield rest;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A timestamp in seconds: a number (in the layout's unit) or a date such as 2023-11-16 18:15:46.6805900. */
+function timestampSeconds(raw: string, unit: number): number {
+  const value = Number(raw);
+  if (raw.trim() !== '' && Number.isFinite(value)) return value * unit;
+  const m = raw.trim().match(/^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/);
+  if (!m) return Number.NaN;
+  const fraction = m[3] ? Number(m[3]) : 0;
+  return Date.parse(`${m[1]}T${m[2]}${m[4] ?? 'Z'}`) / 1000 + fraction;
+}
+
+/**
+ * Streams a trace file (CSV with a header, or JSON lines) as records. Rows it cannot read — or
+ * with no output tokens (failed requests, as BurstGPT logs them) — are counted through `skip`.
+ */
+export function* traceRecords(shownPath: string, cwd: string, layout: TraceLayout, skip: (line: number, why: string) => void): Generator<TraceRecord> {
+  const fullPath = isAbsolute(shownPath) ? shownPath : resolve(cwd, shownPath);
+  const jsonl = layout.format === 'jsonl' || (layout.format === 'auto' && /\.(jsonl|ndjson)$/i.test(shownPath));
+  let columns = layout.columns && { ...layout.columns };
+  let index: { t: number; i: number; o: number } | undefined;
+  let lineNo = 0;
+  for (const line of lines(fullPath)) {
+    lineNo++;
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    let t: unknown;
+    let i: unknown;
+    let o: unknown;
+    if (jsonl) {
+      columns ??= { timestamp: 'timestamp', input_tokens: 'input_tokens', output_tokens: 'output_tokens' };
+      let row: Record<string, unknown>;
+      try {
+        row = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        skip(lineNo, 'not a JSON object');
+        continue;
+      }
+      [t, i, o] = [row[columns.timestamp!], row[columns.input_tokens!], row[columns.output_tokens!]];
+    } else {
+      const cells = splitCsvLine(line);
+      if (!index) {
+        index = headerIndex(shownPath, lineNo, cells, layout.format, columns);
+        continue;
+      }
+      [t, i, o] = [cells[index.t], cells[index.i], cells[index.o]];
+    }
+    const record = {
+      timestampSeconds: timestampSeconds(String(t ?? ''), layout.timeUnitSeconds),
+      inputTokens: Number(i),
+      outputTokens: Number(o),
+    };
+    if (!Number.isFinite(record.timestampSeconds)) skip(lineNo, `unreadable timestamp "${String(t)}"`);
+    else if (!(record.inputTokens >= 1) || !Number.isFinite(record.inputTokens)) skip(lineNo, `input tokens "${String(i)}"`);
+    else if (!(record.outputTokens >= 1) || !Number.isFinite(record.outputTokens)) skip(lineNo, `output tokens "${String(o)}"`);
+    else yield record;
+  }
+}
+
+/** Finds the timestamp, input and output columns in a CSV header, by format or by the given names. */
+function headerIndex(file: string, line: number, header: string[], format: TraceLayout['format'], columns: TraceLayout['columns']) {
+  const generic = { timestamp: 'timestamp', input_tokens: 'input_tokens', output_tokens: 'output_tokens', ...columns };
+  const present = (names: Record<string, string | undefined>) => Object.values(names).filter((n) => n !== undefined && header.includes(n)).length;
+  // Auto: the public layout the header matches best (its missing columns are then named), else the generic names.
+  const best = [TRACE_COLUMNS.burstgpt, TRACE_COLUMNS.azure].reduce<Record<string, string | undefined>>((a, b) => (present(b) > present(a) ? b : a), generic);
+  const names =
+    columns && Object.keys(columns).length === 3 ? columns : format === 'burstgpt' || format === 'azure' ? TRACE_COLUMNS[format] : best;
+  const find = (name: string | undefined) => header.indexOf(name ?? '');
+  const index = { t: find(names.timestamp), i: find(names.input_tokens), o: find(names.output_tokens) };
+  const missing = Object.entries({ timestamp: index.t, input_tokens: index.i, output_tokens: index.o })
+    .filter(([, v]) => v < 0)
+    .map(([k]) => `${k} ("${(names as Record<string, string | undefined>)[k]}")`);
+  if (missing.length > 0) {
+    throw new InputError([
+      { file, line, col: 1, message: `trace header lacks ${missing.join(', ')}; it has ${header.join(', ')} (map the columns with trace.columns in a spec or --columns, or give the format: burstgpt, azure)` },
+    ]);
+  }
+  return index;
+}

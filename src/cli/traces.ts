@@ -1,0 +1,91 @@
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { Arrival } from '../simulate/requests.js';
+import { InputError } from '../spec/issues.js';
+import { peakOptions, traceLayout } from '../spec/trace-workload.js';
+import type { RawTrace } from '../spec/trace-workload.js';
+import type { TraceSource } from '../spec/types.js';
+import type { YamlSource } from '../spec/yaml-source.js';
+import { TraceAccumulator } from '../workload/trace-summary.js';
+import type { TraceSummary } from '../workload/trace-summary.js';
+import { traceRecords } from './trace-file.js';
+import type { TraceLayout } from './trace-file.js';
+
+/** A trace's summary and the rows it could not read (a count and the first few, with their line). */
+export interface ReadTrace {
+  summary: TraceSummary;
+  skipped: number;
+  skippedExamples: string[];
+}
+
+/** Streams a trace file into its summary (bounded memory). */
+export function summarizeTrace(path: string, cwd: string, layout: TraceLayout, peak: { windowSeconds: number; percentile: number }): ReadTrace {
+  const full = isAbsolute(path) ? path : resolve(cwd, path);
+  let stats;
+  try {
+    stats = statSync(full);
+  } catch {
+    throw new InputError([{ file: path, message: 'file not found' }]);
+  }
+  if (!stats.isFile()) throw new InputError([{ file: path, message: 'is not a regular file; give a CSV or JSON-lines trace' }]);
+  const accumulator = new TraceAccumulator(peak.windowSeconds);
+  let skipped = 0;
+  const skippedExamples: string[] = [];
+  for (const record of traceRecords(path, cwd, layout, (line, why) => {
+    skipped++;
+    if (skippedExamples.length < 5) skippedExamples.push(`${path}:${line}: ${why}`);
+  })) {
+    accumulator.add(record);
+  }
+  return { summary: accumulator.summary(peak.percentile), skipped, skippedExamples };
+}
+
+/**
+ * Reads the trace a parsed spec names (relative to the spec's folder), for spec normalisation.
+ * A trace that cannot be read is reported at the spec line that names it.
+ */
+export function traceForSpec(source: YamlSource, specPath: string, cwd: string): Map<string, { path: string; summary: TraceSummary }> {
+  const traces = new Map<string, { path: string; summary: TraceSummary }>();
+  const raw = (source.data as { workload?: { trace?: RawTrace } } | null)?.workload?.trace;
+  if (!raw || typeof raw.file !== 'string' || raw.file === '') return traces;
+  const path = isAbsolute(raw.file) ? raw.file : resolve(cwd, dirname(specPath), raw.file);
+  let peak = { windowSeconds: 60, percentile: 99 };
+  let layout: TraceLayout = { format: 'auto', timeUnitSeconds: 1 };
+  try {
+    peak = peakOptions(raw);
+    layout = traceLayout(raw);
+  } catch {
+    // Bad values here are reported by the schema check; read with the defaults meanwhile.
+  }
+  try {
+    traces.set(raw.file, { path, summary: summarizeTrace(path, cwd, layout, peak).summary });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    // A missing or unreadable trace is reported where the spec names it; a bad row keeps its own line.
+    throw new InputError(
+      err.issues.map((issue) =>
+        issue.file === path && issue.line === undefined
+          ? source.issueAt(['workload', 'trace', 'file'], `workload.trace.file: ${raw.file}: ${issue.message}`)
+          : issue,
+      ),
+    );
+  }
+  return traces;
+}
+
+/**
+ * A spec's trace as arrivals for the simulator: times from the first request, sped up by the
+ * spec's replay speed, up to `durationSeconds`; out-of-order rows are held to the time of the
+ * row before them. Streams the file (rows it cannot read are left out, as in the summary).
+ */
+export function* traceArrivals(trace: TraceSource, cwd: string, durationSeconds: number): Generator<Arrival> {
+  let origin: number | undefined;
+  let last = 0;
+  for (const record of traceRecords(trace.path, cwd, trace, () => {})) {
+    origin ??= record.timestampSeconds;
+    const arrival = Math.max(last, (record.timestampSeconds - origin) / trace.replaySpeed);
+    if (arrival >= durationSeconds) return;
+    last = arrival;
+    yield { arrival, inputTokens: record.inputTokens, outputTokens: record.outputTokens, cls: 0 };
+  }
+}

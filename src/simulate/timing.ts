@@ -1,0 +1,69 @@
+import type { Deployment } from '../perf/deployment.js';
+import { kvBytesPerSequencePerGpu, memoryPlan } from '../perf/memory.js';
+import { BATCH_GRID, decodeRow, decodeTable } from '../perf/open-loop.js';
+import { stepTiming } from '../perf/roofline.js';
+import type { EngineProfile } from '../spec/types.js';
+
+/** What the simulator needs to know of one instance: iteration times, KV room, transfer cost. */
+export interface InstanceTiming {
+  /** A decode iteration of `batch` sequences at a mean context. */
+  decodeSeconds(batch: number, contextTokens: number): number;
+  /** What a chunk of `tokens` prompt tokens after `prefixTokens` already prefilled adds to an iteration. */
+  prefillSeconds(tokens: number, prefixTokens: number): number;
+  /** KV-cache bytes a sequence of `contextTokens` holds on one GPU. */
+  kvBytes(contextTokens: number): number;
+  kvRoomBytes: number;
+  /** Sending a prompt's KV cache to the decode pool. */
+  transferSeconds(inputTokens: number): number;
+  engine: EngineProfile;
+}
+
+function linear(xs: number[], ys: number[], x: number): number {
+  const i = interval(xs, x);
+  const slope = (ys[i] - ys[i - 1]) / (xs[i] - xs[i - 1]);
+  return Math.max(0, ys[i - 1] + slope * (x - xs[i - 1]));
+}
+
+/** Index i ≥ 1 of the grid interval [xs[i-1], xs[i]] that x falls in (the end ones extrapolate). */
+function interval(xs: number[], x: number): number {
+  let i = 1;
+  while (i < xs.length - 1 && xs[i] < x) i++;
+  return i;
+}
+
+/**
+ * Iteration times of a deployment from the performance model, tabulated once (decode steps on a
+ * batch × context grid, prompt chunks on a tokens × prefix grid — attention over the prefix is
+ * linear in it) so the simulator interpolates instead of re-timing every iteration.
+ * `longestPrompt` bounds the prefixes a chunk may follow.
+ */
+export function instanceTiming(d: Deployment, engine: EngineProfile, contexts: number[], longestPrompt: number): InstanceTiming {
+  const table = decodeTable(d, engine, contexts.length > 0 ? contexts : [1024]);
+  const budget = engine.maxBatchedTokens;
+  const tokenGrid = [...new Set([1, 16, 64, 256, 1024, 4096, budget].filter((t) => t <= budget))].sort((a, b) => a - b);
+  const prefixGrid = [0];
+  for (let p = budget; p < longestPrompt; p *= 4) prefixGrid.push(p);
+  if (longestPrompt > budget) prefixGrid.push(longestPrompt);
+  const base = stepTiming(d, { prefill: [], decodeSequences: 1, decodeContextTokens: 1 }, engine).latencySeconds;
+  const prefill = prefixGrid.map((prefixTokens) =>
+    tokenGrid.map((tokens) => stepTiming(d, { prefill: [{ count: 1, tokens, prefixTokens }], decodeSequences: 1, decodeContextTokens: 1 }, engine).latencySeconds - base),
+  );
+  const prefillSeconds = (tokens: number, prefixTokens: number) => {
+    if (tokens <= 0) return 0;
+    if (prefixGrid.length === 1) return linear(tokenGrid, prefill[0], tokens);
+    const j = interval(prefixGrid, prefixTokens);
+    const lo = linear(tokenGrid, prefill[j - 1], tokens);
+    const hi = linear(tokenGrid, prefill[j], tokens);
+    return Math.max(0, lo + ((hi - lo) * (prefixTokens - prefixGrid[j - 1])) / (prefixGrid[j] - prefixGrid[j - 1]));
+  };
+  const memory = memoryPlan(d, budget);
+  const network = d.gpu.networkBandwidth > 0 ? d.gpu.networkBandwidth : d.gpu.pcie.bandwidth;
+  return {
+    decodeSeconds: (batch, context) => linear(BATCH_GRID, decodeRow(table, context), Math.max(1, batch)),
+    prefillSeconds,
+    kvBytes: (contextTokens) => kvBytesPerSequencePerGpu(d, contextTokens),
+    kvRoomBytes: Math.max(0, memory.kvRoomBytes),
+    transferSeconds: (inputTokens) => kvBytesPerSequencePerGpu(d, inputTokens) / (d.gpu.efficiency.communication * network),
+    engine,
+  };
+}

@@ -1,0 +1,299 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { colocatedOwnTpot } from '../src/perf/own-tpot.js';
+import { countTail, meanWait, poissonQuantile } from '../src/perf/queueing.js';
+import type { Plan } from '../src/plan/plan.js';
+import { runEngine } from '../src/simulate/engine.js';
+import type { SimPool } from '../src/simulate/engine.js';
+import type { Arrival } from '../src/simulate/requests.js';
+import { sliceFinder, syntheticArrivals } from '../src/simulate/requests.js';
+import { createRng, interArrival } from '../src/simulate/rng.js';
+import { planMismatches, simulatePlan } from '../src/simulate/simulate.js';
+import type { SimulationReport } from '../src/simulate/simulate.js';
+import type { InstanceTiming } from '../src/simulate/timing.js';
+import { percentile } from '../src/workload/percentile.js';
+import { ROOT, cli, presets, specFromText } from './helpers.js';
+
+const VLLM = () => presets().catalog.engines.vllm;
+const TMP = mkdtempSync(join(tmpdir(), 'planner-simulate-'));
+/** Writes a file in this test's temporary folder and returns its path. */
+function writeFile(name: string, text: string): string {
+  const path = join(TMP, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/** One FCFS server: prompts one at a time (one sequence at most), one-token answers, no overheads. */
+function singleServer(secondsPerToken: number): SimPool {
+  const timing: InstanceTiming = {
+    decodeSeconds: () => 0,
+    prefillSeconds: (tokens) => tokens * secondsPerToken,
+    kvBytes: () => 1,
+    kvRoomBytes: 1e12,
+    transferSeconds: () => 0,
+    engine: { ...VLLM(), maxSequences: 1, maxBatchedTokens: 1e9, requestOverheadSeconds: 0 },
+  };
+  return { id: 'server', role: 'colocated', instances: 1, timing };
+}
+
+/** Poisson arrivals at `rate` with prompt sizes from `tokens`. */
+function* poisson(rate: number, count: number, tokens: (rng: () => number) => number, seed = 7): Generator<Arrival> {
+  const rng = createRng(seed);
+  let t = 0;
+  for (let i = 0; i < count; i++) {
+    t += interArrival(rng, 1 / rate, 1);
+    yield { arrival: t, inputTokens: tokens(rng), outputTokens: 1, cls: 0 };
+  }
+}
+
+function sojourns(pool: SimPool, arrivals: Generator<Arrival>, duration: number): number[] {
+  const result = runEngine([pool], [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly: [] }], arrivals, () => 0, createRng(1), {
+    durationSeconds: duration,
+    warmupSeconds: 200,
+  });
+  expect(result.unfinished).toEqual([0]);
+  return result.outcomes.map((o) => o.ttft);
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('simulator against queueing closed forms', () => {
+  const lambda = 7;
+  const count = 150_000;
+  const duration = count / lambda;
+
+  it('M/D/1 (deterministic 0.1 s service, ρ = 0.7): mean sojourn S + ρS / (2(1 − ρ)) within 3%', () => {
+    const times = sojourns(singleServer(1e-4), poisson(lambda, count, () => 1000), duration);
+    const expected = 0.1 + meanWait(0.7, 0.1);
+    expect(mean(times) / expected).toBeGreaterThan(0.97);
+    expect(mean(times) / expected).toBeLessThan(1.03);
+  });
+
+  it('M/M/1 (exponential service of mean 0.1 s, ρ = 0.7): mean 1/(μ − λ) and p90 ln 10/(μ − λ) within 4%', () => {
+    const exponential = (rng: () => number) => Math.max(1, Math.round(-1000 * Math.log(rng())));
+    const times = sojourns(singleServer(1e-4), poisson(lambda, count, exponential), duration);
+    const rate = 10 - lambda;
+    expect(mean(times) * rate).toBeGreaterThan(0.96);
+    expect(mean(times) * rate).toBeLessThan(1.04);
+    expect((percentile(times, 90) * rate) / Math.log(10)).toBeGreaterThan(0.96);
+    expect((percentile(times, 90) * rate) / Math.log(10)).toBeLessThan(1.04);
+  });
+
+  it('bursty gaps have the coefficient of variation asked for', () => {
+    for (const cv of [0.5, 1, 2]) {
+      const rng = createRng(3);
+      const gaps = Array.from({ length: 100_000 }, () => interArrival(rng, 0.1, cv));
+      const m = mean(gaps);
+      const sd = Math.sqrt(mean(gaps.map((g) => (g - m) ** 2)));
+      expect(m).toBeCloseTo(0.1, 2);
+      expect(sd / m).toBeGreaterThan(cv * 0.97);
+      expect(sd / m).toBeLessThan(cv * 1.03);
+    }
+  });
+
+  it("a request's own TPOT quantile on a colocated instance is the exact quantile of its mixture", () => {
+    const load = { decodeStep: 0.005, promptSeconds: 0.03, rate: 20, meanTpot: 0.006, arrivalCv: 1 };
+    const outputs = [2, 3, 4, 5, 6, 7, 8];
+    for (const p of [0.9, 0.99]) {
+      const got = colocatedOwnTpot(outputs, load, 0.005, p);
+      // Brute force: the share of requests (sizes alike) whose TPOT = step + N·δ/n exceeds x.
+      const above = (x: number) =>
+        outputs.reduce((sum, o) => sum + countTail(load.rate * (o - 1) * load.meanTpot, Math.floor(((x - load.decodeStep) * (o - 1)) / load.promptSeconds + 1e-9)), 0) / outputs.length;
+      expect(above(got)).toBeLessThanOrEqual(1 - p + 1e-12);
+      expect(above(got * (1 - 1e-9))).toBeGreaterThan(1 - p);
+    }
+    // Long answers average the prompts out: the floor (the batch-percentile TPOT) stands.
+    expect(colocatedOwnTpot([2000], { ...load, rate: 1 }, 0.0065, 0.9)).toBe(0.0065);
+  });
+
+  it('count tails: Poisson exact, burstier arrivals fatter', () => {
+    expect(countTail(2, 0)).toBeCloseTo(1 - Math.exp(-2), 10);
+    expect(countTail(2, 3)).toBeCloseTo(1 - Math.exp(-2) * (1 + 2 + 2 + 4 / 3), 10);
+    expect(countTail(2, 3, 2)).toBeGreaterThan(countTail(2, 3));
+    expect(countTail(0, 0)).toBe(0);
+    expect(countTail(5, -1)).toBe(1);
+    // The tail and the quantile agree.
+    const k = poissonQuantile(4, 0.9);
+    expect(countTail(4, k)).toBeLessThanOrEqual(0.1);
+    expect(countTail(4, k - 1)).toBeGreaterThan(0.1);
+  });
+});
+
+describe('simulator mechanics', () => {
+  const timing = (kvRoomBytes: number, transfer = 0): InstanceTiming => ({
+    decodeSeconds: () => 0.01,
+    prefillSeconds: (tokens) => tokens * 1e-5,
+    kvBytes: (context) => context,
+    kvRoomBytes,
+    transferSeconds: () => transfer,
+    engine: { ...VLLM(), requestOverheadSeconds: 0 },
+  });
+  const two = function* (): Generator<Arrival> {
+    yield { arrival: 0.001, inputTokens: 1000, outputTokens: 11, cls: 0 };
+    yield { arrival: 0.002, inputTokens: 1000, outputTokens: 11, cls: 0 };
+  };
+  const run = (pools: SimPool[], decodeOnly: Array<{ pool: number; share: number }> = []) =>
+    runEngine(pools, [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly }], two(), () => 0, createRng(1), { durationSeconds: 1, warmupSeconds: 0 });
+
+  it('continuous batching with chunked prefill: the second prompt rides in the first one\'s first decode step', () => {
+    const { outcomes } = run([{ id: 'a', role: 'colocated', instances: 1, timing: timing(1e9) }]);
+    const [first, second] = [...outcomes].sort((a, b) => a.ttft - b.ttft);
+    // Iterations are 10 ms of decoding plus 10 µs per prompt token: the first request's first
+    // decode step carries the second prompt (20 ms), its other nine do not.
+    expect(first.ttft).toBeCloseTo(0.02, 6);
+    expect(first.tpot).toBeCloseTo((0.02 + 9 * 0.01) / 10, 6);
+    expect(second.ttft).toBeCloseTo(0.021 + 0.02 - 0.002, 6);
+    expect(second.tpot).toBeCloseTo(0.01, 6);
+  });
+
+  it('KV memory: with room for one sequence the second waits for the first to finish', () => {
+    const { outcomes } = run([{ id: 'a', role: 'colocated', instances: 1, timing: timing(1500) }]);
+    const [first, second] = [...outcomes].sort((a, b) => a.ttft - b.ttft);
+    expect(second.ttft).toBeGreaterThanOrEqual(first.e2e - 0.001);
+  });
+
+  it('disaggregated: the first token comes after prefill and the KV transfer; decoding joins the decode pool', () => {
+    const { outcomes, pools } = run(
+      [
+        { id: 'p', role: 'prefill', instances: 1, timing: timing(1e9, 0.05) },
+        { id: 'd', role: 'decode', instances: 1, timing: timing(1e9) },
+      ],
+      [{ pool: 1, share: 1 }],
+    );
+    expect(outcomes).toHaveLength(2);
+    // One 2000-token iteration (both prompts) plus its decode step, then the 50 ms transfer.
+    for (const o of outcomes) expect(o.ttft).toBeGreaterThan(0.05);
+    expect(pools[1].utilization).toBeGreaterThan(0);
+  });
+
+  it('places a request in the slice whose ranges hold it, else the nearest of its class', () => {
+    const slices = [
+      { className: 'a', inputTokens: 100, outputTokens: 50, inputRange: [1, 200] as [number, number], outputRange: [1, 100] as [number, number] },
+      { className: 'a', inputTokens: 1000, outputTokens: 50, inputRange: [201, 4000] as [number, number], outputRange: [1, 100] as [number, number] },
+      { className: 'b', inputTokens: 100, outputTokens: 50, inputRange: [1, 200] as [number, number], outputRange: [1, 100] as [number, number] },
+    ];
+    const find = sliceFinder(slices, [{ name: 'a' }, { name: 'b' }]);
+    expect(find({ arrival: 0, inputTokens: 150, outputTokens: 20, cls: 0 })).toBe(0);
+    expect(find({ arrival: 0, inputTokens: 3000, outputTokens: 20, cls: 0 })).toBe(1);
+    expect(find({ arrival: 0, inputTokens: 9000, outputTokens: 500, cls: 0 })).toBe(1);
+    expect(find({ arrival: 0, inputTokens: 150, outputTokens: 20, cls: 1 })).toBe(2);
+  });
+
+  it('draws arrivals at the spec rate, classes by their share', () => {
+    const spec = specFromText(`model: llama-3.1-8b
+workload:
+  rate: 50/s
+  classes:
+    - { name: a, share: 80%, input_tokens: 500, output_tokens: 100 }
+    - { name: b, share: 20%, input_tokens: 4000, output_tokens: 10 }
+slo: { ttft: 1s }
+`).value!;
+    const arrivals = [...syntheticArrivals(spec, createRng(5), 200)];
+    expect(arrivals.length / 200).toBeGreaterThan(47);
+    expect(arrivals.length / 200).toBeLessThan(53);
+    const share = arrivals.filter((a) => a.cls === 1).length / arrivals.length;
+    expect(share).toBeGreaterThan(0.18);
+    expect(share).toBeLessThan(0.22);
+    expect(arrivals.filter((a) => a.cls === 1).every((a) => a.inputTokens === 4000 && a.outputTokens === 10)).toBe(true);
+  });
+});
+
+function planFor(example: string, extra: string[] = []): Plan {
+  const result = cli(['plan', `presets/examples/${example}.yaml`, '--format', 'json', ...extra]);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as Plan;
+}
+
+describe('planner simulate', () => {
+  const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(`${ROOT}schemas/simulation.schema.json`, 'utf8')));
+
+  it('reports percentiles, attainment, pools and slices; JSON matches its schema; the same seed gives the same bytes', () => {
+    const first = cli(['simulate', 'presets/examples/chat.yaml', '--duration', '300s', '--format', 'json']);
+    expect(first.code, first.stderr).toBe(0);
+    const report = JSON.parse(first.stdout) as SimulationReport;
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report.arrivals.source).toBe('poisson');
+    expect(report.arrivals.ratePerSecond).toBeGreaterThan(9);
+    expect(report.arrivals.ratePerSecond).toBeLessThan(11);
+    expect(report.overall.requests).toBeGreaterThan(2000);
+    expect(report.overall.ttftMs.p50!).toBeLessThan(report.overall.ttftMs.p99!);
+    expect(report.classes[0].slos.map((s) => s.metric)).toEqual(['ttft', 'tpot']);
+    expect(report.slices.reduce((sum, s) => sum + s.requests + s.unfinished, 0)).toBe(report.overall.requests + report.overall.unfinished);
+    expect(report.pools.every((p) => p.utilization > 0 && p.utilization <= 1)).toBe(true);
+    const again = cli(['simulate', 'presets/examples/chat.yaml', '--duration', '300s', '--format', 'json']);
+    expect(again.stdout).toBe(first.stdout);
+    const other = cli(['simulate', 'presets/examples/chat.yaml', '--duration', '300s', '--seed', '2', '--format', 'json']);
+    expect(other.stdout).not.toBe(first.stdout);
+  });
+
+  it('replays a saved plan under more traffic than it was made for, and exits 1 when the SLOs miss', () => {
+    const path = writeFile('chat.json', JSON.stringify(planFor('chat')));
+    const overloaded = cli(['simulate', 'presets/examples/chat.yaml', '--plan', path, '--set', 'workload.rate=25/s', '--duration', '200s', '--format', 'table']);
+    expect(overloaded.code).toBe(1);
+    expect(overloaded.stdout).toMatch(/SLOs missed: default p90/);
+    expect(overloaded.stdout).toMatch(/NO/);
+  });
+
+  it('refuses a plan made for another model, naming the plan file (exit 2)', () => {
+    const plan = planFor('chat');
+    const spec = specFromText(`model: llama-3.1-8b
+workload: { rate: 5/s, input_tokens: 500, output_tokens: 100 }
+slo: { ttft: 1s }
+`).value!;
+    expect(planMismatches(plan, spec, presets().catalog)[0]).toMatch(/the plan is for model llama-3.1-70b, the spec names llama-3.1-8b/);
+    const path = writeFile('chat-mismatch.json', JSON.stringify(plan));
+    const result = cli(['simulate', 'presets/examples/code-completion.yaml', '--plan', path]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/chat-mismatch\.json: the plan is for model llama-3\.1-70b/);
+    expect(result.stderr).not.toMatch(/at .*\.js/);
+  });
+
+  it('checks its flags: duration, seed, warm-up', () => {
+    for (const [flag, value, message] of [
+      ['--duration', '0s', /--duration: must be more than 0/],
+      ['--duration', '25h', /at most 1 day/],
+      ['--seed', '-3', /--seed: must be a whole number/],
+      ['--warmup', '20min', /--warmup: must be at least 0 and shorter than --duration/],
+    ] as const) {
+      const result = cli(['simulate', 'presets/examples/chat.yaml', flag, value]);
+      expect(result.code, `${flag} ${value}`).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+  });
+
+  it('is the same model the planner uses: one request alone sees the idle latencies the plan predicts', () => {
+    const plan = planFor('chat');
+    const spec = specFromText(readFileSync(`${ROOT}presets/examples/chat.yaml`, 'utf8').replace('rate: 10/s', 'rate: 0.01/s')).value!;
+    const report = simulatePlan(plan, spec, presets().catalog, { durationSeconds: 20_000, seed: 3, warmupSeconds: 0 });
+    // Alone, TPOT is one decode step at a batch of one: well under the loaded predictions.
+    expect(report.overall.tpotMs.p50!).toBeLessThan(plan.predicted.tpotMs!);
+    expect(report.overall.ttftMs.p50!).toBeLessThan(plan.predicted.ttftMs!);
+  });
+});
+
+describe('planner plan --verify', () => {
+  it.each(['chat', 'code-completion', 'multi-tenant'])('%s: the printed plan meets every SLO at its percentile in simulation', (name) => {
+    const result = cli(['plan', `presets/examples/${name}.yaml`, '--verify', '--format', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as Plan;
+    const v = plan.verification!;
+    expect(v.holds).toBe(true);
+    expect(v.reason).toBeNull();
+    for (const slo of v.slos) expect(slo.attainmentPercent!, `${slo.class} ${slo.metric}`).toBeGreaterThanOrEqual(slo.percentile);
+    // An independent simulation of the printed plan (another seed) agrees within noise.
+    const path = writeFile(`${name}-verified.json`, result.stdout);
+    const check = cli(['simulate', `presets/examples/${name}.yaml`, '--plan', path, '--seed', '11', '--format', 'json']);
+    const report = JSON.parse(check.stdout) as SimulationReport;
+    for (const c of report.classes) for (const s of c.slos) expect(s.attainmentPercent!, `${c.name} ${s.metric}`).toBeGreaterThanOrEqual(s.percentile - 1.5);
+  });
+
+  it('says why when no plan can hold: a TTFT target under the idle latency is refused before simulating', () => {
+    const result = cli(['plan', 'presets/examples/chat.yaml', '--verify', '--set', 'slo.ttft=30ms']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no plan meets the SLOs/);
+  });
+});
+
