@@ -30,7 +30,7 @@ export function readUserFile(shownPath: string, cwd: string, maxBytes = MAX_INPU
   if (stats.isDirectory()) refuse(shownPath, 'is a directory; give a YAML file');
   if (!stats.isFile()) refuse(shownPath, 'is not a regular file (a pipe, socket or device); give a YAML file');
   if (stats.size > maxBytes) {
-    refuse(shownPath, `is ${(stats.size / 1e6).toFixed(1)} MB, over the ${maxBytes / 1e6} MB limit for input files`);
+    refuse(shownPath, `is ${(stats.size / 2 ** 20).toFixed(1)} MiB, over the ${maxBytes / 2 ** 20} MiB limit for input files`);
   }
   let bytes: Buffer;
   try {

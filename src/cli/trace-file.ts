@@ -18,18 +18,29 @@ export const TRACE_COLUMNS = {
   azure: { timestamp: 'TIMESTAMP', input_tokens: 'ContextTokens', output_tokens: 'GeneratedTokens' },
 } as const;
 
+/** Longest line a trace may have (a row is a few dozen bytes; this refuses files that are not traces). */
+const MAX_LINE_BYTES = 1 << 20;
+
 /** Lines of a file, read in 1 MiB chunks: memory stays flat however long the file is. */
-function* lines(fullPath: string): Generator<string> {
+function* lines(fullPath: string, shownPath: string): Generator<string> {
   const fd = openSync(fullPath, 'r');
   try {
     const buffer = Buffer.alloc(1 << 20);
     let rest = '';
+    let count = 0;
     for (;;) {
       const n = readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) break;
+      if (count === 0 && buffer.subarray(0, n).includes(0)) {
+        throw new InputError([{ file: shownPath, message: 'looks like a binary file (it contains NUL bytes); give a CSV or JSON-lines trace' }]);
+      }
       const text = rest + buffer.toString('utf8', 0, n);
       const parts = text.split(/\r?\n/);
       rest = parts.pop() ?? '';
+      if (rest.length > MAX_LINE_BYTES) {
+        throw new InputError([{ file: shownPath, line: count + parts.length + 1, message: 'a line longer than 1 MiB: not a CSV or JSON-lines trace' }]);
+      }
+      count += parts.length;
       yield* parts;
     }
     if (rest !== '') yield rest;
@@ -58,7 +69,7 @@ export function* traceRecords(shownPath: string, cwd: string, layout: TraceLayou
   let columns = layout.columns && { ...layout.columns };
   let index: { t: number; i: number; o: number } | undefined;
   let lineNo = 0;
-  for (const line of lines(fullPath)) {
+  for (const line of lines(fullPath, shownPath)) {
     lineNo++;
     if (line.trim() === '' || line.startsWith('#')) continue;
     let t: unknown;
@@ -94,6 +105,11 @@ export function* traceRecords(shownPath: string, cwd: string, layout: TraceLayou
   }
 }
 
+/** At most 200 characters of a header, for a message. */
+function shortened(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 /** Finds the timestamp, input and output columns in a CSV header, by format or by the given names. */
 function headerIndex(file: string, line: number, header: string[], format: TraceLayout['format'], columns: TraceLayout['columns']) {
   const generic = { timestamp: 'timestamp', input_tokens: 'input_tokens', output_tokens: 'output_tokens', ...columns };
@@ -109,7 +125,7 @@ function headerIndex(file: string, line: number, header: string[], format: Trace
     .map(([k]) => `${k} ("${(names as Record<string, string | undefined>)[k]}")`);
   if (missing.length > 0) {
     throw new InputError([
-      { file, line, col: 1, message: `trace header lacks ${missing.join(', ')}; it has ${header.join(', ')} (map the columns with trace.columns in a spec or --columns, or give the format: burstgpt, azure)` },
+      { file, line, col: 1, message: `trace header lacks ${missing.join(', ')}; it has ${shortened(header.join(', '))} (map the columns with trace.columns in a spec or --columns, or give the format: burstgpt, azure)` },
     ]);
   }
   return index;

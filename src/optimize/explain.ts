@@ -1,6 +1,12 @@
+import { shapeProblems } from '../perf/deployment.js';
+import { memoryPlan } from '../perf/memory.js';
 import type { Role } from '../perf/open-loop.js';
+import type { GpuSpec, ServiceSpec } from '../spec/types.js';
 import type { Slice } from '../workload/slices.js';
 import type { Candidate } from './candidates.js';
+
+/** Largest fleet planner plans, in GPUs: beyond it the MILP's numbers leave the solver's precision (and any real fleet). */
+export const MAX_FLEET_GPUS = 1_000_000;
 
 /** Human name of a candidate: "h100-sxm tp4 colocated". */
 export function candidateName(c: Candidate): string {
@@ -60,4 +66,51 @@ function explainSlice(slice: Slice, side: string, candidates: Candidate[], class
   const reasons = candidates.map((c) => c.unservable.get(slice.id)).filter(Boolean);
   if (reasons.length === 0) return `no allowed GPU type can run the ${side} side of ${name}`;
   return `no ${side}-capable candidate can serve ${name}: ${reasons[0]}`;
+}
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+/**
+ * Why no instance shape can hold the model at all: its weights against the roomiest shape the
+ * spec allows (GPU type × tensor × pipeline parallelism), or why no shape is possible.
+ */
+export function explainNothingFits(spec: ServiceSpec, gpus: GpuSpec[]): string {
+  const base = { model: spec.model, weights: spec.precision.weights, kvCache: spec.precision.kvCache, ep: 1 };
+  let roomiest: { name: string; weight: number; usable: number; room: number } | undefined;
+  const problems = new Set<string>();
+  for (const gpu of gpus) {
+    for (const tp of spec.planning.tensorParallel) {
+      for (const pp of spec.planning.pipelineParallel ?? [1, 2, 4, 8, 16]) {
+        const d = { ...base, gpu, tp, pp };
+        const shape = shapeProblems(d);
+        shape.forEach((p) => problems.add(p));
+        if (shape.length > 0 || tp * pp > 64) continue;
+        const plan = memoryPlan(d, 1);
+        if (!roomiest || plan.kvRoomBytes > roomiest.room) {
+          roomiest = { name: `${gpu.id} tp${tp} pp${pp}`, weight: plan.weightBytes, usable: plan.usableBytes, room: plan.kvRoomBytes };
+        }
+      }
+    }
+  }
+  const precision = `${spec.model.id} with ${spec.precision.weights} weights`;
+  if (!roomiest) return `no allowed instance shape can run ${precision}: ${[...problems].slice(0, 3).join('; ')}`;
+  return `${precision} fits no allowed instance shape: on the roomiest, ${roomiest.name}, its weights take ${gib(roomiest.weight)} per GPU of ${gib(roomiest.usable)} usable; allow more GPUs per instance (planning.tensor_parallel, planning.pipeline_parallel), larger GPUs or lower-precision weights`;
+}
+
+/**
+ * Says why the traffic is too much to plan when even a perfect packing would need more than
+ * MAX_FLEET_GPUS: on each side (prefill, decode) every slice on the candidate that serves it
+ * with the fewest GPUs per request — a lower bound on any plan. Undefined when the fleet may fit.
+ */
+export function explainFleetTooLarge(slices: Slice[], candidates: Candidate[], loadFactor: number): string | undefined {
+  const sideBound = (roles: Role[]) =>
+    slices.reduce((sum, slice) => {
+      const perGpu = Math.max(0, ...candidates.filter((c) => roles.includes(c.role)).map((c) => ((c.capacity.get(slice.id)?.ratePerSecond ?? 0) * loadFactor) / c.gpus));
+      return sum + (perGpu > 0 ? slice.ratePerSecond / perGpu : 0);
+    }, 0);
+  const gpus = Math.max(...SIDES.map((s) => sideBound(s.roles)));
+  if (!(gpus > MAX_FLEET_GPUS)) return undefined;
+  const rate = slices.reduce((sum, s) => sum + s.ratePerSecond, 0);
+  const count = gpus < 1e15 ? Number(gpus.toPrecision(3)).toLocaleString('en-US') : gpus.toPrecision(3);
+  return `serving ${Number(rate.toPrecision(3))} requests/s needs at least ${count} GPUs even on the candidates that take the most requests per GPU; planner plans fleets of up to ${MAX_FLEET_GPUS.toLocaleString('en-US')} GPUs`;
 }

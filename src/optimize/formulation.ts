@@ -22,6 +22,9 @@ export function groupsOf(problem: PackingProblem): SliceGroup[] {
   return problem.groups ?? problem.slices.map((_, s) => ({ members: [s] }));
 }
 
+/** Group loads below this many instances get an explicit share ≤ count row (see packingProgram). */
+const LINK_BELOW_INSTANCES = 1e-3;
+
 /** Name of the instance-count variable of candidate i. */
 export const countVar = (i: number) => `n${i}`;
 /** Name of the variable for the share of slice group g that candidate i serves. */
@@ -37,7 +40,8 @@ export function usableRate(problem: PackingProblem, s: number, i: number): numbe
  * Σ cost_i · n_i subject to
  *  - every slice fully served on the prefill side (colocated + prefill-only shares = 1) and on the
  *    decode side (colocated + decode-only shares = 1);
- *  - Σ_s rate_s · x_si / capacity_si ≤ n_i for every candidate;
+ *  - Σ_s rate_s · x_si / capacity_si ≤ n_i for every candidate (and x_si ≤ n_i where that load
+ *    is a trickle, so no traffic rides on zero instances within the solver's tolerance);
  *  - GPUs per type within availability, total cost within budget, total TDP within the power cap.
  * With `fixedCounts`, n is given and the program only routes traffic (the objective then prefers
  * the candidate that serves a slice most cheaply).
@@ -58,11 +62,16 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
         if (rate <= 0) return;
         instances += slices[s].ratePerSecond / rate;
       }
+      // Routing over fixed counts: a candidate with no instance takes no traffic.
+      if (fixedCounts && fixedCounts[i] === 0) return;
       const name = shareVar(g, i);
       if (c.role !== 'decode') prefillSide[name] = 1;
       if (c.role !== 'prefill') decodeSide[name] = 1;
       load[i][name] = instances;
       if (fixedCounts) objective[name] = instances * c.costPerHour;
+      // A share needs an instance. Where the group's load is too small for the capacity row to
+      // force one within the solver's tolerance (a trickle of traffic), say so: x ≤ n.
+      if (!fixedCounts && instances < LINK_BELOW_INSTANCES) constraints.push({ name: `link_${g}_${i}`, terms: { [name]: 1, [countVar(i)]: -1 }, max: 0 });
     });
     constraints.push({ name: `pre_${g}`, terms: prefillSide, equal: 1 }, { name: `dec_${g}`, terms: decodeSide, equal: 1 });
   });

@@ -5,7 +5,7 @@ import { sliceWorkload } from '../workload/slices.js';
 import type { Slice } from '../workload/slices.js';
 import { buildCandidates } from './candidates.js';
 import type { Candidate } from './candidates.js';
-import { explainUncovered } from './explain.js';
+import { explainFleetTooLarge, explainNothingFits, explainUncovered, MAX_FLEET_GPUS } from './explain.js';
 import type { PackingProblem } from './formulation.js';
 import { groupSlices } from './group-slices.js';
 import { pruneDominated } from './prune.js';
@@ -100,14 +100,21 @@ export async function planFleet(
   options: { baselines?: boolean; capacityScale?: ReadonlyMap<string, number> } = {},
 ): Promise<PlanResult> {
   const state = preparePlanning(spec, catalog, options.capacityScale);
+  if (state.candidates.length === 0) return { infeasible: [explainNothingFits(spec, spec.planning.gpus.map((id) => catalog.gpus[id]))] };
   const uncovered = explainUncovered(state.slices, state.candidates, spec.classes.length);
   if (uncovered.length > 0) return { infeasible: uncovered };
+  const tooLarge = explainFleetTooLarge(state.slices, state.candidates, spec.planning.loadFactor);
+  if (tooLarge) return { infeasible: [tooLarge] };
   // The baselines solve beside the main plan; their savings are computed once both are known.
   const [{ problem, fleet }, baselineFleets] = await Promise.all([
     solveWithFallback(spec, state, state.pruned, state.candidates, solver),
     options.baselines === false ? Promise.resolve([]) : computeBaselines(spec, state, solver),
   ]);
   if (!('counts' in fleet)) return { infeasible: await explainLimits(spec, state, solver, fleet) };
+  const gpus = fleet.counts.reduce((sum, n, i) => sum + n * problem.candidates[i].gpus, 0);
+  if (gpus > MAX_FLEET_GPUS) {
+    return { infeasible: [`the cheapest plan needs ${gpus.toLocaleString('en-US')} GPUs; planner plans fleets of up to ${MAX_FLEET_GPUS.toLocaleString('en-US')} GPUs`] };
+  }
   const baselines = baselineFleets.map((b) => ({
     ...b,
     savingPercent: b.costPerHour === null ? null : savingPercent(b.costPerHour, fleet.costPerHour),

@@ -46,10 +46,10 @@ export async function solveFleet(problem: PackingProblem, solver: LpSolver, time
   if (relaxed.status === 'infeasible') {
     return { status: 'infeasible', reason: 'the constraints (availability, budget, power cap) leave no way to serve every slice' };
   }
-  if (relaxed.status !== 'optimal') return { status: 'failed', reason: `the solver gave no plan within ${timeLimitSeconds} s` };
+  if (relaxed.status !== 'optimal') return { status: 'failed', reason: `the solver gave no plan within ${timeLimitSeconds} s (planning.solver_time_limit)` };
   const counts = problem.candidates.map((_, i) => Math.ceil(valueOf(relaxed.values, countVar(i)) - 1e-9));
   const fleet = await routeAndVerify(problem, lp, counts, solver, timeLimitSeconds);
-  if (!fleet) return { status: 'failed', reason: `the solver gave no plan that passes verification within ${timeLimitSeconds} s` };
+  if (!fleet) return { status: 'failed', reason: `the solver gave no plan that passes verification within ${timeLimitSeconds} s (planning.solver_time_limit)` };
   return withBound(fleet, relaxed);
 }
 
@@ -76,6 +76,8 @@ function verified(
   const groupOfSlice = new Map<number, number>();
   groupsOf(problem).forEach((group, g) => group.members.forEach((s) => groupOfSlice.set(s, g)));
   const shares = problem.slices.map((_, s) => problem.candidates.map((__, i) => valueOf(values, shareVar(groupOfSlice.get(s)!, i))));
+  // Traffic on a candidate with no instance is a plan that serves nothing there, however small.
+  if (shares.some((row) => row.some((x, i) => x > 1e-9 && counts[i] === 0))) return undefined;
   return { counts, shares, costPerHour: objectiveValue(lp, values) };
 }
 

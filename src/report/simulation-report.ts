@@ -38,6 +38,12 @@ function latencyRows(g: GroupOutcome): string[][] {
   ]);
 }
 
+/** "SLOs missed: default p99 TPOT (97.4% within 15 ms), …" (for a run where some miss). */
+export function missedSlos(report: SimulationReport): string {
+  const missed = sloRows(report).filter((r) => !r.slo.holds);
+  return `SLOs missed: ${missed.map((r) => `${r.group} p${r.slo.percentile} ${r.slo.metric.toUpperCase()} (${percentText(r.slo.attainmentPercent)} within ${msText(r.slo.targetMs)})`).join(', ')}`;
+}
+
 /** The simulation as terminal text: SLO attainment, latency percentiles, pools and slices. */
 export function simulationText(report: SimulationReport, paintHeader: (t: string) => string = (t) => t): string {
   const slos = renderTable(
@@ -77,7 +83,7 @@ export function simulationText(report: SimulationReport, paintHeader: (t: string
     ]),
     paintHeader,
   );
-  const verdict = report.holds ? 'every SLO holds at its percentile' : `SLOs missed: ${sloRows(report).filter((r) => !r.slo.holds).map((r) => `${r.group} p${r.slo.percentile} ${r.slo.metric.toUpperCase()} (${percentText(r.slo.attainmentPercent)} within ${msText(r.slo.targetMs)})`).join(', ')}`;
+  const verdict = report.holds ? 'every SLO holds at its percentile' : missedSlos(report);
   return [
     simulationHeadline(report),
     '',

@@ -34,6 +34,19 @@ export function createSchemaChecker(schemas: SchemaSet): SchemaChecker {
       return false;
     },
   });
+  // `positive: true` beside `unit`: the quantity must be more than 0 (a bandwidth, a memory size).
+  ajv.addKeyword({
+    keyword: 'positive',
+    schemaType: 'boolean',
+    errors: true,
+    validate: function positiveCheck(wanted: boolean, data: unknown, parentSchema?: { unit?: string }) {
+      if (!wanted || !parentSchema?.unit) return true;
+      const parsed = parseQuantity(parentSchema.unit as QuantityKind, data);
+      if (!parsed.ok || parsed.value > 0) return true;
+      (positiveCheck as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'positive', message: `must be more than 0; got ${JSON.stringify(data)}`, params: {} }];
+      return false;
+    },
+  });
   for (const schema of Object.values(schemas)) ajv.addSchema(schema);
   const compiled = new Map<string, ValidateFunction>();
   return (schemaName, source) => {
@@ -102,6 +115,8 @@ function describe(error: ErrorObject): Described | undefined {
       return { path, message: anyOfMessage(error) };
     case 'unit':
       return { path, message: error.message ?? 'invalid value' };
+    case 'minLength':
+      return { path, message: params.limit === 1 ? 'must not be empty' : `must have at least ${String(params.limit)} characters` };
     case 'const':
       return { path, message: `must be ${JSON.stringify(params.allowedValue)}` };
     default:
@@ -118,7 +133,7 @@ function anyOfMessage(error: ErrorObject): string {
 
 function typeWords(type: unknown): string {
   const types = (Array.isArray(type) ? type : String(type).split(',')).map(String);
-  const words = types.map((t) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : `a ${t}`));
+  const words = types.map((t) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'a whole number' : `a ${t}`));
   return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}` : words[0];
 }
 

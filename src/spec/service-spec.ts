@@ -135,6 +135,7 @@ function traceWorkload(raw: RawSpec, context: SpecContext, at: At): { classes?: 
     at(['workload', 'trace', 'rate'], `the trace's ${w.trace!.rate ?? 'peak'} rate is 0 requests/s (too short a trace for its windows?); give a rate`);
     return undefined;
   }
+  if (!checkPositiveRate(cls.ratePerSecond, ['workload', 'trace', 'rate'], at)) return undefined;
   return { classes: [cls], trace, cv: read.summary.interArrivalCv };
 }
 
@@ -244,9 +245,12 @@ function oneClass(
   return [{ name, ratePerSecond: rate, input: input.value, output: output.value, slo: targets }];
 }
 
+/** Least request rate a workload may have: one request in about 30,000 years (below it costs per token overflow). */
+const MIN_RATE_PER_SECOND = 1e-12;
+
 function checkPositiveRate(rate: number, path: DocPath, at: At): boolean {
-  if (rate > 0) return true;
-  at(path, `must be more than 0 requests per second, got ${rate}`);
+  if (rate >= MIN_RATE_PER_SECOND) return true;
+  at(path, rate > 0 ? `must be at least ${MIN_RATE_PER_SECOND} requests per second, got ${rate}` : `must be more than 0 requests per second, got ${rate}`);
   return false;
 }
 
@@ -310,6 +314,17 @@ function resolveEngineAt(catalog: Catalog, name: string, at: At): string {
   return id;
 }
 
+/** Longest solver time limit a spec may ask for (a plan should come back within minutes). */
+export const MAX_SOLVER_TIME_LIMIT_SECONDS = 600;
+
+function solverTimeLimit(raw: string | undefined, at: At): number {
+  if (raw === undefined) return PLANNING_DEFAULTS.solverTimeLimitSeconds;
+  const seconds = checkedQuantity('duration', raw);
+  if (seconds > 0 && seconds <= MAX_SOLVER_TIME_LIMIT_SECONDS) return seconds;
+  at(['planning', 'solver_time_limit'], `must be more than 0 and at most ${MAX_SOLVER_TIME_LIMIT_SECONDS / 60} min; got ${raw}`);
+  return PLANNING_DEFAULTS.solverTimeLimitSeconds;
+}
+
 function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catalog, at: At): PlanningOptions {
   const resolveAt = (name: string, path: DocPath) => resolveGpuAt(catalog, name, path, at);
   const gpus = raw.gpus
@@ -330,8 +345,7 @@ function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catal
     loadFactor: raw.load_factor ?? PLANNING_DEFAULTS.loadFactor,
     maxSlices: raw.max_slices ?? PLANNING_DEFAULTS.maxSlices,
     powerCapWatts: raw.power_cap === undefined ? undefined : checkedQuantity('power', raw.power_cap),
-    solverTimeLimitSeconds:
-      raw.solver_time_limit === undefined ? PLANNING_DEFAULTS.solverTimeLimitSeconds : checkedQuantity('duration', raw.solver_time_limit),
+    solverTimeLimitSeconds: solverTimeLimit(raw.solver_time_limit, at),
     solver: raw.solver ?? 'highs',
     measuredCapacity: [],
   };

@@ -19,10 +19,12 @@ export interface YamlSource {
 /** Limits that keep a hostile document from exhausting memory. */
 export interface YamlLimits {
   maxAliasCount: number;
+  /** Most levels of nested mappings and lists (a spec needs about six). */
+  maxDepth: number;
 }
 
 /** The limits used unless a caller gives others. */
-export const DEFAULT_YAML_LIMITS: YamlLimits = { maxAliasCount: 100 };
+export const DEFAULT_YAML_LIMITS: YamlLimits = { maxAliasCount: 100, maxDepth: 64 };
 
 /** A value set over the file's own (`--set path=value`): issues under its path name it instead of a line. */
 export interface SourceOverride {
@@ -44,7 +46,7 @@ export function parseYamlSource(
   const issues: InputIssue[] = doc.errors.map((err) => ({
     file,
     ...position(err.pos[0]),
-    message: `YAML syntax: ${firstLine(err.message)}`,
+    message: /call stack/i.test(err.message) ? tooDeep(limits) : `YAML syntax: ${firstLine(err.message)}`,
   }));
   if (issues.length === 0) {
     for (const o of overrides) {
@@ -59,6 +61,10 @@ export function parseYamlSource(
   if (issues.length === 0) {
     try {
       data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+      if (depth(data) > limits.maxDepth) {
+        data = null;
+        issues.push({ file, line: 1, col: 1, message: tooDeep(limits) });
+      }
     } catch (err) {
       issues.push({ file, line: 1, col: 1, message: aliasMessage(err, limits) });
     }
@@ -86,8 +92,26 @@ function firstLine(message: string): string {
   return message.split('\n')[0].trim();
 }
 
+function tooDeep(limits: YamlLimits): string {
+  return `YAML nests too deeply (more than ${limits.maxDepth} levels of mappings and lists); refusing to read it`;
+}
+
+/** Levels of nested mappings and lists in parsed data (iterative: deep data must not overflow the stack). */
+function depth(data: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[data, 0]];
+  while (stack.length > 0) {
+    const [value, level] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    deepest = Math.max(deepest, level + 1);
+    for (const child of Object.values(value)) stack.push([child, level + 1]);
+  }
+  return deepest;
+}
+
 function aliasMessage(err: unknown, limits: YamlLimits): string {
   const text = err instanceof Error ? err.message : String(err);
+  if (/call stack/i.test(text)) return tooDeep(limits);
   if (/alias/i.test(text)) {
     return `YAML aliases expand too much (more than ${limits.maxAliasCount} alias uses per node); refusing to expand it`;
   }

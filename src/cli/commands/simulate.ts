@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { planMismatches, simulatePlan } from '../../simulate/simulate.js';
-import { renderSimulation, SIMULATION_FORMATS } from '../../report/simulation-report.js';
+import { missedSlos, renderSimulation, SIMULATION_FORMATS } from '../../report/simulation-report.js';
 import type { SimulationFormat } from '../../report/simulation-report.js';
 import { InputError } from '../../spec/issues.js';
 import type { Register } from '../command-types.js';
@@ -49,7 +49,9 @@ export const registerSimulate: Register = (program, action) => {
         const report = simulatePlan(plan, run.spec, run.catalog, { ...settings, replay: settings.replay?.() });
         const format = options.format ?? (io.stdout.isTTY ? 'table' : 'json');
         out.data(renderSimulation(report, format, out.paint.bold));
-        return report.holds ? EXIT.ok : EXIT.failed;
+        if (report.holds) return EXIT.ok;
+        out.error(`${specPath}: ${missedSlos(report)}`);
+        return EXIT.failed;
       }),
     );
 };
