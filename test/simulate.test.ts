@@ -251,6 +251,15 @@ slo: { ttft: 1s }
     expect(result.stderr).not.toMatch(/at .*\.js/);
   });
 
+  it('refuses a hand-edited plan that leaves a slice nowhere to go', () => {
+    const plan = planFor('chat');
+    const spec = specFromText(readFileSync(`${ROOT}presets/examples/chat.yaml`, 'utf8')).value!;
+    const withoutDecode = { ...plan, pools: plan.pools.filter((p) => p.role !== 'decode') };
+    expect(planMismatches(withoutDecode, spec, presets().catalog)).toContainEqual(expect.stringMatching(/slice s\d+ has prefill-only pools but no decode pool/));
+    const withoutAny = { ...plan, pools: [] };
+    expect(planMismatches(withoutAny, spec, presets().catalog)).toContain('no pool of the plan takes the prompts of slice s1');
+  });
+
   it('checks its flags: duration, seed, warm-up', () => {
     for (const [flag, value, message] of [
       ['--duration', '0s', /--duration: must be more than 0/],

@@ -58,6 +58,12 @@ export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog):
   for (const pool of plan.pools) {
     for (const s of pool.slices) if (!sliceIds.has(s.slice)) problems.push(`pool ${pool.id} serves slice ${s.slice}, which the plan does not list`);
   }
+  // Every slice needs somewhere to prefill, and a decode pool for what prefill-only pools take.
+  for (const slice of plan.workload.slices) {
+    const shares = (roles: string[]) => plan.pools.filter((p) => roles.includes(p.role)).reduce((sum, p) => sum + (p.slices.find((s) => s.slice === slice.id)?.share ?? 0), 0);
+    if (!(shares(['colocated', 'prefill']) > 0)) problems.push(`no pool of the plan takes the prompts of slice ${slice.id}`);
+    if (shares(['prefill']) > 0 && !(shares(['decode']) > 0)) problems.push(`slice ${slice.id} has prefill-only pools but no decode pool`);
+  }
   return problems;
 }
 
