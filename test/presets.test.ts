@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { readPackageFile } from '../src/cli/files.js';
 import { PRESET_CATALOG, loadSpecFile } from '../src/cli/inputs.js';
@@ -24,6 +25,16 @@ const REQUIRED_MODELS: Record<string, string[]> = {
   'deepseek-v3': ['deepseek-ai/DeepSeek-V3', 'deepseek-ai/DeepSeek-R1', 'deepseek-r1'],
   'bloom-176b': ['bigscience/bloom'],
 };
+
+describe('schemas', () => {
+  const files = readdirSync(`${ROOT}schemas`).filter((f) => f.endsWith('.json'));
+  it.each(files)('%s is a valid JSON Schema (the CLI skips this check at run time)', (file) => {
+    const ajv = new Ajv({ strict: false });
+    ajv.addKeyword({ keyword: 'unit', schemaType: 'string' });
+    ajv.addKeyword({ keyword: 'positive', schemaType: 'boolean' });
+    expect(ajv.validateSchema(JSON.parse(readFileSync(`${ROOT}schemas/${file}`, 'utf8'))), JSON.stringify(ajv.errors)).toBe(true);
+  });
+});
 
 describe('preset catalog', () => {
   it.each(PRESET_CATALOG)('%s validates against the catalog schema', (file) => {

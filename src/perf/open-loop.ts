@@ -202,7 +202,8 @@ export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets, arriv
   if (O > 1 && Number.isFinite(tpotP)) {
     const decodeStep = m.decodeSeconds(Math.max(1, meanBatch));
     const p = percentile('tpot') / 100;
-    if (m.role === 'colocated') tpotP = colocatedOwnTpot(m.outputPoints, { decodeStep, promptSeconds: m.promptSeconds, rate, meanTpot: tpot, arrivalCv }, tpotP, p);
+    const load = { decodeStep, promptSeconds: m.promptSeconds, rate, meanTpot: tpot, arrivalCv };
+    if (m.role === 'colocated') tpotP = colocatedOwnTpot(m.outputPoints, load, tpotP, p, slo.tpot?.maxSeconds);
     if (m.role === 'decode') tpotP = decodeOwnTpot(m.outputPoints, decodeStep, tpotP, p);
   }
   if (m.role !== 'prefill' && percentileBatch > m.maxSequences) {

@@ -1,5 +1,5 @@
 import type { RequestShape } from './serving.js';
-import { countTails } from './queueing.js';
+import { CountTailCursor } from './queueing.js';
 
 /**
  * Output sizes a slice's TPOT percentile is mixed over (at least 2 tokens), spread evenly across
@@ -23,55 +23,75 @@ export interface ColocatedLoad {
   arrivalCv: number;
 }
 
+/** A size's tail smaller than this cannot move a percentile: the sweep leaves it be. */
+const NEGLIGIBLE = 1e-12;
+
 /**
  * The p-quantile of a request's own TPOT (its mean over its n = O − 1 intervals) on a colocated
  * instance: the N prompts that arrive in its lifetime (a count of mean rate · n · TPOT, Poisson or
  * negative binomial) ride in its iterations, so TPOT = t_decode + N · δ / n — a short answer that
- * meets one long prompt is slowed for its whole life. Mixed over the slice's output sizes (outputPoints); exact
- * for that mixture: a sweep over the values t_decode + k · δ / n in increasing order until the
- * share of requests above falls to 1 − p. Never below `floor` (the batch-percentile TPOT).
+ * meets one long prompt is slowed for its whole life. Mixed over the slice's output sizes
+ * (outputPoints); exact for that mixture: a sweep over the values t_decode + k · δ / n in
+ * increasing order until the share of requests above falls to 1 − p. Never below `floor` (the
+ * batch-percentile TPOT). The sweep stops once it passes `stopAbove` (the TPOT target: past it the
+ * load fails either way), returning a value past it that is not above the quantile.
  */
-export function colocatedOwnTpot(outputs: number[], load: ColocatedLoad, floor: number, p: number): number {
+export function colocatedOwnTpot(outputs: number[], load: ColocatedLoad, floor: number, p: number, stopAbove = Infinity): number {
   const { decodeStep, promptSeconds: delta } = load;
-  if (!(delta > 0)) return floor;
+  if (!(delta > 0) || floor > stopAbove) return floor;
   const allowed = (1 - p) * outputs.length;
-  const sizes = outputs.map((o) => {
+  const sizes: Array<{ n: number; cursor: CountTailCursor }> = [];
+  for (const o of outputs) {
     const n = o - 1;
-    const tail = countTails(load.rate * n * load.meanTpot, load.arrivalCv);
-    // Prompts a request of this size may meet while its TPOT stays at or under the floor.
+    const mean = load.rate * n * load.meanTpot;
+    // The prompts a request of this size may meet while its TPOT stays at or under the floor.
     const k = Math.max(0, Math.floor(((floor - decodeStep) * n) / delta + 1e-9));
-    return { n, k, tail, above: tail(k) };
-  });
-  let above = sizes.reduce((sum, s) => sum + s.above, 0);
+    // A Poisson count beyond its mean by 8 standard deviations and 10 is never seen (P < 1e-13).
+    if (load.arrivalCv <= 1 && k > mean + 8 * Math.sqrt(mean) + 10) continue;
+    sizes.push({ n, cursor: new CountTailCursor(mean, k, load.arrivalCv) });
+  }
+  let above = sizes.reduce((sum, s) => sum + s.cursor.tail, 0);
   let value = floor;
-  for (let step = 0; above > allowed && step < 100_000; step++) {
-    // The next value at which one size's share above drops: its next prompt count.
-    const next = sizes.reduce((best, s) => (decodeStep + ((s.k + 1) * delta) / s.n < decodeStep + ((best.k + 1) * delta) / best.n ? s : best));
-    next.k++;
-    value = decodeStep + (next.k * delta) / next.n;
-    const now = next.tail(next.k);
-    above += now - next.above;
-    next.above = now;
+  const nextValue = (s: (typeof sizes)[number]) => decodeStep + ((s.cursor.k + 1) * delta) / s.n;
+  for (let step = 0; above > allowed && value <= stopAbove && step < 100_000; step++) {
+    // The next value at which the share above drops: the nearest next prompt count among sizes that still matter.
+    let next: (typeof sizes)[number] | undefined;
+    for (const s of sizes) if (s.cursor.tail > NEGLIGIBLE && (!next || nextValue(s) < nextValue(next))) next = s;
+    if (!next) break;
+    value = nextValue(next);
+    const before = next.cursor.tail;
+    next.cursor.advance();
+    above += next.cursor.tail - before;
   }
   return Math.max(floor, value);
 }
 
 /**
+ * The least x ≥ lo (to a relative 1e-4) where the decreasing share `above(x)` is at most
+ * `allowed`, searching upwards from `start` by doubling.
+ */
+function bisectQuantile(above: (x: number) => number, lo: number, start: number, allowed: number): number {
+  if (above(lo) <= allowed) return lo;
+  let hi = Math.max(start, lo * 2);
+  while (above(hi) > allowed && hi < 1e6) {
+    lo = hi;
+    hi *= 2;
+  }
+  for (let i = 0; i < 40 && hi - lo > 1e-4 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (above(mid) > allowed) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
  * The p-quantile of a request's own TPOT on a decode instance: after the KV transfer it waits for
  * the iteration in progress (uniform over one step) to join the batch, a wait its n = O − 1
- * intervals share. Mixed over the slice's output sizes (bisection on the mixture's share above);
- * never below `floor`.
+ * intervals share. Mixed over the slice's output sizes; never below `floor`.
  */
 export function decodeOwnTpot(outputs: number[], decodeStep: number, floor: number, p: number): number {
   const intervals = outputs.map((o) => o - 1);
   const above = (x: number) => intervals.reduce((sum, n) => sum + Math.min(1, Math.max(0, 1 - ((x - decodeStep) * n) / decodeStep)), 0) / intervals.length;
-  if (above(floor) <= 1 - p) return floor;
-  let lo = floor;
-  let hi = 2 * decodeStep;
-  for (let i = 0; i < 40 && hi - lo > 1e-6 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (above(mid) > 1 - p) lo = mid;
-    else hi = mid;
-  }
-  return hi;
+  return bisectQuantile(above, floor, 2 * decodeStep, 1 - p);
 }

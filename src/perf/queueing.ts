@@ -49,34 +49,96 @@ export function inFlightQuantile(mean: number, p: number, arrivalCv = 1): number
   return Math.max(0, Math.ceil(mean + normalQuantile(p) * Math.sqrt(mean * arrivalCv ** 2)));
 }
 
-/**
- * Tails P(N > k) of the count N of arrivals in a window where `mean` are expected: Poisson, or
- * for burstier arrivals (cv > 1) the gamma-mixed Poisson (negative binomial) of variance
- * mean · cv²; a normal approximation above a mean of 200. The returned function is fastest when
- * asked for k in non-decreasing order (it extends the cumulative sum it has).
- */
-export function countTails(mean: number, arrivalCv = 1): (k: number) => number {
-  if (mean <= 0) return (k) => (k < 0 ? 1 : 0);
-  const dispersion = Math.max(1, arrivalCv * arrivalCv);
-  if (mean > 200) return (k) => (k < 0 ? 1 : 1 - normalCdf((k + 0.5 - mean) / Math.sqrt(mean * dispersion)));
-  const r = mean / (dispersion - 1);
-  const q = mean / (r + mean);
-  const ratio = dispersion === 1 ? (i: number) => mean / (i + 1) : (i: number) => ((i + r) / (i + 1)) * q;
-  let k = 0;
-  let pmf = dispersion === 1 ? Math.exp(-mean) : Math.exp(r * Math.log(1 - q));
-  let cdf = pmf;
-  return (want) => {
-    if (want < 0) return 1;
-    if (want < k) return countTail(mean, want, arrivalCv);
-    for (; k < want; k++) {
-      pmf *= ratio(k);
-      cdf += pmf;
-    }
-    return Math.max(0, 1 - cdf);
-  };
+/** ln Γ(x) for x > 0 (Lanczos approximation, g = 7: about 15 significant digits). */
+function logGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const z = x - 1;
+  let a = c[0];
+  const t = z + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (z + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
-/** P(N > k) for one k (see countTails). */
+/**
+ * P(N > k) for the count N of arrivals in a window where `mean` are expected — Poisson, or for
+ * burstier arrivals (cv > 1) the gamma-mixed Poisson (negative binomial) of variance mean · cv²;
+ * a normal approximation above a mean of 200 — as a cursor that steps to k + 1 cheaply. The
+ * tail is summed from P(N = k) outwards (away from the mean, where the terms shrink), a few
+ * dozen terms whatever k is.
+ */
+export class CountTailCursor {
+  /** P(N > k). */
+  tail: number;
+  private pmf = 0;
+  private readonly normal: boolean;
+  /** Negative-binomial shape and success probability (r = Infinity: Poisson). */
+  private readonly r: number;
+  private readonly q: number;
+
+  constructor(
+    private readonly mean: number,
+    public k: number,
+    private readonly arrivalCv = 1,
+  ) {
+    const dispersion = Math.max(1, arrivalCv * arrivalCv);
+    this.normal = mean <= 0 || mean > 200;
+    this.r = dispersion === 1 ? Infinity : mean / (dispersion - 1);
+    this.q = mean / (this.r + mean);
+    this.tail = this.normal ? this.normalTail(k) : this.exactTail(k);
+  }
+
+  /** Moves to k + 1. */
+  advance(): void {
+    this.k++;
+    if (this.normal) {
+      this.tail = this.normalTail(this.k);
+      return;
+    }
+    this.pmf = this.k === 0 ? Math.exp(this.logPmf(0)) : this.pmf * this.ratio(this.k - 1);
+    this.tail = Math.min(1, Math.max(0, this.tail - this.pmf));
+  }
+
+  /** P(N = i + 1) / P(N = i). */
+  private ratio(i: number): number {
+    return this.r === Infinity ? this.mean / (i + 1) : ((i + this.r) / (i + 1)) * this.q;
+  }
+
+  private logPmf(i: number): number {
+    const { mean, r, q } = this;
+    return r === Infinity ? -mean + i * Math.log(mean) - logGamma(i + 1) : logGamma(i + r) - logGamma(r) - logGamma(i + 1) + r * Math.log(1 - q) + i * Math.log(q);
+  }
+
+  private normalTail(k: number): number {
+    if (k < 0) return 1;
+    if (this.mean <= 0) return 0;
+    return 1 - normalCdf((k + 0.5 - this.mean) / Math.sqrt(this.mean * Math.max(1, this.arrivalCv ** 2)));
+  }
+
+  private exactTail(k: number): number {
+    if (k < 0) return 1;
+    this.pmf = Math.exp(this.logPmf(k));
+    let p = this.pmf;
+    if (k >= this.mean) {
+      let tail = 0;
+      for (let j = k; j < k + 100_000; j++) {
+        p *= this.ratio(j);
+        tail += p;
+        if (p <= 1e-17 * tail) break;
+      }
+      return Math.min(1, tail);
+    }
+    let below = p;
+    for (let j = k; j > 0; j--) {
+      p /= this.ratio(j - 1);
+      below += p;
+      if (p <= 1e-17 * below) break;
+    }
+    return Math.max(0, 1 - below);
+  }
+}
+
+/** P(N > k) for one k (see CountTailCursor). */
 export function countTail(mean: number, k: number, arrivalCv = 1): number {
-  return countTails(mean, arrivalCv)(k);
+  return new CountTailCursor(mean, k, arrivalCv).tail;
 }
