@@ -97,6 +97,19 @@ describe('the packing MILP', () => {
     }, 60_000);
   }
 
+  it('bounds each count by the instances its candidate needs to serve alone all it can, and checks the bound', () => {
+    const problem = randomProblem(3);
+    const lp = packingProgram(problem);
+    problem.candidates.forEach((c, i) => {
+      const alone = problem.slices.reduce((sum, s) => {
+        const capacity = c.capacity.get(s.id)?.ratePerSecond ?? 0;
+        return capacity > 0 ? sum + s.ratePerSecond / (capacity * problem.loadFactor) : sum;
+      }, 0);
+      expect(lp.upper?.[countVar(i)]).toBe(Math.ceil(alone));
+    });
+    expect(violations(lp, { [countVar(0)]: lp.upper![countVar(0)] + 1 })).toContain(`${countVar(0)} = ${lp.upper![countVar(0)] + 1} > ${lp.upper![countVar(0)]}`);
+  });
+
   it('says so when the limits leave no plan', async () => {
     const problem = randomProblem(7, { maxCostPerHour: 0.5 });
     const fleet = await solveFleet(problem, solvers.highs, 10);

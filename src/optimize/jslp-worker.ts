@@ -17,6 +17,11 @@ parentPort?.on('message', (message: { lp: LinearProgram; relax: boolean; softLim
     constraints[c.name] = { ...(c.max !== undefined ? { max: c.max } : {}), ...(c.min !== undefined ? { min: c.min } : {}), ...(c.equal !== undefined ? { equal: c.equal } : {}) };
     for (const [name, coefficient] of Object.entries(c.terms)) (variables[name] ??= { objective: 0 })[c.name] = coefficient;
   }
+  // javascript-lp-solver has no variable bounds: each is a row of its own.
+  for (const [name, bound] of Object.entries(lp.upper ?? {})) {
+    constraints[`upper_${name}`] = { max: bound };
+    (variables[name] ??= { objective: 0 })[`upper_${name}`] = 1;
+  }
   const ints = relax ? {} : Object.fromEntries(lp.integers.map((name) => [name, 1 as const]));
   const started = performance.now();
   try {

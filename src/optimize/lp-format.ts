@@ -25,11 +25,13 @@ export function toLpFormat(lp: LinearProgram, relax: boolean): string {
     })
     .filter((row): row is string => row !== undefined);
   const integers = relax ? [] : lp.integers;
+  const bounds = Object.entries(lp.upper ?? {}).map(([name, bound]) => ` ${name} <= ${num(bound)}`);
   return [
     'Minimize',
     ` obj: ${objective.length > 0 ? terms(objective) : '0 n0'}`,
     'Subject To',
     ...rows,
+    ...(bounds.length > 0 ? ['Bounds', ...bounds] : []),
     ...(integers.length > 0 ? ['General', ` ${integers.join(' ')}`] : []),
     'End',
     '',

@@ -4,6 +4,8 @@ export interface LinearProgram {
   constraints: LinearConstraint[];
   /** Variables that must take whole values. */
   integers: string[];
+  /** Upper bounds of variables (none where absent). */
+  upper?: Record<string, number>;
 }
 
 /** Σ terms ≤ max, ≥ min, or = equal. */
@@ -43,6 +45,9 @@ export function violations(lp: LinearProgram, values: Record<string, number>): s
   const problems: string[] = [];
   for (const [name, value] of Object.entries(values)) {
     if (!Number.isFinite(value) || value < -TOLERANCE) problems.push(`${name} = ${value}`);
+  }
+  for (const [name, bound] of Object.entries(lp.upper ?? {})) {
+    if (valueOf(values, name) > bound + TOLERANCE * Math.max(1, Math.abs(bound))) problems.push(`${name} = ${valueOf(values, name)} > ${bound}`);
   }
   for (const name of lp.integers) {
     const value = valueOf(values, name);

@@ -40,7 +40,9 @@ export function colocatedOwnTpot(outputs: number[], load: ColocatedLoad, floor: 
   const { decodeStep, promptSeconds: delta } = load;
   if (!(delta > 0) || floor > stopAbove) return floor;
   const allowed = (1 - p) * outputs.length;
-  const sizes: Array<{ n: number; cursor: CountTailCursor }> = [];
+  // Each size with its next value: where its share above drops as one more prompt is counted.
+  const sizes: Array<{ n: number; cursor: CountTailCursor; next: number }> = [];
+  const nextValue = (n: number, cursor: CountTailCursor) => (cursor.tail > NEGLIGIBLE ? decodeStep + ((cursor.k + 1) * delta) / n : Infinity);
   for (const o of outputs) {
     const n = o - 1;
     const mean = load.rate * n * load.meanTpot;
@@ -48,20 +50,21 @@ export function colocatedOwnTpot(outputs: number[], load: ColocatedLoad, floor: 
     const k = Math.max(0, Math.floor(((floor - decodeStep) * n) / delta + 1e-9));
     // A Poisson count beyond its mean by 8 standard deviations and 10 is never seen (P < 1e-13).
     if (load.arrivalCv <= 1 && k > mean + 8 * Math.sqrt(mean) + 10) continue;
-    sizes.push({ n, cursor: new CountTailCursor(mean, k, load.arrivalCv) });
+    const cursor = new CountTailCursor(mean, k, load.arrivalCv);
+    sizes.push({ n, cursor, next: nextValue(n, cursor) });
   }
   let above = sizes.reduce((sum, s) => sum + s.cursor.tail, 0);
   let value = floor;
-  const nextValue = (s: (typeof sizes)[number]) => decodeStep + ((s.cursor.k + 1) * delta) / s.n;
   for (let step = 0; above > allowed && value <= stopAbove && step < 100_000; step++) {
     // The next value at which the share above drops: the nearest next prompt count among sizes that still matter.
     let next: (typeof sizes)[number] | undefined;
-    for (const s of sizes) if (s.cursor.tail > NEGLIGIBLE && (!next || nextValue(s) < nextValue(next))) next = s;
+    for (const s of sizes) if (s.next < (next?.next ?? Infinity)) next = s;
     if (!next) break;
-    value = nextValue(next);
+    value = next.next;
     const before = next.cursor.tail;
     next.cursor.advance();
     above += next.cursor.tail - before;
+    next.next = nextValue(next.n, next.cursor);
   }
   return Math.max(floor, value);
 }
