@@ -41,7 +41,8 @@ export function planMarkdown(plan: Plan): string {
     pools,
     '',
     `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${plan.binding.detail}.`,
-    ...(plan.verification ? ['', `${verificationLine(plan)!}.`] : []),
+    '',
+    `${verificationLine(plan)}.`,
     ...(plan.baselines.length > 0 ? ['', ...baselineLines(plan).map((l) => `- ${l}`)] : []),
     '',
   ].join('\n');

@@ -52,10 +52,10 @@ export function baselineLines(plan: Plan): string[] {
   );
 }
 
-/** What `plan --verify` found, in one line (absent without --verify). */
-export function verificationLine(plan: Plan): string | undefined {
+/** What `plan --verify` found, in one line; without it, that the predictions are per slice. */
+export function verificationLine(plan: Plan): string {
   const v = plan.verification;
-  if (!v) return undefined;
+  if (!v) return 'not simulated: the predictions treat each slice as if it had its pools to itself; `planner plan --verify` checks the plan request by request';
   const source = v.arrivals === 'trace' ? 'the trace' : v.arrivals === 'poisson' ? 'Poisson arrivals' : 'bursty arrivals';
   const slos = v.slos.map((s) => `${s.class === 'default' ? '' : `${s.class} `}${s.metric.toUpperCase()} p${s.percentile} ${s.attainmentPercent === null ? '-' : `${sig(s.attainmentPercent, 4)}%`} within ${msText(s.targetMs)}`).join(', ');
   const lowest = Math.min(...v.derated.map((d) => d.factor));
@@ -130,7 +130,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     `predicted at p${plan.predicted.percentile} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}${plan.predicted.e2eMs !== null ? `, E2E ${msText(plan.predicted.e2eMs)}` : ''}`,
     `binding: ${plan.binding.detail}`,
     `solver: ${solver} (${plan.solver.candidatesAfterPruning} of ${plan.solver.candidates} candidates after pruning)`,
-    ...(plan.verification ? [verificationLine(plan)!] : []),
+    verificationLine(plan),
     ...(plan.baselines.length > 0 ? ['', 'against simpler plans:', ...baselineLines(plan).map((l) => `  ${l}`)] : []),
     '',
     slices,
