@@ -1,6 +1,6 @@
 import type { Plan } from '../plan/plan.js';
 import { formatUsd, sig } from './format.js';
-import { baselineLines, msText, poolSlicesText, usdText, verificationLine } from './plan-text.js';
+import { baselineLines, msText, poolCells, usdText, verificationLine } from './plan-text.js';
 
 /** Escapes a table cell for GitHub-flavoured markdown. */
 export function mdCell(text: string): string {
@@ -19,18 +19,7 @@ export function planMarkdown(plan: Plan): string {
   const pct = plan.predicted.percentile;
   const pools = mdTable(
     ['GPU', 'count', 'tp', 'pp', 'role', 'slices', `TTFT p${pct}`, `TPOT p${pct}`, 'util', '$/h'],
-    plan.pools.map((p) => [
-      p.gpu,
-      String(p.count),
-      String(p.tp),
-      String(p.pp),
-      p.role,
-      poolSlicesText(p.slices),
-      msText(p.predicted.ttftMs),
-      msText(p.predicted.tpotMs),
-      `${Math.round(p.utilization * 100)}%`,
-      usdText(p.costPerHour),
-    ]),
+    plan.pools.map(poolCells),
     [false, true, true, true, false, false, true, true, true, true],
   );
   return [

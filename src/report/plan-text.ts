@@ -1,4 +1,4 @@
-import type { Plan, PlanLatency } from '../plan/plan.js';
+import type { Plan, PlanPool } from '../plan/plan.js';
 import { fixed, formatUsd, sig } from './format.js';
 import { renderTable } from './table.js';
 
@@ -39,8 +39,20 @@ export function poolSlicesText(slices: Plan['pools'][number]['slices']): string 
   return parts.join(', ');
 }
 
-function latencyCells(p: PlanLatency): string[] {
-  return [msText(p.ttftMs), msText(p.tpotMs)];
+/** A pool's cells in the plan's pool tables (text and markdown): GPU, count, tp, pp, role, slices, TTFT, TPOT, util, $/h. */
+export function poolCells(p: PlanPool): string[] {
+  return [
+    p.gpu,
+    String(p.count),
+    String(p.tp),
+    String(p.pp),
+    p.role,
+    poolSlicesText(p.slices),
+    msText(p.predicted.ttftMs),
+    msText(p.predicted.tpotMs),
+    `${Math.round(p.utilization * 100)}%`,
+    usdText(p.costPerHour),
+  ];
 }
 
 /** One line per baseline: its cost and what the chosen plan saves against it. */
@@ -81,18 +93,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
       { header: 'UTIL', align: 'right' },
       { header: '$/H', align: 'right' },
     ],
-    plan.pools.map((p, i) => [
-      `#${i + 1}`,
-      p.gpu,
-      String(p.count),
-      String(p.tp),
-      String(p.pp),
-      p.role,
-      poolSlicesText(p.slices),
-      ...latencyCells(p.predicted),
-      `${Math.round(p.utilization * 100)}%`,
-      usdText(p.costPerHour),
-    ]),
+    plan.pools.map((p, i) => [`#${i + 1}`, ...poolCells(p)]),
     paintHeader,
   );
   const slices = renderTable(
