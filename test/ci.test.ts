@@ -41,13 +41,13 @@ describe('planner diff', () => {
 
   it('refuses a file that is not a plan, with its line (exit 2)', () => {
     const dir = tmp();
-    writeFileSync(join(dir, 'bad.json'), '{\n  "version": 1,\n  "pools": "none"\n}\n');
+    writeFileSync(join(dir, 'bad.json'), '{\n  "version": 2,\n  "pools": "none"\n}\n');
     const result = cli(['diff', BASE, join(dir, 'bad.json')]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/bad\.json:1:1: missing required field "name"/);
     expect(result.stderr).toMatch(/bad\.json:3:12: pools: must be a list/);
-    writeFileSync(join(dir, 'v2.json'), '{ "version": 2 }');
-    expect(cli(['render', join(dir, 'v2.json')]).stderr).toMatch(/plan version 2: this planner reads version 1/);
+    writeFileSync(join(dir, 'v1.json'), '{ "version": 1 }');
+    expect(cli(['render', join(dir, 'v1.json')]).stderr).toMatch(/plan version 1: this planner reads version 2/);
   });
 });
 
@@ -56,7 +56,7 @@ describe('planner render', () => {
     expectGolden('render.txt', cli(['render', BASE]).stdout);
     expectGolden('render.md', cli(['render', BASE, '--format', 'markdown']).stdout);
     expect(cli(['render', BASE, '--format', 'json']).stdout).toBe(readFileSync(`${ROOT}${BASE}`, 'utf8'));
-    expect(cli(['render', BASE, '--format', 'yaml']).stdout).toMatch(/^version: 1\nname: multi-tenant\n/);
+    expect(cli(['render', BASE, '--format', 'yaml']).stdout).toMatch(/^version: 2\nname: multi-tenant\n/);
   });
 });
 

@@ -45,7 +45,7 @@ describe('planner plan on the examples', () => {
   it.each(EXAMPLES)('%s: JSON output matches schemas/plan.schema.json', (name) => {
     const plan = examplePlan(name);
     expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
-    expect(plan.version).toBe(1);
+    expect(plan.version).toBe(2);
     expect(plan.pools.length).toBeGreaterThan(0);
   });
 
@@ -90,6 +90,61 @@ describe('planner plan on the examples', () => {
     expect(cli(['plan', 'presets/examples/chat.yaml', '--format', 'json']).stdout).toBe(first);
     expect(JSON.parse(first)).toEqual(examplePlan('chat'));
   });
+});
+
+describe('plans an operator can launch: routes and memory', () => {
+  it.each([...EXAMPLES, 'chat-from-trace'])('%s: routes are by class and prompt length only — every answer length of a route goes to the same pools', (name) => {
+    const plan = examplePlan(name);
+    for (const route of plan.routes) {
+      for (const id of route.slices) {
+        for (const pool of plan.pools) {
+          const share = pool.slices.find((x) => x.slice === id)?.share ?? 0;
+          const routed = route.shares.find((x) => x.pool === pool.id)?.share ?? 0;
+          expect(share, `${route.id} ${id} on ${pool.id}`).toBeCloseTo(routed, 5);
+        }
+      }
+      expect(plan.workload.slices.filter((s) => s.route === route.id).map((s) => s.id)).toEqual(route.slices);
+    }
+    // A class's routes tile its prompt sizes: no gaps, no overlaps.
+    for (const cls of new Set(plan.routes.map((r) => r.class))) {
+      const ranges = plan.routes.filter((r) => r.class === cls).map((r) => r.inputTokens).sort((a, b) => a[0] - b[0]);
+      ranges.forEach((r, i) => {
+        expect(r[0]).toBeLessThanOrEqual(r[1]);
+        if (i > 0) expect(r[0], `${cls} route ${i}`).toBe(ranges[i - 1][1] + 1);
+      });
+    }
+  });
+
+  it.each([...EXAMPLES, 'chat-from-trace'])('%s: no pool is sent a request longer than its max model length, nor one its KV cache cannot hold', (name) => {
+    const plan = examplePlan(name);
+    for (const pool of plan.pools) {
+      expect(pool.launch.maxModelLen, pool.id).toBeLessThanOrEqual(pool.launch.kvCacheTokens);
+      for (const route of plan.routes.filter((r) => r.shares.some((x) => x.pool === pool.id))) {
+        const longest = pool.role === 'prefill' ? route.inputTokens[1] + 1 : route.inputTokens[1] + route.maxOutputTokens;
+        expect(longest, `${route.id} on ${pool.id}`).toBeLessThanOrEqual(pool.launch.maxModelLen);
+      }
+    }
+  });
+
+  it('plans memory at the longest request: a 70B FP8 model on one H100 cannot take 8k-token prompts', async () => {
+    const spec = specFromText(`model: llama-3.3-70b
+precision: { weights: fp8 }
+workload:
+  rate: 2/s
+  input_tokens: { distribution: lognormal, median: 800, sigma: 0.9, max: 8k }
+  output_tokens: { distribution: lognormal, median: 250, sigma: 0.7, max: 2k }
+slo: { ttft: 2s, tpot: 80ms }
+planning: { gpus: [h100-sxm], tensor_parallel: [1] }
+`).value!;
+    const result = await planFleet(spec, presets().catalog, solver);
+    expect('infeasible' in result).toBe(true);
+    if ('infeasible' in result) expect(result.infeasible.join('\n')).toMatch(/the longest \d+-token request .* needs [\d.]+ GiB of KV cache per GPU, [\d.]+ GiB is left/);
+    // With room to hold it (tp 2), the long prompts go to pools launched for them.
+    const wider = await planFleet({ ...spec, planning: { ...spec.planning, tensorParallel: [1, 2] } }, presets().catalog, solver);
+    if (!('plan' in wider)) throw new Error(wider.infeasible.join('; '));
+    const longRoute = wider.plan.routes.find((r) => r.inputTokens[1] === 8000)!;
+    for (const { pool } of longRoute.shares) expect(wider.plan.pools.find((p) => p.id === pool)!.tp).toBe(2);
+  }, 30_000);
 });
 
 describe('planner plan properties', () => {
@@ -137,17 +192,17 @@ describe('planner plan CLI', () => {
     const table = cli(['plan', 'presets/examples/code-completion.yaml', '--format', 'table', '--out', out]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^code-completion: llama-3\.1-8b \(fp8 weights, fp8 KV cache\) on vllm, 50 req\/s/);
-    expect(table.stdout).toMatch(/^POOL\s+GPU\s+COUNT\s+TP\s+PP\s+ROLE\s+SLICES\s+TTFT P99\s+TPOT P99\s+UTIL\s+\$\/H/m);
+    expect(table.stdout).toMatch(/^POOL\s+GPU\s+COUNT\s+TP\s+PP\s+ROLE\s+ROUTES\s+TTFT P99\s+TPOT P99\s+UTIL\s+\$\/H/m);
     expect(table.stdout).toMatch(/^total: \$[\d,.]+\/h, \$[\d,.]+\/month/m);
     expect(table.stdout).toMatch(/against simpler plans:/);
     const saved = JSON.parse(readFileSync(out, 'utf8')) as Plan;
     expect(saved).toEqual(examplePlan('code-completion'));
     const yaml = cli(['plan', 'presets/examples/code-completion.yaml', '--format', 'yaml']);
-    expect(yaml.stdout).toMatch(/^version: 1\n/);
+    expect(yaml.stdout).toMatch(/^version: 2\n/);
     expect(yaml.stdout).toContain(`totalCostPerHour: ${saved.totalCostPerHour}`);
     const md = cli(['plan', 'presets/examples/code-completion.yaml', '--format', 'markdown']);
     expect(md.stdout).toMatch(/^### Serving plan: code-completion\n/);
-    expect(md.stdout).toMatch(/^\| GPU \| count \| tp \| pp \| role \|/m);
+    expect(md.stdout).toMatch(/^\| # \| GPU \| count \| tp \| pp \| role \| routes \|/m);
   });
 });
 

@@ -9,7 +9,7 @@ import type { Plan } from '../src/plan/plan.js';
 import { runEngine } from '../src/simulate/engine.js';
 import type { SimPool } from '../src/simulate/engine.js';
 import type { Arrival } from '../src/simulate/requests.js';
-import { sliceFinder, syntheticArrivals } from '../src/simulate/requests.js';
+import { routeFinder, sliceFinder, syntheticArrivals } from '../src/simulate/requests.js';
 import { createRng, interArrival } from '../src/simulate/rng.js';
 import { planMismatches, simulatePlan } from '../src/simulate/simulate.js';
 import type { SimulationReport } from '../src/simulate/simulate.js';
@@ -50,9 +50,10 @@ function* poisson(rate: number, count: number, tokens: (rng: () => number) => nu
 }
 
 function sojourns(pool: SimPool, arrivals: Generator<Arrival>, duration: number): number[] {
-  const result = runEngine([pool], [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly: [] }], arrivals, () => 0, createRng(1), {
+  const result = runEngine([pool], [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly: [] }], arrivals, () => 0, () => 0, createRng(1), {
     durationSeconds: duration,
     warmupSeconds: 200,
+    slices: 1,
   });
   expect(result.unfinished).toEqual([0]);
   return result.outcomes.map((o) => o.ttft);
@@ -135,8 +136,8 @@ describe('simulator mechanics', () => {
     yield { arrival: 0.001, inputTokens: 1000, outputTokens: 11, cls: 0 };
     yield { arrival: 0.002, inputTokens: 1000, outputTokens: 11, cls: 0 };
   };
-  const run = (pools: SimPool[], decodeOnly: Array<{ pool: number; share: number }> = []) =>
-    runEngine(pools, [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly }], two(), () => 0, createRng(1), { durationSeconds: 1, warmupSeconds: 0 });
+  const run = (pools: SimPool[], decodeOnly: Array<{ pool: number; share: number }> = [], arrivals = two()) =>
+    runEngine(pools, [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly }], arrivals, () => 0, () => 0, createRng(1), { durationSeconds: 1, warmupSeconds: 0, slices: 1 });
 
   it('continuous batching with chunked prefill: the second prompt rides in the first one\'s first decode step', () => {
     const { outcomes } = run([{ id: 'a', role: 'colocated', instances: 1, timing: timing(1e9) }]);
@@ -155,6 +156,24 @@ describe('simulator mechanics', () => {
     expect(second.ttft).toBeGreaterThanOrEqual(first.e2e - 0.001);
   });
 
+  it('KV memory: sequences that outgrow the room are preempted (the last admitted) and recomputed, never overcommitted', () => {
+    // Room for 2,010 tokens: both 1,000-token prompts fit, but they cannot both grow by 11 tokens.
+    const { outcomes, pools } = run([{ id: 'a', role: 'colocated', instances: 1, timing: timing(2010) }]);
+    expect(outcomes).toHaveLength(2);
+    expect(pools[0].preemptions).toBeGreaterThan(0);
+    const [first, second] = [...outcomes].sort((a, b) => a.e2e - b.e2e);
+    // The preempted one keeps its first token and finishes after its context is prefilled again.
+    expect(second.e2e).toBeGreaterThan(first.e2e);
+    expect(second.ttft).toBeLessThan(first.e2e);
+  });
+
+  it("refuses a request longer than the pool's max model length (a miss, not a stall)", () => {
+    const { outcomes, pools, unfinished } = run([{ id: 'a', role: 'colocated', instances: 1, timing: timing(1e9), maxModelLen: 1005 }]);
+    expect(outcomes).toHaveLength(0);
+    expect(pools[0].rejected).toBe(2);
+    expect(unfinished).toEqual([2]);
+  });
+
   it('disaggregated: the first token comes after prefill and the KV transfer; decoding joins the decode pool', () => {
     const { outcomes, pools } = run(
       [
@@ -169,17 +188,26 @@ describe('simulator mechanics', () => {
     expect(pools[1].utilization).toBeGreaterThan(0);
   });
 
-  it('places a request in the slice whose ranges hold it, else the nearest of its class', () => {
-    const slices = [
-      { className: 'a', inputTokens: 100, outputTokens: 50, inputRange: [1, 200] as [number, number], outputRange: [1, 100] as [number, number] },
-      { className: 'a', inputTokens: 1000, outputTokens: 50, inputRange: [201, 4000] as [number, number], outputRange: [1, 100] as [number, number] },
-      { className: 'b', inputTokens: 100, outputTokens: 50, inputRange: [1, 200] as [number, number], outputRange: [1, 100] as [number, number] },
+  it('routes a request by its class and prompt length only; counts it in the slice of its route that holds its sizes', () => {
+    const routes = [
+      { class: 'a', inputTokens: [201, 4000] as [number, number], slices: ['s2', 's3'] },
+      { class: 'a', inputTokens: [1, 200] as [number, number], slices: ['s1'] },
+      { class: 'b', inputTokens: [1, 200] as [number, number], slices: ['s4'] },
     ];
-    const find = sliceFinder(slices, [{ name: 'a' }, { name: 'b' }]);
-    expect(find({ arrival: 0, inputTokens: 150, outputTokens: 20, cls: 0 })).toBe(0);
-    expect(find({ arrival: 0, inputTokens: 3000, outputTokens: 20, cls: 0 })).toBe(1);
-    expect(find({ arrival: 0, inputTokens: 9000, outputTokens: 500, cls: 0 })).toBe(1);
-    expect(find({ arrival: 0, inputTokens: 150, outputTokens: 20, cls: 1 })).toBe(2);
+    const route = routeFinder(routes, [{ name: 'a' }, { name: 'b' }]);
+    const at = (inputTokens: number, outputTokens: number, cls = 0) => ({ arrival: 0, inputTokens, outputTokens, cls });
+    expect(route(at(150, 20))).toBe(1);
+    expect(route(at(3000, 20))).toBe(0);
+    // The answer length never changes the route.
+    expect(route(at(3000, 900))).toBe(0);
+    expect(route(at(9000, 500))).toBe(0);
+    expect(route(at(150, 20, 1))).toBe(2);
+    const slice = (id: string, inputRange: [number, number], outputRange: [number, number]) => ({ id, inputTokens: inputRange[1], outputTokens: outputRange[1], inputRange, outputRange });
+    const slices = [slice('s1', [1, 200], [1, 100]), slice('s2', [201, 4000], [1, 50]), slice('s3', [201, 4000], [51, 100]), slice('s4', [1, 200], [1, 100])];
+    const count = sliceFinder(slices, routes);
+    expect(count(at(3000, 20), 0)).toBe(1);
+    expect(count(at(3000, 80), 0)).toBe(2);
+    expect(count(at(3000, 900), 0)).toBe(2);
   });
 
   it('draws arrivals at the spec rate, classes by their share', () => {
@@ -254,10 +282,15 @@ slo: { ttft: 1s }
   it('refuses a hand-edited plan that leaves a slice nowhere to go', () => {
     const plan = planFor('chat');
     const spec = specFromText(readFileSync(`${ROOT}presets/examples/chat.yaml`, 'utf8')).value!;
-    const withoutDecode = { ...plan, pools: plan.pools.filter((p) => p.role !== 'decode') };
-    expect(planMismatches(withoutDecode, spec, presets().catalog)).toContainEqual(expect.stringMatching(/slice s\d+ has prefill-only pools but no decode pool/));
+    const prefillOnly = {
+      ...plan,
+      pools: [{ ...plan.pools[0], id: 'x/prefill', role: 'prefill' as const }],
+      routes: plan.routes.map((r) => ({ ...r, shares: [{ pool: 'x/prefill', share: 1 }] })),
+    };
+    expect(planMismatches(prefillOnly, spec, presets().catalog)).toContainEqual(expect.stringMatching(/route r\d+ has prefill-only pools but no decode pool/));
     const withoutAny = { ...plan, pools: [] };
-    expect(planMismatches(withoutAny, spec, presets().catalog)).toContain('no pool of the plan takes the prompts of slice s1');
+    expect(planMismatches(withoutAny, spec, presets().catalog)).toContainEqual(expect.stringMatching(/route r1 sends requests to pool .*, which the plan does not list/));
+    expect(planMismatches(withoutAny, spec, presets().catalog)).toContain('no pool of the plan takes the prompts of route r1');
   });
 
   it('checks its flags: duration, seed, warm-up', () => {

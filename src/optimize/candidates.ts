@@ -4,6 +4,7 @@ import { memoryPlan } from '../perf/memory.js';
 import { decodeTable, instanceCapacity, instanceModel } from '../perf/open-loop.js';
 import type { Capacity, DecodeTable, InstanceModel, LoadPoint, Role } from '../perf/open-loop.js';
 import type { EngineProfile, GpuSpec, MeasuredCapacity, ServiceSpec } from '../spec/types.js';
+import { largestRequestTokens } from '../workload/slices.js';
 import type { Slice } from '../workload/slices.js';
 
 /** What one instance sustains for a slice within its SLOs, and what limits it there. */
@@ -34,6 +35,18 @@ export interface Candidate {
   idle: Map<string, LoadPoint>;
   /** Per slice it cannot serve: why. */
   unservable: Map<string, string>;
+  /** How its instances are launched (the engine's limits and the KV room they leave). */
+  launch: CandidateLaunch;
+}
+
+/** The engine settings an instance of a candidate runs with, and the KV cache they leave it. */
+export interface CandidateLaunch {
+  /** Tokens of context the KV cache of one instance holds. */
+  kvCacheTokens: number;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  /** Fraction of each GPU's memory the engine may take. */
+  gpuMemoryUtilization: number;
 }
 
 /** Roles the spec's disaggregation setting allows. */
@@ -69,7 +82,7 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
   for (const gpu of [...gpus].sort((a, b) => a.id.localeCompare(b.id))) {
     const table = measured.filter((m) => m.gpu === gpu.id && roles.includes(m.role));
     if (measured.some((m) => m.gpu === gpu.id)) {
-      candidates.push(...measuredCandidates(gpu, table, base, slices));
+      candidates.push(...measuredCandidates(gpu, engine, table, base, slices));
       continue;
     }
     for (const pp of pipelineDegrees(spec, gpu, { ...base, gpu })) {
@@ -88,10 +101,16 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
   return candidates;
 }
 
-function emptyCandidate(deployment: Deployment, role: Role): Candidate {
+function emptyCandidate(deployment: Deployment, engine: EngineProfile, role: Role): Candidate {
   const { gpu, tp, pp } = deployment;
   const gpus = tp * pp;
   return {
+    launch: {
+      kvCacheTokens: memoryPlan(deployment, engine.maxBatchedTokens).maxKvTokens,
+      maxNumSeqs: engine.maxSequences,
+      maxNumBatchedTokens: engine.maxBatchedTokens,
+      gpuMemoryUtilization: gpu.efficiency.memoryUtilization,
+    },
     id: `${gpu.id}/tp${tp}/pp${pp}/${role}`,
     gpu,
     tp,
@@ -110,9 +129,16 @@ function emptyCandidate(deployment: Deployment, role: Role): Candidate {
 }
 
 function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, slices: Slice[], table: DecodeTable, arrivalCv: number): Candidate {
-  const candidate = emptyCandidate(deployment, role);
+  const candidate = emptyCandidate(deployment, engine, role);
   for (const slice of slices) {
-    const model = instanceModel(deployment, engine, role, { inputTokens: slice.inputTokens, outputTokens: slice.outputTokens, outputRange: slice.outputRange }, table);
+    const shape = {
+      inputTokens: slice.inputTokens,
+      outputTokens: slice.outputTokens,
+      outputRange: slice.outputRange,
+      // A pool that takes the slice's route must hold the route's longest request.
+      longest: { inputTokens: slice.routeRange[1], outputTokens: slice.maxOutputTokens },
+    };
+    const model = instanceModel(deployment, engine, role, shape, table);
     if ('reason' in model) {
       candidate.unservable.set(slice.id, model.reason);
       continue;
@@ -127,25 +153,34 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
 }
 
 /**
- * Candidates from a measured table: one per measured shape (GPU, tp, pp, role); a slice gets the
- * best rate among the measurements at request sizes at least as large as its own (input and
- * output) — a conservative reading — and cannot be served when no measurement covers it.
+ * Candidates from a measured table: one per measured shape (GPU, tp, pp, role). A slice takes the
+ * rate measured at the nearest profiled size at or above its own in both input and output (the
+ * smallest such input, then the smallest such output) — a conservative reading — and cannot be
+ * served when no measurement covers it, or when the shape cannot hold its route's longest request.
  */
-function measuredCandidates(gpu: GpuSpec, table: MeasuredCapacity[], base: Omit<Deployment, 'gpu' | 'tp' | 'pp' | 'ep'>, slices: Slice[]): Candidate[] {
+function measuredCandidates(gpu: GpuSpec, engine: EngineProfile, table: MeasuredCapacity[], base: Omit<Deployment, 'gpu' | 'tp' | 'pp' | 'ep'>, slices: Slice[]): Candidate[] {
   const shapes = [...new Set(table.map((m) => `${m.tp}/${m.pp}/${m.role}`))].sort();
   return shapes.map((shape) => {
     const [tp, pp, role] = shape.split('/') as [string, string, Role];
     const points = table.filter((m) => `${m.tp}/${m.pp}/${m.role}` === shape);
     const deployment: Deployment = { ...base, gpu, tp: Number(tp), pp: Number(pp), ep: 1 };
-    const candidate = emptyCandidate(deployment, role);
+    const candidate = emptyCandidate(deployment, engine, role);
     candidate.measured = true;
     for (const slice of slices) {
+      const longest = role === 'prefill' ? slice.routeRange[1] + 1 : largestRequestTokens(slice);
+      if (longest > candidate.launch.kvCacheTokens) {
+        candidate.unservable.set(slice.id, `the longest ${longest}-token request of its route does not fit the ${candidate.launch.kvCacheTokens}-token KV cache of ${gpu.id} tp ${tp} pp ${pp}`);
+        continue;
+      }
       const covering = points.filter((m) => m.inputTokens >= slice.inputTokens && m.outputTokens >= slice.outputTokens);
       if (covering.length === 0) {
         candidate.unservable.set(slice.id, `no measured capacity covers ${slice.inputTokens}-token prompts with ${slice.outputTokens}-token answers`);
         continue;
       }
-      candidate.capacity.set(slice.id, { ratePerSecond: Math.max(...covering.map((m) => m.maxRatePerSecond)), binding: 'measured' });
+      const nearest = covering.reduce((best, m) =>
+        m.inputTokens < best.inputTokens || (m.inputTokens === best.inputTokens && (m.outputTokens < best.outputTokens || (m.outputTokens === best.outputTokens && m.maxRatePerSecond < best.maxRatePerSecond))) ? m : best,
+      );
+      candidate.capacity.set(slice.id, { ratePerSecond: nearest.maxRatePerSecond, binding: 'measured' });
     }
     return candidate;
   });

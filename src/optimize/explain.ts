@@ -30,16 +30,24 @@ const SIDES: Array<{ side: string; roles: Role[] }> = [
 ];
 
 /**
- * For every slice no candidate can serve (on its prefill or its decode side), says which SLO
- * fails and by how much on the candidate that comes closest — or that nothing holds it in memory.
+ * For every route no candidate can serve whole (on its prefill or its decode side), says which
+ * SLO fails and by how much on the candidate that comes closest — or that nothing holds it in
+ * memory. A route goes to a pool whole (a router cannot tell its answer lengths apart), so a
+ * candidate that misses one of its slices cannot take it.
  */
 export function explainUncovered(slices: Slice[], candidates: Candidate[], classCount: number): string[] {
   const reasons: string[] = [];
-  for (const slice of slices) {
+  const routes = new Map<string, Slice[]>();
+  for (const slice of slices) routes.set(slice.route ?? slice.id, [...(routes.get(slice.route ?? slice.id) ?? []), slice]);
+  for (const members of routes.values()) {
     for (const { side, roles } of SIDES) {
       const sideCandidates = candidates.filter((c) => roles.includes(c.role));
-      if (sideCandidates.some((c) => c.capacity.has(slice.id))) continue;
-      reasons.push(explainSlice(slice, side, sideCandidates, classCount));
+      if (sideCandidates.some((c) => members.every((s) => c.capacity.has(s.id)))) continue;
+      // Explain the slice the fewest candidates serve, among those that serve the rest of the route.
+      const servers = (s: Slice) => sideCandidates.filter((c) => c.capacity.has(s.id)).length;
+      const hardest = [...members].sort((a, b) => servers(a) - servers(b))[0];
+      const rest = sideCandidates.filter((c) => members.every((s) => s === hardest || c.capacity.has(s.id)));
+      reasons.push(explainSlice(hardest, side, rest.length > 0 ? rest : sideCandidates, classCount));
     }
   }
   return [...new Set(reasons)];

@@ -1,6 +1,6 @@
 import type { Slice } from '../workload/slices.js';
 import type { Candidate } from './candidates.js';
-import type { SliceGroup } from './group-slices.js';
+import type { SliceGroup } from './group-routes.js';
 import type { LinearConstraint, LinearProgram } from './lp.js';
 
 /** The packing problem: slices of traffic, instance candidates, and the limits on the fleet. */
@@ -17,9 +17,15 @@ export interface PackingProblem {
   groups?: SliceGroup[];
 }
 
-/** The groups of a problem: its own, or one per slice. */
+/** The groups of a problem: its own, or one per route (one per slice where slices have no route). */
 export function groupsOf(problem: PackingProblem): SliceGroup[] {
-  return problem.groups ?? problem.slices.map((_, s) => ({ members: [s] }));
+  if (problem.groups) return problem.groups;
+  const byRoute = new Map<string, number[]>();
+  problem.slices.forEach((slice, s) => {
+    const key = slice.route ?? slice.id;
+    byRoute.set(key, [...(byRoute.get(key) ?? []), s]);
+  });
+  return [...byRoute.values()].map((members) => ({ members }));
 }
 
 /** Group loads below this many instances get an explicit share ≤ count row (see packingProgram). */

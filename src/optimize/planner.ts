@@ -7,7 +7,7 @@ import { buildCandidates } from './candidates.js';
 import type { Candidate } from './candidates.js';
 import { explainFleetTooLarge, explainNothingFits, explainUncovered, MAX_FLEET_GPUS } from './explain.js';
 import type { PackingProblem } from './formulation.js';
-import { groupSlices } from './group-slices.js';
+import { groupRoutes } from './group-routes.js';
 import { pruneDominated } from './prune.js';
 import { solveFleet } from './solve-fleet.js';
 import type { Fleet, NoFleet } from './solve-fleet.js';
@@ -64,7 +64,7 @@ function problemFor(spec: ServiceSpec, slices: Slice[], candidates: Candidate[],
   return {
     slices,
     candidates,
-    groups: groupSlices(slices, candidates),
+    groups: groupRoutes(slices, candidates),
     loadFactor: spec.planning.loadFactor,
     availability: limits ? spec.planning.availability : {},
     maxCostPerHour: limits ? spec.budget.maxCostPerHourUsd : undefined,

@@ -100,16 +100,22 @@ export function instanceModel(
   table?: DecodeTable,
 ): InstanceModel | { reason: string } {
   const { inputTokens: I, outputTokens: O } = shape;
-  const memory = memoryPlan(d, Math.min(engine.maxBatchedTokens, Math.max(I, 1)));
+  // The engine reserves activations for a full token budget (vLLM profiles a step of
+  // max_num_batched_tokens), and must hold the longest request it is sent as one sequence: its
+  // prompt (plus the first token) on a prefill instance, prompt and whole answer otherwise.
+  const memory = memoryPlan(d, engine.maxBatchedTokens);
+  const longest = shape.longest ?? { inputTokens: I, outputTokens: O };
+  const longestTokens = role === 'prefill' ? longest.inputTokens + 1 : longest.inputTokens + longest.outputTokens;
   const perSequence = kvBytesPerSequencePerGpu(d, role === 'prefill' ? I : I + O / 2);
   const maxSequences = Math.min(engine.maxSequences, Math.floor(Math.max(0, memory.kvRoomBytes) / perSequence));
-  if (maxSequences < 1 || kvBytesPerSequencePerGpu(d, role === 'prefill' ? I : I + O) > memory.kvRoomBytes) {
+  if (maxSequences < 1 || kvBytesPerSequencePerGpu(d, longestTokens) > memory.kvRoomBytes) {
     const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    const what = role === 'prefill' ? `${longest.inputTokens}-token prompt` : `${longestTokens}-token request (${longest.inputTokens}-token prompt, ${longest.outputTokens}-token answer)`;
     return {
       reason:
         memory.kvRoomBytes <= 0
           ? `weights (${gib(memory.weightBytes)} per GPU) do not fit ${d.gpu.id} tp ${d.tp} pp ${d.pp}`
-          : `one ${I + O}-token sequence needs ${gib(kvBytesPerSequencePerGpu(d, I + O))} of KV cache per GPU, ${gib(memory.kvRoomBytes)} is left`,
+          : `the longest ${what} needs ${gib(kvBytesPerSequencePerGpu(d, longestTokens))} of KV cache per GPU, ${gib(memory.kvRoomBytes)} is left (${memory.maxKvTokens} tokens)`,
     };
   }
   const context = I + O / 2;

@@ -12,6 +12,8 @@ export interface RequestShape {
   outputTokens: number;
   /** Output sizes the shape stands for (a slice's bucket), where known. */
   outputRange?: [number, number];
+  /** The longest request an instance serving this shape must hold as one sequence (default: this one). */
+  longest?: { inputTokens: number; outputTokens: number };
 }
 
 /** Steady-state latency and throughput of one instance. */

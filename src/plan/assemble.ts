@@ -1,12 +1,13 @@
 import { loadPoint } from '../perf/open-loop.js';
 import type { LoadPoint } from '../perf/open-loop.js';
 import type { ServiceSpec } from '../spec/types.js';
+import { largestRequestTokens, routesOf } from '../workload/slices.js';
 import type { Slice } from '../workload/slices.js';
 import type { PackingProblem } from '../optimize/formulation.js';
 import { usableRate } from '../optimize/formulation.js';
 import type { Fleet } from '../optimize/solve-fleet.js';
 import { HOURS_PER_MONTH, PLAN_VERSION } from './plan.js';
-import type { Plan, PlanBaseline, PlanLatency, PlanPool, PlanSlice } from './plan.js';
+import type { Plan, PlanBaseline, PlanLatency, PlanPool, PlanRoute, PlanSlice } from './plan.js';
 
 /** Rounds a figure for the plan (stable output: 6 significant digits). */
 export function round6(x: number): number {
@@ -61,6 +62,16 @@ export function assemblePlan(
         costPerHour: round6(n * c.costPerHour),
         powerKw: round6((n * c.powerWatts) / 1000),
         slices: served.map((x) => ({ slice: x.slice.id, share: round6(x.share), ratePerSecond: round6(x.share * x.slice.ratePerSecond) })),
+        launch: {
+          // The longest request its routes send: a prefill pool holds the prompt and the first token.
+          maxModelLen: Math.max(1, ...served.map((x) => (c.role === 'prefill' ? x.slice.routeRange[1] + 1 : largestRequestTokens(x.slice)))),
+          kvCacheTokens: c.launch.kvCacheTokens,
+          maxNumSeqs: c.launch.maxNumSeqs,
+          maxNumBatchedTokens: c.launch.maxNumBatchedTokens,
+          gpuMemoryUtilization: c.launch.gpuMemoryUtilization,
+          weights: spec.precision.weights,
+          kvCacheDtype: spec.precision.kvCache,
+        },
         utilization: round6(utilization),
         binding: mostCommon(bindings),
         predicted: {
@@ -90,6 +101,7 @@ export function assemblePlan(
     loadFactor: problem.loadFactor,
     workload: { ratePerSecond: round6(spec.totalRatePerSecond), slices: planSlices },
     pools,
+    routes: planRoutes(slices, pools),
     totalCostPerHour: cost,
     totals: {
       costPerHour: cost,
@@ -120,6 +132,27 @@ export function assemblePlan(
   };
 }
 
+/** The route table: per class and prompt range, the pools its requests go to and their shares. */
+function planRoutes(slices: Slice[], pools: PlanPool[]): PlanRoute[] {
+  const rateOf = new Map(slices.map((s) => [s.id, s.ratePerSecond]));
+  return routesOf(slices).map((route) => {
+    // Every slice of a route has the same shares (the MILP routes a route whole): read its first.
+    const first = route.slices[0];
+    const shares = pools
+      .map((p) => ({ pool: p.id, share: p.slices.find((x) => x.slice === first)?.share ?? 0 }))
+      .filter((x) => x.share > 0);
+    return {
+      id: route.id,
+      class: route.className,
+      inputTokens: route.inputRange,
+      maxOutputTokens: route.maxOutputTokens,
+      ratePerSecond: round6(route.slices.reduce((sum, id) => sum + rateOf.get(id)!, 0)),
+      slices: route.slices,
+      shares,
+    };
+  });
+}
+
 function planSlice(slice: Slice, drafts: PoolDraft[]): PlanSlice {
   const serving = drafts.filter((d) => d.points.has(slice.id));
   const worst = (key: 'ttftSeconds' | 'tpotSeconds', roles: string[]) => {
@@ -137,6 +170,7 @@ function planSlice(slice: Slice, drafts: PoolDraft[]): PlanSlice {
     outputTokens: slice.outputTokens,
     inputRange: slice.inputRange,
     outputRange: slice.outputRange,
+    route: slice.route,
     ratePerSecond: round6(slice.ratePerSecond),
     slo: { ttftMs: target(slice.slo.ttft), tpotMs: target(slice.slo.tpot), e2eMs: target(slice.slo.e2e), percentile: Math.max(...percentiles) },
     predicted: {

@@ -4,7 +4,7 @@
  */
 
 /** Version of the plan JSON; a breaking change bumps it. */
-export const PLAN_VERSION = 1;
+export const PLAN_VERSION = 2;
 
 /** Latency predictions at the SLO percentiles (milliseconds; null where not applicable). */
 export interface PlanLatency {
@@ -22,9 +22,45 @@ export interface PlanSlice {
   /** Sizes the slice stands for. */
   inputRange: [number, number];
   outputRange: [number, number];
+  /** The route it travels by (its class and prompt-length range). */
+  route: string;
   ratePerSecond: number;
   slo: { ttftMs: number | null; tpotMs: number | null; e2eMs: number | null; percentile: number };
   predicted: PlanLatency;
+}
+
+/**
+ * A route: what a router sees of a request at arrival — its class and prompt length — and where
+ * it sends it. The answer length is a distribution inside the route, never a routing key.
+ */
+export interface PlanRoute {
+  id: string;
+  class: string;
+  /** Prompt lengths, inclusive; a class's routes tile its prompt sizes. */
+  inputTokens: [number, number];
+  /** The longest answer of the class (what the pools must hold besides the prompt). */
+  maxOutputTokens: number;
+  ratePerSecond: number;
+  /** The slices (answer lengths) it carries. */
+  slices: string[];
+  /**
+   * Pools and the share of the route's requests each takes: the colocated and prefill pools'
+   * shares sum to 1, so do the colocated and decode pools'.
+   */
+  shares: Array<{ pool: string; share: number }>;
+}
+
+/** How the instances of a pool must be launched for the plan to hold (engine settings). */
+export interface PoolLaunch {
+  /** Longest request (prompt + answer; prompt + 1 on a prefill pool) the routes send it. */
+  maxModelLen: number;
+  /** Tokens of context the KV cache of one instance holds at these settings (≥ maxModelLen). */
+  kvCacheTokens: number;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  gpuMemoryUtilization: number;
+  weights: string;
+  kvCacheDtype: string;
 }
 
 /** A pool: identical instances of one GPU type, parallelism and role. */
@@ -47,6 +83,7 @@ export interface PlanPool {
   /** What stops one instance from taking more: ttft, tpot, e2e, memory or queueing. */
   binding: string;
   predicted: PlanLatency;
+  launch: PoolLaunch;
 }
 
 /** A simpler plan computed for comparison. */
@@ -89,6 +126,8 @@ export interface Plan {
   loadFactor: number;
   workload: { ratePerSecond: number; slices: PlanSlice[] };
   pools: PlanPool[];
+  /** Where the router sends each class and prompt-length range. */
+  routes: PlanRoute[];
   totalCostPerHour: number;
   totals: {
     costPerHour: number;

@@ -8,6 +8,12 @@ export function sig(value: number, digits = 3): string {
   return Number(value.toFixed(decimals)).toString();
 }
 
+/** A whole number with thousands separators (stable: no locale): 12345 → "12,345". */
+export function grouped(value: number): string {
+  const [whole, fraction] = String(value).split('.');
+  return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction ? `.${fraction}` : ''}`;
+}
+
 /** Fixed decimals with trailing zeros kept: 2.5 → "2.50" (for money columns). */
 export function fixed(value: number, decimals = 2): string {
   return value.toFixed(decimals);

@@ -1,5 +1,6 @@
 import type { Plan } from '../plan/plan.js';
 import { formatUsd, sig } from './format.js';
+import { launchLines, routeLines } from './plan-routes.js';
 import { baselineLines, msText, poolCells, usdText, verificationLine } from './plan-text.js';
 
 /** Escapes a table cell for GitHub-flavoured markdown. */
@@ -18,9 +19,9 @@ export function planMarkdown(plan: Plan): string {
   const t = plan.totals;
   const pct = plan.predicted.percentile;
   const pools = mdTable(
-    ['GPU', 'count', 'tp', 'pp', 'role', 'slices', `TTFT p${pct}`, `TPOT p${pct}`, 'util', '$/h'],
-    plan.pools.map(poolCells),
-    [false, true, true, true, false, false, true, true, true, true],
+    ['#', 'GPU', 'count', 'tp', 'pp', 'role', 'routes', `TTFT p${pct}`, `TPOT p${pct}`, 'util', '$/h'],
+    plan.pools.map((p, i) => [`${i + 1}`, ...poolCells(plan, p)]),
+    [true, false, true, true, true, false, false, true, true, true, true],
   );
   return [
     `### Serving plan${plan.name ? `: ${plan.name}` : ''}`,
@@ -32,6 +33,14 @@ export function planMarkdown(plan: Plan): string {
     `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${plan.binding.detail}.`,
     '',
     `${verificationLine(plan)}.`,
+    '',
+    '<details><summary>Routes and launch settings</summary>',
+    '',
+    ...routeLines(plan).map((l) => `- ${mdCell(l)}`),
+    '',
+    ...launchLines(plan).map((l) => `- ${mdCell(l)}`),
+    '',
+    '</details>',
     ...(plan.baselines.length > 0 ? ['', ...baselineLines(plan).map((l) => `- ${l}`)] : []),
     '',
   ].join('\n');

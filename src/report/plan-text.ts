@@ -1,5 +1,6 @@
 import type { Plan, PlanPool } from '../plan/plan.js';
-import { fixed, formatUsd, sig } from './format.js';
+import { fixed, formatUsd, grouped, sig } from './format.js';
+import { launchLines, poolRoutesText, routeLines } from './plan-routes.js';
 import { renderTable } from './table.js';
 
 /** "312 ms" from milliseconds, "-" for none. */
@@ -11,43 +12,18 @@ export function msText(value: number | null): string {
 /** "$1,234.56" with thousands separators (stable: no locale). */
 export function usdText(value: number): string {
   const [whole, cents] = fixed(value).split('.');
-  return `$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents}`;
+  return `$${grouped(Number(whole))}.${cents}`;
 }
 
-/**
- * The slices a pool serves: runs of consecutive slices it serves whole as ranges, partial shares
- * one by one — "s1–s8, s12 40%".
- */
-export function poolSlicesText(slices: Plan['pools'][number]['slices']): string {
-  const parts: string[] = [];
-  let run: number[] = [];
-  const flush = () => {
-    if (run.length > 0) parts.push(run.length === 1 ? `s${run[0]}` : `s${run[0]}–s${run[run.length - 1]}`);
-    run = [];
-  };
-  for (const s of slices) {
-    const n = Number(s.slice.slice(1));
-    const whole = s.share >= 0.9995;
-    if (whole && run.length > 0 && n === run[run.length - 1] + 1) run.push(n);
-    else {
-      flush();
-      if (whole) run = [n];
-      else parts.push(`${s.slice} ${Math.max(1, Math.round(s.share * 100))}%`);
-    }
-  }
-  flush();
-  return parts.join(', ');
-}
-
-/** A pool's cells in the plan's pool tables (text and markdown): GPU, count, tp, pp, role, slices, TTFT, TPOT, util, $/h. */
-export function poolCells(p: PlanPool): string[] {
+/** A pool's cells in the plan's pool tables (text and markdown): GPU, count, tp, pp, role, routes, TTFT, TPOT, util, $/h. */
+export function poolCells(plan: Plan, p: PlanPool): string[] {
   return [
     p.gpu,
     String(p.count),
     String(p.tp),
     String(p.pp),
     p.role,
-    poolSlicesText(p.slices),
+    poolRoutesText(plan, p),
     msText(p.predicted.ttftMs),
     msText(p.predicted.tpotMs),
     `${Math.round(p.utilization * 100)}%`,
@@ -87,18 +63,19 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
       { header: 'TP', align: 'right' },
       { header: 'PP', align: 'right' },
       { header: 'ROLE' },
-      { header: 'SLICES' },
+      { header: 'ROUTES' },
       { header: `TTFT P${plan.predicted.percentile}`, align: 'right' },
       { header: `TPOT P${plan.predicted.percentile}`, align: 'right' },
       { header: 'UTIL', align: 'right' },
       { header: '$/H', align: 'right' },
     ],
-    plan.pools.map((p, i) => [`#${i + 1}`, ...poolCells(p)]),
+    plan.pools.map((p, i) => [`#${i + 1}`, ...poolCells(plan, p)]),
     paintHeader,
   );
   const slices = renderTable(
     [
       { header: 'SLICE' },
+      { header: 'ROUTE' },
       { header: 'CLASS' },
       { header: 'INPUT', align: 'right' },
       { header: 'OUTPUT', align: 'right' },
@@ -108,6 +85,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     ],
     plan.workload.slices.map((s) => [
       s.id,
+      s.route,
       s.class,
       String(s.inputTokens),
       String(s.outputTokens),
@@ -132,6 +110,12 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     `binding: ${plan.binding.detail}`,
     `solver: ${solver} (${plan.solver.candidatesAfterPruning} of ${plan.solver.candidates} candidates after pruning)`,
     verificationLine(plan),
+    '',
+    'routes (by class and prompt length; the answer length is never a routing key):',
+    ...routeLines(plan).map((l) => `  ${l}`),
+    '',
+    'launch each instance with:',
+    ...launchLines(plan).map((l) => `  ${l}`),
     ...(plan.baselines.length > 0 ? ['', 'against simpler plans:', ...baselineLines(plan).map((l) => `  ${l}`)] : []),
     '',
     slices,

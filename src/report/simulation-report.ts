@@ -57,8 +57,17 @@ export function simulationText(report: SimulationReport, paintHeader: (t: string
     paintHeader,
   );
   const pools = renderTable(
-    [{ header: 'POOL' }, { header: 'COUNT', align: 'right' }, { header: 'BUSY', align: 'right' }, { header: 'MEAN QUEUE', align: 'right' }, { header: 'MAX QUEUE', align: 'right' }],
-    report.pools.map((p) => [p.id, String(p.count), `${Math.round(p.utilization * 100)}%`, sig(p.meanQueue), String(p.maxQueue)]),
+    [
+      { header: 'POOL' },
+      { header: 'COUNT', align: 'right' },
+      { header: 'DOWN', align: 'right' },
+      { header: 'BUSY', align: 'right' },
+      { header: 'MEAN QUEUE', align: 'right' },
+      { header: 'MAX QUEUE', align: 'right' },
+      { header: 'PREEMPTED', align: 'right' },
+      { header: 'REFUSED', align: 'right' },
+    ],
+    report.pools.map((p) => [p.id, String(p.count), String(p.down), `${Math.round(p.utilization * 100)}%`, sig(p.meanQueue), String(p.maxQueue), String(p.preemptions), String(p.rejected)]),
     paintHeader,
   );
   const p = Math.max(...report.classes.flatMap((c) => c.slos.map((s) => s.percentile)), 50);

@@ -9,11 +9,17 @@ export interface SimPool {
   role: Role;
   instances: number;
   timing: InstanceTiming;
+  /** Longest request (prompt + answer; prompt + 1 on a prefill pool) it accepts; longer ones are refused. */
+  maxModelLen?: number;
+  /** Prefill and decode pools hand over only within the same class (e.g. a vendor); undefined: any. */
+  pairClass?: string;
+  /** KV-cache transfer of a prompt to a decode pool (default: the pool's own timing). */
+  transferSeconds?: (decodePool: number, inputTokens: number) => number;
 }
 
-/** Where a slice's requests go: pools with their shares, for each side of the work. */
+/** Where a route's requests go: pools with their shares, for each side of the work. */
 export interface SimRoute {
-  /** Colocated and prefill-only pools, with the share of the slice each takes. */
+  /** Colocated and prefill-only pools, with the share of the route each takes. */
   prefillSide: Array<{ pool: number; share: number }>;
   /** Decode-only pools, with their shares (of the requests that go to a prefill-only pool). */
   decodeOnly: Array<{ pool: number; share: number }>;
@@ -34,13 +40,16 @@ export interface PoolOutcome {
   utilization: number;
   meanQueue: number;
   maxQueue: number;
+  /** Running sequences evicted to make KV room (recomputed later), and requests refused as too long. */
+  preemptions: number;
+  rejected: number;
 }
 
 /** The raw result of a run. */
 export interface EngineResult {
   outcomes: RequestOutcome[];
   pools: PoolOutcome[];
-  /** Measured requests still unfinished when the run stopped draining, per slice. */
+  /** Measured requests still unfinished when the run stopped draining (or refused), per slice. */
   unfinished: number[];
   endTime: number;
 }
@@ -50,11 +59,16 @@ interface Req {
   input: number;
   output: number;
   slice: number;
+  /** Tokens still to prefill of the current prompt (the input, or after a preemption input + generated). */
   remaining: number;
+  /** The prompt being prefilled: the input, or the whole context again after a preemption. */
+  prompt: number;
+  /** Output tokens produced so far (the first one at the end of its prefill). */
+  generated: number;
   firstToken: number;
-  kvBytes: number;
-  context: number;
   decodePool: number;
+  /** The instance holding its KV cache while it is sent to the decode pool. */
+  sender?: Instance;
   measured: boolean;
 }
 
@@ -62,14 +76,17 @@ interface Instance {
   pool: number;
   timing: InstanceTiming;
   role: Role;
+  /** Prompts waiting to be prefilled (FCFS; preempted sequences go back to the front). */
   waiting: Req[];
   head: number;
   prefilling: Req[];
+  /** Sequences whose KV arrived from a prefill pool, waiting for room. */
   decodeQueue: Req[];
   decodeHead: number;
-  running: MinHeap<Req>;
-  contextSum: number;
-  kvUsed: number;
+  /** Sequences decoding, in the order they were admitted (the last is preempted first). */
+  running: Req[];
+  /** KV held by prompts sent to a decode pool and not yet read. */
+  sendingBytes: number;
   iteration: number;
   busy: boolean;
   busyTime: number;
@@ -77,28 +94,42 @@ interface Instance {
   queueArea: number;
   maxQueue: number;
   lastChange: number;
+  preemptions: number;
+  rejected: number;
   chunk: Array<[Req, number]>;
 }
 
 type Event = { kind: 'arrive'; req: Req; pool: number } | { kind: 'iteration'; instance: Instance; duration: number } | { kind: 'transferred'; req: Req };
 
+/** How a run goes: its length, its warm-up, and how many slices outcomes are counted in. */
+export interface EngineOptions {
+  durationSeconds: number;
+  warmupSeconds: number;
+  slices: number;
+}
+
 /**
- * A discrete-event simulation of continuous batching with chunked prefill: every instance runs
- * iterations that decode all its running sequences and prefill waiting prompts FCFS within the
- * engine's token budget; prompts are admitted while their KV cache (I + O/2 tokens, the steady
- * mean) fits; prefill-only instances hand finished prompts to a decode pool after the KV-cache
- * transfer. Requests go to pools by the plan's shares and, within a pool, to the instance with
- * the fewest outstanding requests. Requests arriving before `warmupSeconds` are not measured;
- * after the last arrival the run drains, up to twice its duration plus a minute (what is left
- * then is reported unfinished).
+ * A discrete-event simulation of vLLM-like continuous batching: every instance runs iterations
+ * that decode all its running sequences first and prefill waiting prompts FCFS in chunks within
+ * the engine's token budget and sequence limit. KV memory is what the sequences really hold —
+ * a prompt is admitted only while its KV fits beside what is running, every decoded token grows
+ * its sequence, and when the next step would overflow the room the most recently admitted
+ * sequence is preempted and recomputed later (its context prefilled again), as vLLM does.
+ * Requests longer than a pool's max model length are refused. Prefill-only instances keep a
+ * prompt's KV until it reaches the decode pool (of the same pairing class) after its transfer.
+ * Requests go to pools by their route's shares — the route is all the router knows of a request
+ * (class and prompt length) — and, within a pool, to the instance with the fewest outstanding
+ * requests. Requests arriving before `warmupSeconds` are not measured; after the last arrival the
+ * run drains, up to twice its duration plus a minute (what is left then is reported unfinished).
  */
 export function runEngine(
   pools: SimPool[],
   routes: SimRoute[],
   arrivals: Iterator<Arrival>,
-  sliceOf: (a: Arrival) => number,
+  routeOf: (a: Arrival) => number,
+  sliceOf: (a: Arrival, route: number) => number,
   rng: () => number,
-  options: { durationSeconds: number; warmupSeconds: number },
+  options: EngineOptions,
 ): EngineResult {
   const instances: Instance[][] = pools.map((pool, p) =>
     Array.from({ length: pool.instances }, () => ({
@@ -110,9 +141,8 @@ export function runEngine(
       prefilling: [],
       decodeQueue: [],
       decodeHead: 0,
-      running: new MinHeap<Req>(),
-      contextSum: 0,
-      kvUsed: 0,
+      running: [],
+      sendingBytes: 0,
       iteration: 0,
       busy: false,
       busyTime: 0,
@@ -120,28 +150,47 @@ export function runEngine(
       queueArea: 0,
       maxQueue: 0,
       lastChange: 0,
+      preemptions: 0,
+      rejected: 0,
       chunk: [],
     })),
   );
+  const refused = pools.map(() => 0);
   const events = new MinHeap<Event>();
   const outcomes: RequestOutcome[] = [];
+  const unfinished = Array.from({ length: options.slices }, () => 0);
   let now = 0;
   // Requests arrived and not yet finished (to count what a run leaves unfinished).
   const live = new Set<Req>();
 
-  const choose = (options: Array<{ pool: number; share: number }>): number => {
-    let u = rng() * options.reduce((sum, o) => sum + o.share, 0);
-    for (const o of options) {
+  const choose = (choices: Array<{ pool: number; share: number }>): number => {
+    let u = rng() * choices.reduce((sum, o) => sum + o.share, 0);
+    for (const o of choices) {
       u -= o.share;
       if (u <= 0) return o.pool;
     }
-    return options[options.length - 1].pool;
+    return choices[choices.length - 1].pool;
   };
-  const leastLoaded = (pool: number): Instance => instances[pool].reduce((best, x) => (x.outstanding < best.outstanding ? x : best));
+  /** The decode pool a prefill pool hands to: by the route's shares, within the prefill pool's pairing class. */
+  const decodeFor = (route: SimRoute, prefillPool: number): number => {
+    const cls = pools[prefillPool].pairClass;
+    const paired = route.decodeOnly.filter((d) => cls === undefined || pools[d.pool].pairClass === cls);
+    return choose(paired.length > 0 ? paired : route.decodeOnly);
+  };
+  const leastLoaded = (pool: number): Instance | undefined =>
+    instances[pool].reduce<Instance | undefined>((best, x) => (!best || x.outstanding < best.outstanding ? x : best), undefined);
   const queued = (x: Instance) => x.waiting.length - x.head + x.decodeQueue.length - x.decodeHead;
   const track = (x: Instance) => {
     x.queueArea += queued(x) * (now - x.lastChange);
     x.lastChange = now;
+  };
+  const kv = (x: Instance, tokens: number) => x.timing.kvBytes(tokens);
+  /** KV the instance holds now: running contexts, prompts being prefilled (whole), prompts being sent. */
+  const kvHeld = (x: Instance, grow: number) => {
+    let bytes = x.sendingBytes;
+    for (const r of x.running) bytes += kv(x, r.input + r.generated + grow);
+    for (const r of x.prefilling) bytes += kv(x, r.prompt);
+    return bytes;
   };
 
   /** A request's last token is out: record what it measured. */
@@ -151,16 +200,20 @@ export function runEngine(
       outcomes.push({ slice: r.slice, ttft: r.firstToken - r.arrival, tpot: r.output > 1 ? (now - r.firstToken) / (r.output - 1) : undefined, e2e: now - r.arrival });
     }
   };
-  const finish = (x: Instance, r: Req) => {
-    x.kvUsed -= r.kvBytes;
-    x.contextSum -= r.context;
-    x.outstanding--;
-    complete(r);
-  };
   /** Hands a request to the least-loaded instance of a pool: its prompt to prefill, or (decode) its sequence. */
   const enqueue = (pool: number, r: Req, work: 'prompt' | 'sequence') => {
+    const limit = pools[pool].maxModelLen;
+    const longest = pools[pool].role === 'prefill' ? r.input + 1 : r.input + r.output;
     const x = leastLoaded(pool);
-    r.kvBytes = x.timing.kvBytes(x.role === 'prefill' ? r.input : r.context);
+    // A request longer than the engine's max model length is refused (as vLLM answers 400), and
+    // one sent to a pool with every instance down is lost: both count as misses.
+    if (!x || (limit !== undefined && longest > limit)) {
+      if (x) x.rejected++;
+      else refused[pool]++;
+      live.delete(r);
+      if (r.measured) unfinished[r.slice]++;
+      return;
+    }
     x.outstanding++;
     track(x);
     (work === 'prompt' ? x.waiting : x.decodeQueue).push(r);
@@ -168,25 +221,46 @@ export function runEngine(
     start(x);
   };
 
+  /**
+   * Evicts the most recently admitted sequence — a prompt still being prefilled, else the last
+   * running one — back to the front of the queue: its whole context is prefilled again later.
+   */
+  const preempt = (x: Instance) => {
+    const r = x.prefilling.length > 0 ? x.prefilling.pop()! : x.running.pop()!;
+    x.preemptions++;
+    r.prompt = r.input + r.generated;
+    r.remaining = r.prompt;
+    if (x.head > 0) x.waiting[--x.head] = r;
+    else x.waiting.unshift(r);
+  };
+
   const start = (x: Instance) => {
     if (x.busy) return;
     track(x);
+    const room = x.timing.kvRoomBytes;
     const limit = x.timing.engine.maxSequences;
-    // Admit waiting prompts (and, on a decode instance, transferred sequences) while their KV cache fits.
-    while (x.head < x.waiting.length && x.running.size + x.prefilling.length < limit) {
-      const r = x.waiting[x.head];
-      if (x.kvUsed + r.kvBytes > x.timing.kvRoomBytes && x.running.size + x.prefilling.length > 0) break;
-      x.head++;
-      x.kvUsed += r.kvBytes;
-      x.prefilling.push(r);
+    // Decodes first: the running sequences grow by a token this step; evict until that fits.
+    let held = kvHeld(x, 1);
+    while (held > room && x.running.length + x.prefilling.length > 1) {
+      preempt(x);
+      held = kvHeld(x, 1);
     }
-    while (x.decodeHead < x.decodeQueue.length && x.running.size < limit) {
+    // Then transferred sequences and waiting prompts, FCFS, while their KV fits and the sequence limit allows.
+    while (x.decodeHead < x.decodeQueue.length && x.running.length + x.prefilling.length < limit) {
       const r = x.decodeQueue[x.decodeHead];
-      if (x.kvUsed + r.kvBytes > x.timing.kvRoomBytes && x.running.size > 0) break;
+      const need = kv(x, r.input + r.generated + 1);
+      if (held + need > room && x.running.length + x.prefilling.length > 0) break;
       x.decodeHead++;
-      x.kvUsed += r.kvBytes;
-      x.contextSum += r.context;
-      x.running.push(x.iteration + r.output - 1, r);
+      held += need;
+      x.running.push(r);
+    }
+    while (x.head < x.waiting.length && x.running.length + x.prefilling.length < limit) {
+      const r = x.waiting[x.head];
+      const need = kv(x, r.prompt);
+      if (held + need > room && x.running.length + x.prefilling.length > 0) break;
+      x.head++;
+      held += need;
+      x.prefilling.push(r);
     }
     if (x.head > 1024 && x.head * 2 > x.waiting.length) {
       x.waiting = x.waiting.slice(x.head);
@@ -196,7 +270,7 @@ export function runEngine(
       x.decodeQueue = x.decodeQueue.slice(x.decodeHead);
       x.decodeHead = 0;
     }
-    const decoding = x.running.size;
+    const decoding = x.running.length;
     let budget = Math.max(0, x.timing.engine.maxBatchedTokens - decoding);
     x.chunk = [];
     for (const r of x.prefilling) {
@@ -206,9 +280,10 @@ export function runEngine(
       budget -= tokens;
     }
     if (decoding === 0 && x.chunk.length === 0) return;
-    const context = decoding > 0 ? x.contextSum / decoding : 1;
-    let duration = x.timing.decodeSeconds(Math.max(1, decoding), context);
-    for (const [r, tokens] of x.chunk) duration += x.timing.prefillSeconds(tokens, r.input - r.remaining);
+    let context = 0;
+    for (const r of x.running) context += r.input + r.generated;
+    let duration = x.timing.decodeSeconds(Math.max(1, decoding), decoding > 0 ? context / decoding : 1);
+    for (const [r, tokens] of x.chunk) duration += x.timing.prefillSeconds(tokens, r.prompt - r.remaining);
     x.busy = true;
     events.push(now + duration, { kind: 'iteration', instance: x, duration });
   };
@@ -218,25 +293,43 @@ export function runEngine(
     x.busy = false;
     x.busyTime += duration;
     x.iteration++;
+    // Every running sequence decoded a token; those with their whole answer finish.
+    const still: Req[] = [];
+    for (const r of x.running) {
+      r.generated++;
+      if (r.generated >= r.output) {
+        x.outstanding--;
+        complete(r);
+      } else {
+        still.push(r);
+      }
+    }
+    x.running = still;
     for (const [r, tokens] of x.chunk) {
       r.remaining -= tokens;
       if (r.remaining > 0) continue;
       x.prefilling.splice(x.prefilling.indexOf(r), 1);
       if (x.role === 'prefill') {
-        events.push(now + x.timing.transferSeconds(r.input), { kind: 'transferred', req: r });
-        x.kvUsed -= r.kvBytes;
+        // The KV stays here until the decode pool has read it.
+        r.sender = x;
+        x.sendingBytes += kv(x, r.prompt);
         x.outstanding--;
+        const transfer = pools[x.pool].transferSeconds?.(r.decodePool, r.input) ?? x.timing.transferSeconds(r.input);
+        events.push(now + transfer, { kind: 'transferred', req: r });
         continue;
       }
-      r.firstToken = now;
-      if (r.output <= 1) {
-        finish(x, r);
+      // A recomputed sequence picks up where it was; a new one has its first token now.
+      if (r.generated === 0) {
+        r.firstToken = now;
+        r.generated = 1;
+      }
+      if (r.generated >= r.output) {
+        x.outstanding--;
+        complete(r);
       } else {
-        x.contextSum += r.context;
-        x.running.push(x.iteration + r.output - 1, r);
+        x.running.push(r);
       }
     }
-    while (x.running.size > 0 && x.running.peekKey() <= x.iteration) finish(x, x.running.pop()!);
     start(x);
   };
 
@@ -245,19 +338,18 @@ export function runEngine(
     if (next.done) return;
     const a = next.value;
     next = arrivals.next();
-    const slice = sliceOf(a);
-    const route = routes[slice];
+    const route = routes[routeOf(a)];
     const pool = choose(route.prefillSide);
     const req: Req = {
       arrival: a.arrival,
       input: a.inputTokens,
       output: a.outputTokens,
-      slice,
+      slice: sliceOf(a, routeOf(a)),
       remaining: a.inputTokens,
+      prompt: a.inputTokens,
+      generated: 0,
       firstToken: 0,
-      kvBytes: 0,
-      context: a.inputTokens + a.outputTokens / 2,
-      decodePool: pools[pool].role === 'prefill' ? choose(route.decodeOnly) : pool,
+      decodePool: pools[pool].role === 'prefill' ? decodeFor(route, pool) : pool,
       measured: a.arrival >= options.warmupSeconds,
     };
     // The host-side cost before a request reaches the scheduler (HTTP, tokenising).
@@ -280,22 +372,28 @@ export function runEngine(
     } else {
       // The first token reaches the user with the KV cache at the decode pool (as TTFT is planned).
       const r = event.req;
+      const sender = r.sender!;
+      sender.sendingBytes -= kv(sender, r.prompt);
+      r.sender = undefined;
+      start(sender);
       r.firstToken = now;
+      r.generated = 1;
       if (r.output <= 1) complete(r);
       else enqueue(r.decodePool, r, 'sequence');
     }
   }
   const elapsed = Math.max(now, 1e-9);
-  const unfinished = routes.map(() => 0);
   for (const r of live) if (r.measured) unfinished[r.slice]++;
   return {
     outcomes,
     unfinished,
     endTime: now,
-    pools: instances.map((xs) => ({
-      utilization: xs.reduce((sum, x) => sum + x.busyTime, 0) / (xs.length * elapsed),
-      meanQueue: xs.reduce((sum, x) => sum + x.queueArea + queued(x) * (now - x.lastChange), 0) / (xs.length * elapsed),
+    pools: instances.map((xs, p) => ({
+      utilization: xs.length === 0 ? 0 : xs.reduce((sum, x) => sum + x.busyTime, 0) / (xs.length * elapsed),
+      meanQueue: xs.length === 0 ? 0 : xs.reduce((sum, x) => sum + x.queueArea + queued(x) * (now - x.lastChange), 0) / (xs.length * elapsed),
       maxQueue: Math.max(0, ...xs.map((x) => x.maxQueue)),
+      preemptions: xs.reduce((sum, x) => sum + x.preemptions, 0),
+      rejected: refused[p] + xs.reduce((sum, x) => sum + x.rejected, 0),
     })),
   };
 }

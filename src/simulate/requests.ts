@@ -3,7 +3,7 @@ import { sizeQuantile } from '../workload/distributions.js';
 import type { Slice } from '../workload/slices.js';
 
 /** What the simulator needs of a slice to place a request in it. */
-export type SliceBounds = Pick<Slice, 'className' | 'inputTokens' | 'outputTokens' | 'inputRange' | 'outputRange'>;
+export type SliceBounds = Pick<Slice, 'id' | 'inputTokens' | 'outputTokens' | 'inputRange' | 'outputRange'>;
 import { interArrival } from './rng.js';
 
 /** A request as the simulator sees it. */
@@ -51,12 +51,36 @@ export function* syntheticArrivals(spec: ServiceSpec, rng: () => number, duratio
   }
 }
 
-/** Finds the slice a request belongs to: of its class, whose size ranges hold it (else the nearest). */
-export function sliceFinder(slices: SliceBounds[], classes: Pick<RequestClass, 'name'>[]): (a: Arrival) => number {
-  const byClass = classes.map((c) => slices.map((s, i) => ({ s, i })).filter((x) => x.s.className === c.name));
+/** What the router needs of a route: its class and prompt-length range. */
+export type RouteBounds = { class: string; inputTokens: [number, number] };
+
+/**
+ * The router: a request goes by its class and its prompt length — all a router sees at arrival —
+ * to the route whose prompt range holds it (below the first: the first; above the last: the last).
+ */
+export function routeFinder(routes: RouteBounds[], classes: Pick<RequestClass, 'name'>[]): (a: Arrival) => number {
+  const byClass = classes.map((c) =>
+    routes
+      .map((r, i) => ({ r, i }))
+      .filter((x) => x.r.class === c.name)
+      .sort((x, y) => x.r.inputTokens[0] - y.r.inputTokens[0]),
+  );
   return (a) => {
     const own = byClass[a.cls];
-    const inside = own.find((x) => a.inputTokens >= x.s.inputRange[0] && a.inputTokens <= x.s.inputRange[1] && a.outputTokens >= x.s.outputRange[0] && a.outputTokens <= x.s.outputRange[1]);
+    return (own.find((x) => a.inputTokens <= x.r.inputTokens[1]) ?? own[own.length - 1]).i;
+  };
+}
+
+/**
+ * Which slice of its route a request is counted in, for the report only (routing never reads the
+ * answer length): the one whose answer range holds it, else the nearest by size.
+ */
+export function sliceFinder(slices: SliceBounds[], routes: Array<{ slices: string[] }>): (a: Arrival, route: number) => number {
+  const index = new Map(slices.map((s, i) => [s.id, i]));
+  const members = routes.map((r) => r.slices.map((id) => ({ s: slices[index.get(id)!], i: index.get(id)! })));
+  return (a, route) => {
+    const own = members[route];
+    const inside = own.find((x) => a.outputTokens >= x.s.outputRange[0] && a.outputTokens <= x.s.outputRange[1] && a.inputTokens >= x.s.inputRange[0] && a.inputTokens <= x.s.inputRange[1]);
     if (inside) return inside.i;
     const distance = (x: { s: SliceBounds }) => Math.abs(Math.log(a.inputTokens / x.s.inputTokens)) + Math.abs(Math.log(a.outputTokens / x.s.outputTokens));
     return own.reduce((best, x) => (distance(x) < distance(best) ? x : best)).i;

@@ -5,13 +5,13 @@ import { runEngine } from './engine.js';
 import type { RequestOutcome, SimPool, SimRoute } from './engine.js';
 import { groupOutcome } from './outcomes.js';
 import type { GroupOutcome } from './outcomes.js';
-import { sliceFinder, syntheticArrivals } from './requests.js';
+import { routeFinder, sliceFinder, syntheticArrivals } from './requests.js';
 import type { Arrival } from './requests.js';
 import { createRng } from './rng.js';
 import { instanceTiming } from './timing.js';
 
 /** Version of the simulation JSON; a breaking change bumps it. */
-export const SIMULATION_VERSION = 1;
+export const SIMULATION_VERSION = 2;
 
 /** How to run a simulation. */
 export interface SimulationOptions {
@@ -22,6 +22,8 @@ export interface SimulationOptions {
   warmupSeconds?: number;
   /** Recorded arrivals to replay, in time order (a trace); default: drawn from the spec. */
   replay?: { arrivals: Iterable<Arrival>; name: string };
+  /** Instances taken out of service for the run, by pool id (what `--down POOL=N` checks). */
+  down?: ReadonlyMap<string, number>;
 }
 
 /** What a simulation of a plan measured (the JSON of `planner simulate`). */
@@ -35,7 +37,20 @@ export interface SimulationReport {
   overall: GroupOutcome;
   classes: Array<GroupOutcome & { name: string }>;
   slices: Array<GroupOutcome & { id: string; class: string; ratePerSecond: number; predicted: PlanLatency }>;
-  pools: Array<{ id: string; gpu: string; role: string; count: number; utilization: number; meanQueue: number; maxQueue: number }>;
+  pools: Array<{
+    id: string;
+    gpu: string;
+    role: string;
+    count: number;
+    /** Instances taken out of service for the run. */
+    down: number;
+    utilization: number;
+    meanQueue: number;
+    maxQueue: number;
+    /** Sequences evicted for KV room and recomputed, and requests refused as longer than the pool's max model length. */
+    preemptions: number;
+    rejected: number;
+  }>;
   /** Every class meets every SLO at its percentile. */
   holds: boolean;
   notes: string[];
@@ -58,40 +73,50 @@ export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog):
   for (const pool of plan.pools) {
     for (const s of pool.slices) if (!sliceIds.has(s.slice)) problems.push(`pool ${pool.id} serves slice ${s.slice}, which the plan does not list`);
   }
-  // Every slice needs somewhere to prefill, and a decode pool for what prefill-only pools take.
-  for (const slice of plan.workload.slices) {
-    const shares = (roles: string[]) => plan.pools.filter((p) => roles.includes(p.role)).reduce((sum, p) => sum + (p.slices.find((s) => s.slice === slice.id)?.share ?? 0), 0);
-    if (!(shares(['colocated', 'prefill']) > 0)) problems.push(`no pool of the plan takes the prompts of slice ${slice.id}`);
-    if (shares(['prefill']) > 0 && !(shares(['decode']) > 0)) problems.push(`slice ${slice.id} has prefill-only pools but no decode pool`);
+  // Every route needs pools the plan has, somewhere to prefill, and a decode pool for what prefill-only pools take.
+  const roleOf = new Map(plan.pools.map((p) => [p.id, p.role]));
+  const routeIds = new Set(plan.routes.map((r) => r.id));
+  for (const slice of plan.workload.slices) if (!routeIds.has(slice.route)) problems.push(`slice ${slice.id} travels by route ${slice.route}, which the plan does not list`);
+  for (const name of specified) if (!plan.routes.some((r) => r.class === name)) problems.push(`the plan routes no requests of class ${name}`);
+  for (const route of plan.routes) {
+    for (const s of route.shares) if (!roleOf.has(s.pool)) problems.push(`route ${route.id} sends requests to pool ${s.pool}, which the plan does not list`);
+    const shares = (roles: string[]) => route.shares.filter((s) => roles.includes(roleOf.get(s.pool) ?? '')).reduce((sum, s) => sum + s.share, 0);
+    if (!(shares(['colocated', 'prefill']) > 0)) problems.push(`no pool of the plan takes the prompts of route ${route.id}`);
+    if (shares(['prefill']) > 0 && !(shares(['decode']) > 0)) problems.push(`route ${route.id} has prefill-only pools but no decode pool`);
   }
   return problems;
 }
 
-/** The simulator's pools: one per plan pool, timed by the performance model for the slices it serves. */
-function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog): SimPool[] {
+/** The simulator's pools: one per plan pool (less the instances taken down), timed by the performance model for the slices it serves. */
+function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog, down: ReadonlyMap<string, number>): SimPool[] {
   const engine = catalog.engines[plan.engine];
   const slices = new Map(plan.workload.slices.map((s) => [s.id, s]));
   return plan.pools.map((p) => {
     const served = p.slices.map((s) => slices.get(s.slice)!);
     const deployment = { model: spec.model, gpu: catalog.gpus[p.gpu], tp: p.tp, pp: p.pp, ep: 1, weights: spec.precision.weights, kvCache: spec.precision.kvCache };
     const contexts = served.map((s) => s.inputTokens + s.outputTokens / 2);
-    const longestPrompt = Math.max(1, ...served.map((s) => s.inputRange[1]));
-    return { id: p.id, role: p.role, instances: p.count, timing: instanceTiming(deployment, engine, contexts, longestPrompt) };
+    const longestPrompt = Math.max(1, ...plan.routes.filter((r) => r.shares.some((x) => x.pool === p.id)).map((r) => r.inputTokens[1]));
+    return {
+      id: p.id,
+      role: p.role,
+      instances: Math.max(0, p.count - (down.get(p.id) ?? 0)),
+      timing: instanceTiming(deployment, engine, contexts, longestPrompt),
+      maxModelLen: p.launch.maxModelLen,
+    };
   });
 }
 
-/** Per slice: the pools that take its prompts and its decoding, with the plan's shares. */
+/** Per route: the pools that take its prompts and its decoding, with the plan's shares. */
 function simRoutes(plan: Plan): SimRoute[] {
-  const index = new Map(plan.workload.slices.map((s, i) => [s.id, i]));
-  const routes: SimRoute[] = plan.workload.slices.map(() => ({ prefillSide: [], decodeOnly: [] }));
-  plan.pools.forEach((pool, p) => {
-    for (const s of pool.slices) {
-      if (s.share <= 0) continue;
-      const route = routes[index.get(s.slice)!];
-      (pool.role === 'decode' ? route.decodeOnly : route.prefillSide).push({ pool: p, share: s.share });
+  const index = new Map(plan.pools.map((p, i) => [p.id, i]));
+  return plan.routes.map((route) => {
+    const sim: SimRoute = { prefillSide: [], decodeOnly: [] };
+    for (const { pool, share } of route.shares) {
+      const p = index.get(pool)!;
+      (plan.pools[p].role === 'decode' ? sim.decodeOnly : sim.prefillSide).push({ pool: p, share });
     }
+    return sim;
   });
-  return routes;
 }
 
 /** Wraps arrivals to count them and note the last one's time. */
@@ -122,17 +147,20 @@ function counted(arrivals: Iterable<Arrival>): { iterator: Iterator<Arrival>; se
 export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, options: SimulationOptions): SimulationReport {
   const duration = options.durationSeconds;
   const warmup = options.warmupSeconds ?? Math.min(60, duration / 10);
-  const pools = simPools(plan, spec, catalog);
+  const pools = simPools(plan, spec, catalog, options.down ?? new Map());
   const routes = simRoutes(plan);
-  const routed = plan.workload.slices.map((s, i) => ({ s, i })).filter((x) => routes[x.i].prefillSide.length > 0);
-  const bounds = routed.map(({ s }) => ({ className: s.class, inputTokens: s.inputTokens, outputTokens: s.outputTokens, inputRange: s.inputRange, outputRange: s.outputRange }));
-  const find = sliceFinder(bounds, spec.classes);
+  const routeOf = routeFinder(plan.routes, spec.classes);
+  const sliceOf = sliceFinder(plan.workload.slices, plan.routes);
   const arrivalRng = createRng(options.seed);
   const routingRng = createRng(options.seed ^ 0x5bd1e995);
   const { iterator, seen } = counted(options.replay?.arrivals ?? syntheticArrivals(spec, arrivalRng, duration));
-  const result = runEngine(pools, routes, iterator, (a) => routed[find(a)].i, routingRng, { durationSeconds: duration, warmupSeconds: warmup });
+  const result = runEngine(pools, routes, iterator, routeOf, sliceOf, routingRng, {
+    durationSeconds: duration,
+    warmupSeconds: warmup,
+    slices: plan.workload.slices.length,
+  });
 
-  const bySlice = routes.map((): RequestOutcome[] => []);
+  const bySlice = plan.workload.slices.map((): RequestOutcome[] => []);
   for (const o of result.outcomes) bySlice[o.slice].push(o);
   const classOf = new Map(spec.classes.map((c) => [c.name, c]));
   const slices = plan.workload.slices.map((s, i) => ({
@@ -158,6 +186,12 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
   const notes: string[] = [];
   const measured = plan.pools.filter((p) => p.binding === 'measured').map((p) => p.id);
   if (measured.length > 0) notes.push(`capacities of ${measured.join(', ')} came from measurements; the simulation times them with the performance model`);
+  const down = plan.pools.filter((p) => (options.down?.get(p.id) ?? 0) > 0).map((p) => `${options.down!.get(p.id)} of ${p.count} ${p.id}`);
+  if (down.length > 0) notes.push(`out of service for the run: ${down.join(', ')}`);
+  const preempted = result.pools.reduce((sum, p) => sum + p.preemptions, 0);
+  if (preempted > 0) notes.push(`${preempted} running sequences were preempted for KV room and recomputed`);
+  const rejected = result.pools.reduce((sum, p) => sum + p.rejected, 0);
+  if (rejected > 0) notes.push(`${rejected} requests were refused (longer than a pool's max model length, or sent to a pool with no instance left); they count as SLO misses`);
   if (unfinished > 0) notes.push(`${unfinished} measured requests were still unfinished when the run stopped draining; they count as SLO misses`);
   return {
     version: SIMULATION_VERSION,
@@ -180,9 +214,12 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
       gpu: p.gpu,
       role: p.role,
       count: p.count,
+      down: options.down?.get(p.id) ?? 0,
       utilization: round6(result.pools[i].utilization),
       meanQueue: round6(result.pools[i].meanQueue),
       maxQueue: result.pools[i].maxQueue,
+      preemptions: result.pools[i].preemptions,
+      rejected: result.pools[i].rejected,
     })),
     holds: classes.every((c) => c.slos.every((s) => s.holds)),
     notes,

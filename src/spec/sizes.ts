@@ -113,15 +113,3 @@ function toHistogram(bins: RawBins, at: At, where: string): SizeDistribution | u
   }
   return { kind: 'histogram', bins: out.map((b) => ({ ...b, weight: b.weight / total })) };
 }
-
-/** The largest size a distribution produces (after its tail cut). */
-export function maxTokens(dist: SizeDistribution): number {
-  switch (dist.kind) {
-    case 'fixed':
-      return dist.tokens;
-    case 'histogram':
-      return Math.max(...dist.bins.map((b) => b.max));
-    default:
-      return dist.max;
-  }
-}

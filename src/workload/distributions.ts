@@ -75,3 +75,15 @@ export function meanBetween(dist: SizeDistribution, u0: number, u1: number, poin
 export function isFixed(dist: SizeDistribution): boolean {
   return dist.kind === 'fixed' || (dist.kind === 'histogram' && dist.bins.every((b) => b.min === dist.bins[0].min && b.max === b.min));
 }
+
+/** The largest size a distribution produces (after its tail cut). */
+export function maxTokens(dist: SizeDistribution): number {
+  switch (dist.kind) {
+    case 'fixed':
+      return dist.tokens;
+    case 'histogram':
+      return Math.max(...dist.bins.map((b) => b.max));
+    default:
+      return dist.max;
+  }
+}

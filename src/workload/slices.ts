@@ -1,7 +1,12 @@
-import type { RequestClass, SloTargets } from '../spec/types.js';
-import { isFixed, meanBetween, sizeQuantile } from './distributions.js';
+import type { JointSize, RequestClass, SloTargets } from '../spec/types.js';
+import { isFixed, maxTokens, meanBetween, sizeQuantile } from './distributions.js';
 
-/** A class of requests of one representative size, with its share of the traffic and its SLOs. */
+/**
+ * A class of requests of one representative size, with its share of the traffic and its SLOs.
+ * Slices are for modelling; routes are for routing: every slice belongs to one route (its class
+ * and prompt-length range), and the slices of a route differ only in their answer lengths, which
+ * no router sees.
+ */
 export interface Slice {
   id: string;
   /** The request class it comes from. */
@@ -12,37 +17,111 @@ export interface Slice {
   /** Sizes the slice stands for (its quantile bucket). */
   inputRange: [number, number];
   outputRange: [number, number];
+  /** The route it belongs to. */
+  route: string;
+  /** The prompt lengths of its route (the routes of a class tile its prompt sizes). */
+  routeRange: [number, number];
+  /** The longest answer of its class: what a pool taking the route must hold besides the prompt. */
+  maxOutputTokens: number;
   slo: SloTargets;
 }
 
-/** Splits the requests of every class into at most `maxSlices` slices (input × output buckets). */
+/** What a router sees: a class and a prompt-length range; the slices of different answer lengths inside it. */
+export interface Route {
+  id: string;
+  className: string;
+  /** Prompt lengths, inclusive; the routes of a class tile its prompt sizes without overlap. */
+  inputRange: [number, number];
+  /** The longest answer of its class. */
+  maxOutputTokens: number;
+  /** Its slices' ids. */
+  slices: string[];
+}
+
+/** The longest request of a route's slice, in tokens: the top prompt plus the class's longest answer. */
+export function largestRequestTokens(slice: Pick<Slice, 'routeRange' | 'maxOutputTokens'>): number {
+  return slice.routeRange[1] + slice.maxOutputTokens;
+}
+
+/** A slice before it has ids: the index of its input bucket within the class. */
+type Draft = Omit<Slice, 'id' | 'route' | 'routeRange'> & { bucket: number };
+
+/**
+ * Splits the requests of every class into at most `maxSlices` slices (input × output buckets),
+ * each in a route: the class and its input bucket. Buckets whose prompt ranges overlap (a point
+ * mass of a histogram) are one route; a class's routes tile its prompt sizes.
+ */
 export function sliceWorkload(classes: RequestClass[], maxSlices: number): Slice[] {
   const perClass = Math.max(1, Math.floor(maxSlices / classes.length));
   const slices: Slice[] = [];
+  let routeCount = 0;
   for (const c of classes) {
-    if (c.joint) {
-      slices.push(...jointSlices(c, perClass));
-      continue;
-    }
-    const [inBuckets, outBuckets] = bucketCounts(isFixed(c.input), isFixed(c.output), perClass);
-    const inputs = buckets(c.input, inBuckets);
-    const outputs = buckets(c.output, outBuckets);
-    for (const input of inputs) {
-      for (const output of outputs) {
-        slices.push({
-          id: '',
-          className: c.name,
-          inputTokens: input.mean,
-          outputTokens: output.mean,
-          ratePerSecond: c.ratePerSecond * input.share * output.share,
-          inputRange: input.range,
-          outputRange: output.range,
-          slo: c.slo,
-        });
+    const drafts = c.joint ? jointSlices(c, perClass) : gridSlices(c, perClass);
+    for (const route of tiledRoutes(drafts)) {
+      routeCount++;
+      for (const d of merged(route.members)) {
+        const { bucket: _bucket, ...slice } = d;
+        slices.push({ ...slice, id: '', route: `r${routeCount}`, routeRange: route.range });
       }
     }
   }
-  return merged(slices).map((s, i) => ({ ...s, id: `s${i + 1}` }));
+  return slices.map((s, i) => ({ ...s, id: `s${i + 1}` }));
+}
+
+/** The routes of a list of slices, in order. */
+export function routesOf(slices: Slice[]): Route[] {
+  const routes = new Map<string, Route>();
+  for (const s of slices) {
+    const route = routes.get(s.route);
+    if (route) route.slices.push(s.id);
+    else routes.set(s.route, { id: s.route, className: s.className, inputRange: s.routeRange, maxOutputTokens: s.maxOutputTokens, slices: [s.id] });
+  }
+  return [...routes.values()];
+}
+
+/**
+ * The routes of one class's slices: input buckets with overlapping prompt ranges merged, then cut
+ * to tile the prompt sizes (each route starts one token above the previous one's top).
+ */
+function tiledRoutes(drafts: Draft[]): Array<{ range: [number, number]; members: Draft[] }> {
+  const byBucket = new Map<number, Draft[]>();
+  for (const d of drafts) byBucket.set(d.bucket, [...(byBucket.get(d.bucket) ?? []), d]);
+  const buckets = [...byBucket.values()]
+    .map((members) => ({ range: [Math.min(...members.map((m) => m.inputRange[0])), Math.max(...members.map((m) => m.inputRange[1]))] as [number, number], members }))
+    .sort((a, b) => a.range[0] - b.range[0] || a.range[1] - b.range[1]);
+  const routes: Array<{ range: [number, number]; members: Draft[] }> = [];
+  for (const b of buckets) {
+    const last = routes[routes.length - 1];
+    // Overlapping, or nothing left above the previous route: the same route.
+    if (last && (b.range[0] < last.range[1] || b.range[1] <= last.range[1])) {
+      last.range = [last.range[0], Math.max(last.range[1], b.range[1])];
+      last.members.push(...b.members);
+    } else {
+      routes.push({ range: [last ? last.range[1] + 1 : b.range[0], b.range[1]], members: [...b.members] });
+    }
+  }
+  return routes;
+}
+
+/** Slices of a class given by two independent distributions: input buckets × output buckets. */
+function gridSlices(c: RequestClass, budget: number): Draft[] {
+  const [inBuckets, outBuckets] = bucketCounts(isFixed(c.input), isFixed(c.output), budget);
+  const inputs = buckets(c.input, inBuckets);
+  const outputs = buckets(c.output, outBuckets);
+  const maxOutputTokens = maxTokens(c.output);
+  return inputs.flatMap((input, bucket) =>
+    outputs.map((output) => ({
+      className: c.name,
+      inputTokens: input.mean,
+      outputTokens: output.mean,
+      ratePerSecond: c.ratePerSecond * input.share * output.share,
+      inputRange: input.range,
+      outputRange: output.range,
+      maxOutputTokens,
+      slo: c.slo,
+      bucket,
+    })),
+  );
 }
 
 /** How many input and output buckets a class gets: input matters more (prefill cost grows with it). */
@@ -64,7 +143,7 @@ interface Bucket {
 function buckets(dist: RequestClass['input'], count: number): Bucket[] {
   if (isFixed(dist) || count <= 1) {
     const mean = Math.max(1, Math.round(meanBetween(dist, 0, 1, 256)));
-    return [{ mean, share: 1, range: [Math.round(sizeQuantile(dist, 0)), Math.round(sizeQuantile(dist, 1))] }];
+    return [{ mean, share: 1, range: [Math.max(1, Math.round(sizeQuantile(dist, 0))), Math.round(sizeQuantile(dist, 1))] }];
   }
   return Array.from({ length: count }, (_, k) => {
     const u0 = k / count;
@@ -78,33 +157,54 @@ function buckets(dist: RequestClass['input'], count: number): Bucket[] {
 }
 
 /**
- * Slices from a joint size histogram (a trace): cells sorted by input and cut into
- * equal-weight input buckets, each cut by output; a slice has the weighted mean sizes of its
- * cells, so sizes that occur together stay together.
+ * Slices from a joint size histogram (a trace): the input bins (cells whose prompt ranges
+ * overlap) sorted and cut into equal-weight input buckets — never splitting a bin, so a router
+ * can tell the buckets apart by prompt length — each cut by output; a slice has the weighted mean
+ * sizes of its cells, so sizes that occur together stay together.
  */
-function jointSlices(c: RequestClass, budget: number): Slice[] {
+function jointSlices(c: RequestClass, budget: number): Draft[] {
   const [inBuckets, outBuckets] = bucketCounts(false, false, budget);
-  const cells = [...c.joint!].sort((a, b) => a.inputTokens - b.inputTokens || a.outputTokens - b.outputTokens);
-  const slices: Slice[] = [];
-  for (const group of equalWeightGroups(cells, inBuckets)) {
+  const cells = c.joint!;
+  const maxOutputTokens = Math.max(...cells.map((x) => x.outputRange[1]));
+  const drafts: Draft[] = [];
+  equalWeightGroups(inputBins(cells), inBuckets).forEach((bins, bucket) => {
+    const group = bins.flatMap((b) => b.cells);
     const byOutput = [...group].sort((a, b) => a.outputTokens - b.outputTokens || a.inputTokens - b.inputTokens);
     for (const part of equalWeightGroups(byOutput, outBuckets)) {
       const weight = part.reduce((sum, x) => sum + x.weight, 0);
       const mean = (key: 'inputTokens' | 'outputTokens') => Math.max(1, Math.round(part.reduce((sum, x) => sum + x[key] * x.weight, 0) / weight));
       const range = (key: 'inputRange' | 'outputRange'): [number, number] => [Math.min(...part.map((x) => x[key][0])), Math.max(...part.map((x) => x[key][1]))];
-      slices.push({
-        id: '',
+      drafts.push({
         className: c.name,
         inputTokens: mean('inputTokens'),
         outputTokens: mean('outputTokens'),
         ratePerSecond: c.ratePerSecond * weight,
         inputRange: range('inputRange'),
         outputRange: range('outputRange'),
+        maxOutputTokens,
         slo: c.slo,
+        bucket,
       });
     }
+  });
+  return drafts;
+}
+
+/** Cells of a joint histogram grouped by overlapping prompt ranges (its input bins), in order. */
+function inputBins(cells: JointSize[]): Array<{ weight: number; cells: JointSize[] }> {
+  const sorted = [...cells].sort((a, b) => a.inputRange[0] - b.inputRange[0] || a.outputTokens - b.outputTokens);
+  const bins: Array<{ top: number; weight: number; cells: JointSize[] }> = [];
+  for (const cell of sorted) {
+    const last = bins[bins.length - 1];
+    if (last && cell.inputRange[0] <= last.top) {
+      last.cells.push(cell);
+      last.weight += cell.weight;
+      last.top = Math.max(last.top, cell.inputRange[1]);
+    } else {
+      bins.push({ top: cell.inputRange[1], weight: cell.weight, cells: [cell] });
+    }
   }
-  return slices;
+  return bins;
 }
 
 /** Splits weighted items (in order) into at most `count` consecutive groups of about equal weight. */
@@ -125,11 +225,11 @@ function equalWeightGroups<T extends { weight: number }>(items: T[], count: numb
   return groups;
 }
 
-/** Slices of one class with the same sizes (e.g. from a histogram of points) become one. */
-function merged(slices: Slice[]): Slice[] {
-  const byKey = new Map<string, Slice>();
+/** Slices of one route with the same sizes (e.g. from a histogram of points) become one. */
+function merged(slices: Draft[]): Draft[] {
+  const byKey = new Map<string, Draft>();
   for (const s of slices) {
-    const key = `${s.className}|${s.inputTokens}|${s.outputTokens}`;
+    const key = `${s.inputTokens}|${s.outputTokens}`;
     const existing = byKey.get(key);
     if (existing) {
       existing.ratePerSecond += s.ratePerSecond;

@@ -3,7 +3,10 @@ import { planMismatches, simulatePlan } from '../../simulate/simulate.js';
 import { missedSlos, renderSimulation, SIMULATION_FORMATS } from '../../report/simulation-report.js';
 import type { SimulationFormat } from '../../report/simulation-report.js';
 import { InputError } from '../../spec/issues.js';
+import type { Plan } from '../../plan/plan.js';
+import { didYouMean } from '../../spec/did-you-mean.js';
 import type { Register } from '../command-types.js';
+import { collect } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { loadPlanFile } from '../inputs.js';
 import { planSpec, planningOptions, reportInfeasible, startPlanning } from '../run-plan.js';
@@ -14,6 +17,32 @@ import type { SimulationFlags } from '../run-simulation.js';
 interface SimulateOptions extends PlanningFlags, SimulationFlags {
   plan?: string;
   format?: SimulationFormat;
+  down: string[];
+}
+
+/**
+ * `--down POOL=N` flags as instances out of service per pool id. POOL is a pool's id
+ * (mi300x/tp4/pp1/colocated) or its number in the plan's table (#2, or 2); N defaults to 1.
+ */
+export function downInstances(flags: string[], plan: Plan): Map<string, number> {
+  const down = new Map<string, number>();
+  for (const flag of flags) {
+    const match = /^\s*(#?)([^=]+?)\s*(?:=\s*(\S+)\s*)?$/.exec(flag);
+    const fail = (message: string) => new InputError([{ file: '--down', message: `${flag}: ${message}` }]);
+    if (!match) throw fail('expected POOL=N (a pool id or its number in the plan table, and how many of its instances to take down)');
+    const [, hash, name, count] = match;
+    const index = /^\d+$/.test(name) ? Number(name) : undefined;
+    const pool = index !== undefined ? plan.pools[index - 1] : plan.pools.find((p) => p.id === name);
+    if (!pool) {
+      const known = plan.pools.map((p, i) => `#${i + 1} ${p.id}`).join(', ');
+      throw fail(index !== undefined || hash ? `the plan has pools #1–#${plan.pools.length} (${known})` : `no pool ${name} in the plan${didYouMean(name, plan.pools.map((p) => p.id))}; its pools: ${known}`);
+    }
+    const n = count === undefined ? 1 : Number(count);
+    if (!Number.isInteger(n) || n < 0 || n > pool.count) throw fail(`N must be a whole number from 0 to the pool's ${pool.count} instances; got ${count}`);
+    down.set(pool.id, (down.get(pool.id) ?? 0) + n);
+    if (down.get(pool.id)! > pool.count) throw fail(`takes down more than the pool's ${pool.count} instances`);
+  }
+  return down;
 }
 
 /** `planner simulate spec.yaml`: replays the spec's arrivals through a plan, request by request. */
@@ -27,6 +56,7 @@ export const registerSimulate: Register = (program, action) => {
     ),
   )
     .option('--plan <plan.json>', 'a saved plan (planner plan --out); default: plan the spec first')
+    .option('--down <pool=n>', "take n instances of a pool out of service for the run, e.g. --down '#1=1' or --down mi300x/tp4/pp1/colocated=1 (repeatable)", collect, [])
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices([...SIMULATION_FORMATS]))
     .action(
       action(async ({ io, out }, specPath: string, options: SimulateOptions) => {
@@ -46,7 +76,8 @@ export const registerSimulate: Register = (program, action) => {
           }
           plan = result.plan;
         }
-        const report = simulatePlan(plan, run.spec, run.catalog, { ...settings, replay: settings.replay?.() });
+        const down = downInstances(options.down, plan);
+        const report = simulatePlan(plan, run.spec, run.catalog, { ...settings, replay: settings.replay?.(), down });
         const format = options.format ?? (io.stdout.isTTY ? 'table' : 'json');
         out.data(renderSimulation(report, format, out.paint.bold));
         if (report.holds) return EXIT.ok;

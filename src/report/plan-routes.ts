@@ -1,0 +1,52 @@
+import type { Plan, PlanPool, PlanRoute } from '../plan/plan.js';
+import { grouped, sig } from './format.js';
+
+/** "#2" — a pool's number in the plan's tables (by its id). */
+export function poolNumber(plan: Plan, poolId: string): string {
+  return `#${plan.pools.findIndex((p) => p.id === poolId) + 1}`;
+}
+
+/** "1,080–8,000" — a token range. */
+export function tokenRange([lo, hi]: [number, number]): string {
+  return lo === hi ? grouped(lo) : `${grouped(lo)}–${grouped(hi)}`;
+}
+
+const percent = (share: number) => `${Math.max(1, Math.round(share * 100))}%`;
+
+/** The routes a pool takes, with the share of each it gets: "r1 12%, r2, r4 39%". */
+export function poolRoutesText(plan: Plan, pool: PlanPool): string {
+  return plan.routes
+    .flatMap((r) => {
+      const share = r.shares.find((s) => s.pool === pool.id)?.share;
+      return share === undefined ? [] : [share >= 0.9995 ? r.id : `${r.id} ${percent(share)}`];
+    })
+    .join(', ');
+}
+
+/** A route in words: "chat, prompts 435–1,079 tokens (2.5 req/s) → #2 61%, #3 39%" (prefill → decode pools named). */
+export function routeText(plan: Plan, route: PlanRoute, classCount: number): string {
+  const role = (id: string) => plan.pools.find((p) => p.id === id)?.role;
+  const side = (roles: string[]) =>
+    route.shares
+      .filter((s) => roles.includes(role(s.pool) ?? ''))
+      .map((s) => (s.share >= 0.9995 ? poolNumber(plan, s.pool) : `${poolNumber(plan, s.pool)} ${percent(s.share)}`));
+  const first = side(['colocated', 'prefill']).join(', ');
+  const decode = side(['decode']);
+  const who = classCount > 1 || route.class !== 'default' ? `${route.class}, prompts` : 'prompts';
+  return `${route.id}  ${who} ${tokenRange(route.inputTokens)} tokens (${sig(route.ratePerSecond)} req/s) → ${first}${decode.length > 0 ? `; decode → ${decode.join(', ')}` : ''}`;
+}
+
+/** One line per route. */
+export function routeLines(plan: Plan): string[] {
+  const classes = new Set(plan.routes.map((r) => r.class)).size;
+  return plan.routes.map((r) => routeText(plan, r, classes));
+}
+
+/** How each pool must be launched: "#1 mi300x tp4 colocated: max model len 10,000, KV cache 1.2M tokens, …". */
+export function launchLines(plan: Plan): string[] {
+  return plan.pools.map((p, i) => {
+    const l = p.launch;
+    const shape = `${p.gpu} tp${p.tp}${p.pp > 1 ? ` pp${p.pp}` : ''} ${p.role}`;
+    return `#${i + 1} ${shape}: max model len ${grouped(l.maxModelLen)}, KV cache ${grouped(l.kvCacheTokens)} tokens per instance, max ${grouped(l.maxNumSeqs)} sequences, ${grouped(l.maxNumBatchedTokens)} batched tokens, GPU memory utilization ${l.gpuMemoryUtilization}, ${l.weights} weights, ${l.kvCacheDtype} KV cache`;
+  });
+}
