@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planFleet } from '../src/optimize/planner.js';
+import { planFleet } from '../src/planning/plan-fleet.js';
 import type { Plan } from '../src/plan/plan.js';
 import type { ServiceSpec } from '../src/spec/types.js';
 import { createSolver } from '../dist/optimize/solver.js';

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { planFleet } from '../optimize/planner.js';
-import type { PlanResult } from '../optimize/planner.js';
+import { planFleet } from '../planning/plan-fleet.js';
+import type { PlanResult } from '../planning/plan-fleet.js';
 import { createSolver, SOLVERS } from '../optimize/solver.js';
 import type { LpSolver, SolverName } from '../optimize/solver.js';
 import type { SchemaChecker } from '../spec/schema-check.js';

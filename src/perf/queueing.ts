@@ -1,4 +1,4 @@
-import { normalCdf, normalQuantile } from '../workload/distributions.js';
+import { normalCdf, normalQuantile } from '../math/normal.js';
 
 /**
  * The p-quantile (0–1) of a Poisson count with the given mean: exact below a mean of 200,

@@ -7,12 +7,9 @@ import type { PackingProblem } from '../optimize/formulation.js';
 import { usableRate } from '../optimize/formulation.js';
 import type { Fleet } from '../optimize/solve-fleet.js';
 import { HOURS_PER_MONTH, PLAN_VERSION } from './plan.js';
+import { round6 } from './round.js';
 import type { Plan, PlanBaseline, PlanLatency, PlanPool, PlanRoute, PlanSlice } from './plan.js';
 
-/** Rounds a figure for the plan (stable output: 6 significant digits). */
-export function round6(x: number): number {
-  return Number(x.toPrecision(6));
-}
 
 const ms = (seconds: number | undefined) => (seconds === undefined || !Number.isFinite(seconds) ? null : round6(seconds * 1000));
 

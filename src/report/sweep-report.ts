@@ -1,4 +1,4 @@
-import type { SweepResult } from '../optimize/sweep.js';
+import type { SweepResult } from '../planning/sweep.js';
 import { sig } from './format.js';
 import { usdText } from './plan-text.js';
 import { renderTable } from './table.js';

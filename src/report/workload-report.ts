@@ -1,5 +1,5 @@
 import type { TraceSummary } from '../workload/trace-summary.js';
-import { round6 } from '../plan/assemble.js';
+import { round6 } from '../plan/round.js';
 import { formatDuration, sig } from './format.js';
 
 const BAR_WIDTH = 40;

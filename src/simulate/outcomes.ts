@@ -1,4 +1,4 @@
-import { round6 } from '../plan/assemble.js';
+import { round6 } from '../plan/round.js';
 import type { SloTargets } from '../spec/types.js';
 import { percentileOfSorted } from '../workload/percentile.js';
 import type { RequestOutcome } from './engine.js';

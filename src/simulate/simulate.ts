@@ -1,4 +1,4 @@
-import { round6 } from '../plan/assemble.js';
+import { round6 } from '../plan/round.js';
 import type { Plan, PlanLatency } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { runEngine } from './engine.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { PLAN_FORMATS, renderPlan } from '../../report/plan-formats.js';
 import type { PlanFormat } from '../../report/plan-formats.js';
-import { planVerified } from '../../simulate/verify.js';
+import { planVerified } from '../../planning/verify.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { planningOptions, planSpec, reportInfeasible, startPlanning } from '../run-plan.js';

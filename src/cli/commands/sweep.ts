@@ -1,6 +1,6 @@
 import { Option } from 'commander';
-import { sweep, sweepValues } from '../../optimize/sweep.js';
-import type { SweepVariable } from '../../optimize/sweep.js';
+import { sweep, sweepValues } from '../../planning/sweep.js';
+import type { SweepVariable } from '../../planning/sweep.js';
 import { sweepCsv, sweepText } from '../../report/sweep-report.js';
 import { InputError } from '../../spec/issues.js';
 import { parseQuantity } from '../../spec/units.js';

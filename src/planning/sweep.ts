@@ -1,7 +1,7 @@
 import type { Plan } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
-import { planFleet } from './planner.js';
-import type { LpSolver } from './solver.js';
+import { planFleet } from './plan-fleet.js';
+import type { LpSolver } from '../optimize/solver.js';
 
 /** Version of the sweep JSON. */
 export const SWEEP_VERSION = 1;

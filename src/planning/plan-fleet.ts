@@ -1,17 +1,18 @@
-import { assemblePlan, round6 } from '../plan/assemble.js';
+import { assemblePlan } from '../plan/assemble.js';
+import { round6 } from '../plan/round.js';
 import type { Plan, PlanBaseline } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { sliceWorkload } from '../workload/slices.js';
 import type { Slice } from '../workload/slices.js';
-import { buildCandidates } from './candidates.js';
-import type { Candidate } from './candidates.js';
-import { explainFleetTooLarge, explainNothingFits, explainUncovered, MAX_FLEET_GPUS } from './explain.js';
-import type { PackingProblem } from './formulation.js';
-import { groupRoutes } from './group-routes.js';
-import { pruneDominated } from './prune.js';
-import { solveFleet } from './solve-fleet.js';
-import type { Fleet, NoFleet } from './solve-fleet.js';
-import type { LpSolver } from './solver.js';
+import { buildCandidates } from '../optimize/candidates.js';
+import type { Candidate } from '../optimize/candidates.js';
+import { explainFleetTooLarge, explainNothingFits, explainUncovered, MAX_FLEET_GPUS } from '../optimize/explain.js';
+import type { PackingProblem } from '../optimize/formulation.js';
+import { groupRoutes } from '../optimize/group-routes.js';
+import { pruneDominated } from '../optimize/prune.js';
+import { solveFleet } from '../optimize/solve-fleet.js';
+import type { Fleet, NoFleet } from '../optimize/solve-fleet.js';
+import type { LpSolver } from '../optimize/solver.js';
 
 /** The outcome of planning: a plan, or the reasons no fleet meets the spec. */
 export type PlanResult = { plan: Plan } | { infeasible: string[] };

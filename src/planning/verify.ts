@@ -1,11 +1,11 @@
-import { capacityKey, planFleet } from '../optimize/planner.js';
-import type { PlanResult } from '../optimize/planner.js';
+import { capacityKey, planFleet } from './plan-fleet.js';
+import type { PlanResult } from './plan-fleet.js';
 import type { LpSolver } from '../optimize/solver.js';
-import { round6 } from '../plan/assemble.js';
+import { round6 } from '../plan/round.js';
 import type { Plan, PlanVerification } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
-import { simulatePlan } from './simulate.js';
-import type { SimulationOptions, SimulationReport } from './simulate.js';
+import { simulatePlan } from '../simulate/simulate.js';
+import type { SimulationOptions, SimulationReport } from '../simulate/simulate.js';
 
 /** How `plan --verify` runs. */
 export interface VerifyOptions extends Omit<SimulationOptions, 'replay'> {
