@@ -329,8 +329,10 @@ describe('a solver time limit', () => {
       const result = await planner(['plan', 'test/bench/large.yaml', '--set', `planning.solver_time_limit=${limit}`, '--format', 'json']);
       expectWellBehaved(result, limit);
       if (result.code === 0) {
+        // The printed plan may come from a simpler structure that solved to optimality in time.
         const plan = JSON.parse(result.stdout);
-        expect(plan.solver.status).toBe('time-limit');
+        expect(['optimal', 'time-limit']).toContain(plan.solver.status);
+        if (limit === '1ms') expect(plan.solver.status).toBe('time-limit');
         expect(plan.solver.gapPercent).toBeGreaterThanOrEqual(0);
         expect(plan.solver.lowerBoundCostPerHour).toBeLessThanOrEqual(plan.totalCostPerHour);
       } else {

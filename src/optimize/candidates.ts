@@ -37,6 +37,8 @@ export interface Candidate {
   unservable: Map<string, string>;
   /** How its instances are launched (the engine's limits and the KV room they leave). */
   launch: CandidateLaunch;
+  /** Prefill and decode candidates hand KV only to their own class (e.g. a vendor); undefined: to any. */
+  pairClass?: string;
 }
 
 /** The engine settings an instance of a candidate runs with, and the KV cache they leave it. */
@@ -61,6 +63,19 @@ export function allowedRoles(spec: ServiceSpec): Role[] {
   }
 }
 
+/** The class a prefill or decode candidate hands KV within (planning.disaggregation_pairs); undefined: any, or colocated. */
+function pairClassOf(spec: ServiceSpec, gpu: GpuSpec, role: Role): string | undefined {
+  if (role === 'colocated') return undefined;
+  switch (spec.planning.disaggregationPairs) {
+    case 'same-vendor':
+      return gpu.vendor;
+    case 'same-gpu':
+      return gpu.id;
+    default:
+      return undefined;
+  }
+}
+
 /** Pipeline degrees to try on a GPU: the spec's, or 1 and, when the model fits no node at pp 1, the least that fits. */
 function pipelineDegrees(spec: ServiceSpec, gpu: GpuSpec, base: Omit<Deployment, 'tp' | 'pp' | 'ep'>): number[] {
   if (spec.planning.pipelineParallel) return spec.planning.pipelineParallel;
@@ -82,7 +97,7 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
   for (const gpu of [...gpus].sort((a, b) => a.id.localeCompare(b.id))) {
     const table = measured.filter((m) => m.gpu === gpu.id && roles.includes(m.role));
     if (measured.some((m) => m.gpu === gpu.id)) {
-      candidates.push(...measuredCandidates(gpu, engine, table, base, slices));
+      candidates.push(...measuredCandidates(gpu, engine, table, base, slices).map((c) => ({ ...c, pairClass: pairClassOf(spec, gpu, c.role) })));
       continue;
     }
     for (const pp of pipelineDegrees(spec, gpu, { ...base, gpu })) {
@@ -93,6 +108,7 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
         const table = decodeTable(deployment, engine, slices.map((s) => s.inputTokens + s.outputTokens / 2));
         for (const role of roles) {
           const candidate = evaluate(deployment, engine, role, slices, table, spec.arrivalCv);
+          candidate.pairClass = pairClassOf(spec, gpu, role);
           if (candidate.capacity.size > 0 || candidate.unservable.size > 0) candidates.push(candidate);
         }
       }

@@ -13,8 +13,13 @@ export interface PackingProblem {
   availability: Record<string, number>;
   maxCostPerHour?: number;
   powerCapWatts?: number;
-  /** Slices routed as one (default: every slice on its own). */
+  /** Slices routed as one (default: one group per route). */
   groups?: SliceGroup[];
+  /** Instances every pool can lose and still carry its load (spares bought per pool). */
+  redundancy?: number;
+  /** Most pools (candidates with instances) and GPU types the fleet may have. */
+  maxPools?: number;
+  maxGpuTypes?: number;
 }
 
 /** The groups of a problem: its own, or one per route (one per slice where slices have no route). */
@@ -35,6 +40,15 @@ const LINK_BELOW_INSTANCES = 1e-3;
 export const countVar = (i: number) => `n${i}`;
 /** Name of the variable for the share of slice group g that candidate i serves. */
 export const shareVar = (g: number, i: number) => `x${g}_${i}`;
+/** Name of the 0/1 variable saying candidate i is a pool of the plan (has instances). */
+export const openVar = (i: number) => `y${i}`;
+/** Name of the 0/1 variable saying the plan uses a GPU type. */
+export const typeVar = (gpu: string) => `z_${gpu}`;
+
+/** Whether the program needs the 0/1 pool variables (redundancy or a bound on pools or types). */
+export function needsOpenVars(problem: PackingProblem): boolean {
+  return (problem.redundancy ?? 0) > 0 || problem.maxPools !== undefined || problem.maxGpuTypes !== undefined;
+}
 
 /** Requests/s one instance of candidate i may carry for slice s (0: cannot serve it). */
 export function usableRate(problem: PackingProblem, s: number, i: number): number {
@@ -44,25 +58,34 @@ export function usableRate(problem: PackingProblem, s: number, i: number): numbe
 /**
  * The MILP: integer instance counts n_i, continuous shares x_gi of each slice group, minimising
  * Σ cost_i · n_i subject to
- *  - every slice fully served on the prefill side (colocated + prefill-only shares = 1) and on the
+ *  - every group fully served on the prefill side (colocated + prefill-only shares = 1) and on the
  *    decode side (colocated + decode-only shares = 1);
- *  - Σ_s rate_s · x_si / capacity_si ≤ n_i for every candidate (and x_si ≤ n_i where that load
- *    is a trickle, so no traffic rides on zero instances within the solver's tolerance);
+ *  - prefill → decode hand-overs only within a pairing class: per group and class, the prefill
+ *    pools' shares equal the decode pools' (so a router can send each prefilled request to a
+ *    decode pool of its class in proportion to their shares);
+ *  - Σ_g load_gi · x_gi + r · y_i ≤ n_i for every candidate, r the redundancy (y_i = 1 when it is
+ *    a pool: x_gi ≤ y_i, n_i ≤ U_i · y_i), so a pool that loses r instances still carries its
+ *    load (and x_gi ≤ n_i where that load is a trickle, so no traffic rides on zero instances
+ *    within the solver's tolerance);
+ *  - Σ_i y_i ≤ the most pools, y_i ≤ z_type(i) and Σ_t z_t ≤ the most GPU types, where bounded;
  *  - GPUs per type within availability, total cost within budget, total TDP within the power cap;
- *  - n_i ≤ ⌈Σ_g load_gi⌉, the instances candidate i needs to serve every group it can alone: never
- *    binding at an optimum (all limits are ≤ rows with non-negative terms), but it narrows the
- *    solver's search (HiGHS solves the examples' programs 1.2–2.4× faster with it).
+ *  - n_i ≤ U_i = ⌈Σ_g load_gi⌉ + r, the instances candidate i needs to serve every group it can
+ *    alone: never binding at an optimum (all limits are ≤ rows with non-negative terms), but it
+ *    narrows the solver's search (HiGHS solves the examples' programs 1.2–2.4× faster with it).
  * With `fixedCounts`, n is given and the program only routes traffic (the objective then prefers
  * the candidate that serves a slice most cheaply).
  */
 export function packingProgram(problem: PackingProblem, fixedCounts?: number[]): LinearProgram {
   const { slices, candidates } = problem;
+  const redundancy = problem.redundancy ?? 0;
+  const open = !fixedCounts && needsOpenVars(problem);
   const objective: Record<string, number> = {};
   const constraints: LinearConstraint[] = [];
   const load: Array<Record<string, number>> = candidates.map(() => ({}));
   groupsOf(problem).forEach((group, g) => {
     const prefillSide: Record<string, number> = {};
     const decodeSide: Record<string, number> = {};
+    const pairs = new Map<string, Record<string, number>>();
     candidates.forEach((c, i) => {
       // Instances of candidate i the whole group would need: Σ rate_s / capacity_si.
       let instances = 0;
@@ -76,38 +99,72 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
       const name = shareVar(g, i);
       if (c.role !== 'decode') prefillSide[name] = 1;
       if (c.role !== 'prefill') decodeSide[name] = 1;
+      if (c.role !== 'colocated' && c.pairClass !== undefined) {
+        const row = pairs.get(c.pairClass) ?? {};
+        row[name] = c.role === 'prefill' ? 1 : -1;
+        pairs.set(c.pairClass, row);
+      }
       load[i][name] = instances;
       if (fixedCounts) objective[name] = instances * c.costPerHour;
-      // A share needs an instance. Where the group's load is too small for the capacity row to
-      // force one within the solver's tolerance (a trickle of traffic), say so: x ≤ n.
-      if (!fixedCounts && instances < LINK_BELOW_INSTANCES) constraints.push({ name: `link_${g}_${i}`, terms: { [name]: 1, [countVar(i)]: -1 }, max: 0 });
+      if (open) {
+        constraints.push({ name: `open_${g}_${i}`, terms: { [name]: 1, [openVar(i)]: -1 }, max: 0 });
+      } else if (!fixedCounts && instances < LINK_BELOW_INSTANCES) {
+        // A share needs an instance. Where the group's load is too small for the capacity row to
+        // force one within the solver's tolerance (a trickle of traffic), say so: x ≤ n.
+        constraints.push({ name: `link_${g}_${i}`, terms: { [name]: 1, [countVar(i)]: -1 }, max: 0 });
+      }
     });
     constraints.push({ name: `pre_${g}`, terms: prefillSide, equal: 1 }, { name: `dec_${g}`, terms: decodeSide, equal: 1 });
+    for (const [cls, terms] of [...pairs].sort((a, b) => a[0].localeCompare(b[0]))) {
+      constraints.push({ name: `pair_${g}_${cls}`, terms, equal: 0 });
+    }
   });
+  const upper: Record<string, number> = {};
   candidates.forEach((c, i) => {
     if (fixedCounts) {
-      constraints.push({ name: `cap_${i}`, terms: load[i], max: fixedCounts[i] });
-    } else {
-      objective[countVar(i)] = c.costPerHour;
-      constraints.push({ name: `cap_${i}`, terms: { ...load[i], [countVar(i)]: -1 }, max: 0 });
+      constraints.push({ name: `cap_${i}`, terms: load[i], max: fixedCounts[i] - (fixedCounts[i] > 0 ? redundancy : 0) });
+      return;
+    }
+    objective[countVar(i)] = c.costPerHour;
+    upper[countVar(i)] = Math.ceil(Object.values(load[i]).reduce((sum, x) => sum + x, 0)) + redundancy;
+    const spares = open && redundancy > 0 ? { [openVar(i)]: redundancy } : {};
+    constraints.push({ name: `cap_${i}`, terms: { ...load[i], ...spares, [countVar(i)]: -1 }, max: 0 });
+    if (open) {
+      // A pool has instances exactly when it is open: y ≤ n ≤ U · y.
+      upper[openVar(i)] = 1;
+      constraints.push({ name: `count_${i}`, terms: { [countVar(i)]: 1, [openVar(i)]: -upper[countVar(i)] }, max: 0 });
+      constraints.push({ name: `some_${i}`, terms: { [countVar(i)]: 1, [openVar(i)]: -1 }, min: 0 });
     }
   });
-  if (!fixedCounts) {
-    const byType = new Map<string, number[]>();
-    candidates.forEach((c, i) => byType.set(c.gpu.id, [...(byType.get(c.gpu.id) ?? []), i]));
-    for (const [gpu, indexes] of byType) {
-      const limit = problem.availability[gpu];
-      if (limit === undefined) continue;
+  if (fixedCounts) return { objective, constraints, integers: [] };
+  const byType = new Map<string, number[]>();
+  candidates.forEach((c, i) => byType.set(c.gpu.id, [...(byType.get(c.gpu.id) ?? []), i]));
+  for (const [gpu, indexes] of byType) {
+    const limit = problem.availability[gpu];
+    if (limit !== undefined) {
       constraints.push({ name: `avail_${gpu}`, terms: Object.fromEntries(indexes.map((i) => [countVar(i), candidates[i].gpus])), max: limit });
     }
-    if (problem.maxCostPerHour !== undefined) {
-      constraints.push({ name: 'budget', terms: Object.fromEntries(candidates.map((c, i) => [countVar(i), c.costPerHour])), max: problem.maxCostPerHour });
-    }
-    if (problem.powerCapWatts !== undefined) {
-      constraints.push({ name: 'power', terms: Object.fromEntries(candidates.map((c, i) => [countVar(i), c.powerWatts])), max: problem.powerCapWatts });
+    if (problem.maxGpuTypes !== undefined) {
+      upper[typeVar(gpu)] = 1;
+      for (const i of indexes) constraints.push({ name: `type_${i}`, terms: { [openVar(i)]: 1, [typeVar(gpu)]: -1 }, max: 0 });
     }
   }
-  if (fixedCounts) return { objective, constraints, integers: [] };
-  const upper = Object.fromEntries(candidates.map((_, i) => [countVar(i), Math.ceil(Object.values(load[i]).reduce((sum, x) => sum + x, 0))]));
-  return { objective, constraints, integers: candidates.map((_, i) => countVar(i)), upper };
+  if (problem.maxPools !== undefined) {
+    constraints.push({ name: 'pools', terms: Object.fromEntries(candidates.map((_, i) => [openVar(i), 1])), max: problem.maxPools });
+  }
+  if (problem.maxGpuTypes !== undefined) {
+    constraints.push({ name: 'types', terms: Object.fromEntries([...byType.keys()].map((gpu) => [typeVar(gpu), 1])), max: problem.maxGpuTypes });
+  }
+  if (problem.maxCostPerHour !== undefined) {
+    constraints.push({ name: 'budget', terms: Object.fromEntries(candidates.map((c, i) => [countVar(i), c.costPerHour])), max: problem.maxCostPerHour });
+  }
+  if (problem.powerCapWatts !== undefined) {
+    constraints.push({ name: 'power', terms: Object.fromEntries(candidates.map((c, i) => [countVar(i), c.powerWatts])), max: problem.powerCapWatts });
+  }
+  const integers = [
+    ...candidates.map((_, i) => countVar(i)),
+    ...(open ? candidates.map((_, i) => openVar(i)) : []),
+    ...(problem.maxGpuTypes !== undefined ? [...byType.keys()].map(typeVar) : []),
+  ];
+  return { objective, constraints, integers, upper };
 }

@@ -15,12 +15,12 @@ function rate(c: Candidate, sliceId: string): number {
 }
 
 /**
- * Whether `a` is at least as good as `b` for every slice: same role, no more GPUs per instance
+ * Whether `a` is at least as good as `b` for every slice: same role and pairing class, no more GPUs per instance
  * (so rounding up never favours b), no higher cost — and power, when capped — per unit of
  * capacity on any slice b serves. Across GPU types only when a's type is not limited.
  */
 function dominates(a: Candidate, b: Candidate, sliceIds: string[], context: PruneContext): boolean {
-  if (a.role !== b.role || a.gpus > b.gpus || a.costPerHour > b.costPerHour) return false;
+  if (a.role !== b.role || a.pairClass !== b.pairClass || a.gpus > b.gpus || a.costPerHour > b.costPerHour) return false;
   if (a.gpu.id !== b.gpu.id && context.limitedTypes.has(a.gpu.id)) return false;
   if (context.powerCapped && a.powerWatts > b.powerWatts) return false;
   for (const s of sliceIds) {

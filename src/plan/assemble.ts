@@ -8,7 +8,7 @@ import { usableRate } from '../optimize/formulation.js';
 import type { Fleet } from '../optimize/solve-fleet.js';
 import { HOURS_PER_MONTH, PLAN_VERSION } from './plan.js';
 import { round6 } from './round.js';
-import type { Plan, PlanBaseline, PlanLatency, PlanPool, PlanRoute, PlanSlice } from './plan.js';
+import type { Plan, PlanBaseline, PlanLatency, PlanPool, PlanRoute, PlanSimplicity, PlanSlice } from './plan.js';
 
 
 const ms = (seconds: number | undefined) => (seconds === undefined || !Number.isFinite(seconds) ? null : round6(seconds * 1000));
@@ -25,6 +25,7 @@ export function assemblePlan(
   fleet: Fleet,
   baselines: PlanBaseline[],
   counts: { candidates: number; afterPruning: number },
+  simplicity: PlanSimplicity,
 ): Plan {
   const { slices, candidates } = problem;
   const drafts: PoolDraft[] = [];
@@ -71,6 +72,7 @@ export function assemblePlan(
         },
         utilization: round6(utilization),
         binding: mostCommon(bindings),
+        pairClass: c.role === 'colocated' ? null : c.pairClass ?? null,
         predicted: {
           ttftMs: c.role === 'decode' ? null : ms(worst('ttftSeconds')),
           tpotMs: c.role === 'prefill' ? null : ms(worst('tpotSeconds')),
@@ -96,6 +98,7 @@ export function assemblePlan(
     precision: { weights: spec.precision.weights, kvCache: spec.precision.kvCache },
     engine: spec.planning.engine,
     loadFactor: problem.loadFactor,
+    redundancy: problem.redundancy ?? 0,
     workload: { ratePerSecond: round6(spec.totalRatePerSecond), slices: planSlices },
     pools,
     routes: planRoutes(slices, pools),
@@ -116,6 +119,7 @@ export function assemblePlan(
       percentile: Math.max(...slices.flatMap((s) => [s.slo.ttft, s.slo.tpot, s.slo.e2e].filter(Boolean).map((t) => t!.percentile))),
     },
     baselines,
+    simplicity,
     binding: costliest
       ? { constraint: costliest.binding, detail: `${costliest.binding.toUpperCase()} limits the ${costliest.gpu} tp${costliest.tp} ${costliest.role} pool, the largest cost` }
       : { constraint: 'none', detail: 'no traffic' },

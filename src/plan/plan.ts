@@ -84,6 +84,8 @@ export interface PlanPool {
   binding: string;
   predicted: PlanLatency;
   launch: PoolLaunch;
+  /** Prefill and decode pools hand KV over only within the same class (a vendor, a GPU type); null: any, or colocated. */
+  pairClass: string | null;
 }
 
 /** A simpler plan computed for comparison. */
@@ -97,6 +99,19 @@ export interface PlanBaseline {
   savingPercent: number | null;
   pools: Array<{ gpu: string; role: string; count: number; tp: number; pp: number }>;
   reason: string | null;
+}
+
+/**
+ * How the plan was kept simple: the cheapest fleet found, and the limits the plan keeps to
+ * because a richer fleet would save less than `planning.min_saving` against it.
+ */
+export interface PlanSimplicity {
+  minSavingPercent: number;
+  cheapest: { costPerHour: number; pools: number; gpuTypes: number; vendors: number; disaggregated: boolean };
+  /** In the order they were chosen: "colocated", "one vendor", "1 GPU type", "2 pools". */
+  limits: string[];
+  /** What the plan costs over the cheapest fleet found, in percent (less than min saving / (1 − min saving)). */
+  costAbovePercent: number;
 }
 
 /** How `plan --verify` checked the plan by simulation. */
@@ -124,6 +139,8 @@ export interface Plan {
   precision: { weights: string; kvCache: string };
   engine: string;
   loadFactor: number;
+  /** Instances every pool can lose and still meet its SLOs. */
+  redundancy: number;
   workload: { ratePerSecond: number; slices: PlanSlice[] };
   pools: PlanPool[];
   /** Where the router sends each class and prompt-length range. */
@@ -141,6 +158,7 @@ export interface Plan {
   /** The worst prediction over all slices, at their SLO percentiles. */
   predicted: PlanLatency & { percentile: number };
   baselines: PlanBaseline[];
+  simplicity: PlanSimplicity;
   binding: { constraint: string; detail: string };
   solver: {
     status: 'optimal' | 'time-limit';

@@ -3,26 +3,19 @@ import { round6 } from '../plan/round.js';
 import type { Plan, PlanBaseline } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { sliceWorkload } from '../workload/slices.js';
-import type { Slice } from '../workload/slices.js';
 import { buildCandidates } from '../optimize/candidates.js';
-import type { Candidate } from '../optimize/candidates.js';
 import { explainFleetTooLarge, explainNothingFits, explainUncovered, MAX_FLEET_GPUS } from '../optimize/explain.js';
-import type { PackingProblem } from '../optimize/formulation.js';
-import { groupRoutes } from '../optimize/group-routes.js';
-import { pruneDominated } from '../optimize/prune.js';
 import { solveFleet } from '../optimize/solve-fleet.js';
-import type { Fleet, NoFleet } from '../optimize/solve-fleet.js';
 import type { LpSolver } from '../optimize/solver.js';
+import { simplestPlan } from './simplest.js';
+import { problemFor, pruneFor, structureSolver } from './structures.js';
+import type { Prepared, Solved, Structure } from './structures.js';
 
 /** The outcome of planning: a plan, or the reasons no fleet meets the spec. */
 export type PlanResult = { plan: Plan } | { infeasible: string[] };
 
 /** Everything the planner computed before it chose, for reports and tests. */
-export interface PlanningState {
-  slices: Slice[];
-  candidates: Candidate[];
-  pruned: Candidate[];
-}
+export type PlanningState = Prepared;
 
 /** Key of a candidate's capacity for one slice in a capacity scale. */
 export function capacityKey(candidateId: string, sliceId: string): string {
@@ -48,51 +41,12 @@ export function preparePlanning(spec: ServiceSpec, catalog: Catalog, capacitySca
   return { slices, candidates, pruned: pruneFor(spec, slices, candidates) };
 }
 
-/** The candidates no other one in the set dominates, under the spec's limits. */
-function pruneFor(spec: ServiceSpec, slices: Slice[], candidates: Candidate[]): Candidate[] {
-  return pruneDominated(
-    candidates,
-    slices.map((s) => s.id),
-    {
-      limitedTypes: new Set(Object.keys(spec.planning.availability)),
-      powerCapped: spec.planning.powerCapWatts !== undefined,
-      loadFactor: spec.planning.loadFactor,
-    },
-  );
-}
-
-function problemFor(spec: ServiceSpec, slices: Slice[], candidates: Candidate[], limits = true): PackingProblem {
-  return {
-    slices,
-    candidates,
-    groups: groupRoutes(slices, candidates),
-    loadFactor: spec.planning.loadFactor,
-    availability: limits ? spec.planning.availability : {},
-    maxCostPerHour: limits ? spec.budget.maxCostPerHourUsd : undefined,
-    powerCapWatts: limits ? spec.planning.powerCapWatts : undefined,
-  };
-}
-
-/** Solves on the pruned candidates, falling back to all of them when the pruned set fails. */
-async function solveWithFallback(
-  spec: ServiceSpec,
-  state: Pick<PlanningState, 'slices'>,
-  pruned: Candidate[],
-  all: Candidate[],
-  solver: LpSolver,
-): Promise<{ problem: PackingProblem; fleet: Fleet | NoFleet }> {
-  const limit = spec.planning.solverTimeLimitSeconds;
-  const problem = problemFor(spec, state.slices, pruned);
-  const fleet = await solveFleet(problem, solver, limit);
-  if ('counts' in fleet || pruned.length === all.length) return { problem, fleet };
-  const full = problemFor(spec, state.slices, all);
-  return { problem: full, fleet: await solveFleet(full, solver, limit) };
-}
 
 /**
- * Finds the cheapest fleet that serves the spec within its SLOs and limits, and the baselines
- * (the best plan on each single GPU type, the best colocated-only plan), or explains why none
- * exists: which SLO no candidate meets for which slice and by how much, or which limit binds.
+ * Finds the fleet that serves the spec within its SLOs and limits — the cheapest, or a simpler
+ * one within `planning.min_saving` of it — and the baselines (the best plan on each single GPU
+ * type, the best colocated-only plan), or explains why none exists: which SLO no candidate meets
+ * for which route and by how much, or which limit binds.
  */
 export async function planFleet(
   spec: ServiceSpec,
@@ -106,12 +60,12 @@ export async function planFleet(
   if (uncovered.length > 0) return { infeasible: uncovered };
   const tooLarge = explainFleetTooLarge(state.slices, state.candidates, spec.planning.loadFactor);
   if (tooLarge) return { infeasible: [tooLarge] };
+  const solve = structureSolver(spec, state, solver);
   // The baselines solve beside the main plan; their savings are computed once both are known.
-  const [{ problem, fleet }, baselineFleets] = await Promise.all([
-    solveWithFallback(spec, state, state.pruned, state.candidates, solver),
-    options.baselines === false ? Promise.resolve([]) : computeBaselines(spec, state, solver),
-  ]);
-  if (!('counts' in fleet)) return { infeasible: await explainLimits(spec, state, solver, fleet) };
+  const [cheapest, baselineFleets] = await Promise.all([solve({}), options.baselines === false ? Promise.resolve([]) : computeBaselines(state, solve)]);
+  if (!('fleet' in cheapest)) return { infeasible: await explainLimits(spec, state, solver, cheapest) };
+  const { found, simplicity } = await simplestPlan(spec, cheapest, solve);
+  const { problem, fleet } = found;
   const gpus = fleet.counts.reduce((sum, n, i) => sum + n * problem.candidates[i].gpus, 0);
   if (gpus > MAX_FLEET_GPUS) {
     return { infeasible: [`the cheapest plan needs ${gpus.toLocaleString('en-US')} GPUs; planner plans fleets of up to ${MAX_FLEET_GPUS.toLocaleString('en-US')} GPUs`] };
@@ -120,7 +74,7 @@ export async function planFleet(
     ...b,
     savingPercent: b.costPerHour === null ? null : savingPercent(b.costPerHour, fleet.costPerHour),
   }));
-  const plan = assemblePlan(spec, problem, fleet, baselines, { candidates: state.candidates.length, afterPruning: state.pruned.length });
+  const plan = assemblePlan(spec, problem, fleet, baselines, { candidates: state.candidates.length, afterPruning: state.pruned.length }, simplicity);
   return { plan };
 }
 
@@ -131,9 +85,9 @@ function savingPercent(baseline: number, chosen: number): number {
 }
 
 /** Which limit (availability, budget, power cap) makes an otherwise feasible spec infeasible. */
-async function explainLimits(spec: ServiceSpec, state: PlanningState, solver: LpSolver, failure: NoFleet): Promise<string[]> {
-  if (failure.status === 'failed') return [failure.reason];
-  const unlimited = await solveFleet(problemFor(spec, state.slices, state.pruned, false), solver, spec.planning.solverTimeLimitSeconds);
+async function explainLimits(spec: ServiceSpec, state: PlanningState, solver: LpSolver, failure: { reason: string; limits: boolean }): Promise<string[]> {
+  if (!failure.limits) return [failure.reason];
+  const unlimited = await solveFleet(problemFor(spec, state.slices, state.pruned, {}, false), solver, spec.planning.solverTimeLimitSeconds);
   if (!('counts' in unlimited)) return [failure.reason];
   const reasons: string[] = [];
   const cost = unlimited.costPerHour;
@@ -157,23 +111,20 @@ async function explainLimits(spec: ServiceSpec, state: PlanningState, solver: Lp
 }
 
 /** The best single-GPU-type plans and the best colocated-only plan, for comparison (savings filled in later). */
-async function computeBaselines(spec: ServiceSpec, state: PlanningState, solver: LpSolver): Promise<PlanBaseline[]> {
-  const variants: Array<Omit<PlanBaseline, 'feasible' | 'costPerHour' | 'savingPercent' | 'pools' | 'reason'> & { keep: (c: Candidate) => boolean }> = [];
+async function computeBaselines(state: PlanningState, solve: (s: Structure) => Promise<Solved>): Promise<PlanBaseline[]> {
+  const variants: Array<Omit<PlanBaseline, 'feasible' | 'costPerHour' | 'savingPercent' | 'pools' | 'reason'> & { structure: Structure }> = [];
   const types = [...new Set(state.candidates.map((c) => c.gpu.id))].sort();
   if (types.length > 1) {
-    for (const gpu of types) variants.push({ name: `${gpu} only`, kind: 'single-gpu-type', gpu, keep: (c) => c.gpu.id === gpu });
+    for (const gpu of types) variants.push({ name: `${gpu} only`, kind: 'single-gpu-type', gpu, structure: { gpus: [gpu] } });
   }
   if (state.candidates.some((c) => c.role !== 'colocated') && state.candidates.some((c) => c.role === 'colocated')) {
-    variants.push({ name: 'colocated only', kind: 'colocated-only', gpu: null, keep: (c) => c.role === 'colocated' });
+    variants.push({ name: 'colocated only', kind: 'colocated-only', gpu: null, structure: { colocatedOnly: true } });
   }
   return Promise.all(
-    variants.map(async ({ keep, ...variant }): Promise<PlanBaseline> => {
-      const all = state.candidates.filter(keep);
-      const uncovered = explainUncovered(state.slices, all, spec.classes.length);
-      const none = { ...variant, feasible: false, costPerHour: null, savingPercent: null, pools: [] };
-      if (uncovered.length > 0) return { ...none, reason: uncovered[0] };
-      const { problem, fleet } = await solveWithFallback(spec, state, pruneFor(spec, state.slices, all), all, solver);
-      if (!('counts' in fleet)) return { ...none, reason: fleet.reason };
+    variants.map(async ({ structure, ...variant }): Promise<PlanBaseline> => {
+      const solved = await solve(structure);
+      if (!('fleet' in solved)) return { ...variant, feasible: false, costPerHour: null, savingPercent: null, pools: [], reason: solved.reason };
+      const { problem, fleet } = solved;
       return {
         ...variant,
         feasible: true,

@@ -1,7 +1,7 @@
 import type { Plan } from '../plan/plan.js';
 import { formatUsd, sig } from './format.js';
 import { launchLines, routeLines } from './plan-routes.js';
-import { baselineLines, msText, poolCells, usdText, verificationLine } from './plan-text.js';
+import { baselineLines, msText, poolCells, simplicityLine, usdText, verificationLine } from './plan-text.js';
 
 /** Escapes a table cell for GitHub-flavoured markdown. */
 export function mdCell(text: string): string {
@@ -33,6 +33,7 @@ export function planMarkdown(plan: Plan): string {
     `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${plan.binding.detail}.`,
     '',
     `${verificationLine(plan)}.`,
+    ...(simplicityLine(plan) ? ['', `${simplicityLine(plan)}.`] : []),
     '',
     '<details><summary>Routes and launch settings</summary>',
     '',

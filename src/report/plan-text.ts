@@ -31,13 +31,26 @@ export function poolCells(plan: Plan, p: PlanPool): string[] {
   ];
 }
 
-/** One line per baseline: its cost and what the chosen plan saves against it. */
+/**
+ * One line per baseline: its cost and what the chosen plan saves against it — or, for a cheaper
+ * baseline, that its extra pools, types or vendors save less than the plan's min saving.
+ */
 export function baselineLines(plan: Plan): string[] {
-  return plan.baselines.map((b) =>
-    b.feasible
-      ? `${b.name}: ${usdText(b.costPerHour!)}/h — the plan saves ${sig(b.savingPercent!)}%`
-      : `${b.name}: no plan (${b.reason})`,
-  );
+  return plan.baselines.map((b) => {
+    if (!b.feasible) return `${b.name}: no plan (${b.reason})`;
+    const cost = `${b.name}: ${usdText(b.costPerHour!)}/h`;
+    if (b.savingPercent! >= 0) return `${cost} — the plan saves ${sig(b.savingPercent!)}%`;
+    return `${cost} — ${sig(-b.savingPercent!)}% cheaper than the plan, but its ${b.pools.length} pools on ${new Set(b.pools.map((p) => p.gpu)).size} GPU types save less than the ${sig(plan.simplicity.minSavingPercent)}% min saving`;
+  });
+}
+
+/** What the plan keeps to for simplicity, against the cheapest fleet found; empty when it is that fleet. */
+export function simplicityLine(plan: Plan): string | undefined {
+  const s = plan.simplicity;
+  if (s.limits.length === 0) return undefined;
+  const c = s.cheapest;
+  const cheapest = `${c.pools} ${c.pools === 1 ? 'pool' : 'pools'}, ${c.gpuTypes} GPU ${c.gpuTypes === 1 ? 'type' : 'types'}, ${c.vendors} ${c.vendors === 1 ? 'vendor' : 'vendors'}${c.disaggregated ? ', disaggregated' : ''}`;
+  return `kept simple: ${s.limits.join(', ')} — ${sig(s.costAbovePercent)}% above the cheapest fleet found (${usdText(c.costPerHour)}/h: ${cheapest}), which saves less than the ${sig(s.minSavingPercent)}% min saving (planning.min_saving)`;
 }
 
 /** What `plan --verify` found, in one line; without it, that the predictions are per slice. */
@@ -110,6 +123,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     `binding: ${plan.binding.detail}`,
     `solver: ${solver} (${plan.solver.candidatesAfterPruning} of ${plan.solver.candidates} candidates after pruning)`,
     verificationLine(plan),
+    ...(simplicityLine(plan) ? [simplicityLine(plan)!] : []),
     '',
     'routes (by class and prompt length; the answer length is never a routing key):',
     ...routeLines(plan).map((l) => `  ${l}`),

@@ -50,8 +50,13 @@ export interface RawSpec {
     tensor_parallel?: number[];
     pipeline_parallel?: number[];
     disaggregation?: PlanningOptions['disaggregation'];
+    disaggregation_pairs?: PlanningOptions['disaggregationPairs'];
     engine?: string;
     load_factor?: number;
+    redundancy?: number;
+    min_saving?: number | string;
+    max_pools?: number;
+    max_gpu_types?: number;
     max_slices?: number;
     power_cap?: number | string;
     solver_time_limit?: string;
@@ -65,6 +70,9 @@ export interface RawSpec {
 export const PLANNING_DEFAULTS = {
   tensorParallel: [1, 2, 4, 8],
   disaggregation: 'auto' as const,
+  disaggregationPairs: 'same-vendor' as const,
+  redundancy: 0,
+  minSavingPercent: 5,
   engine: 'vllm',
   loadFactor: 0.85,
   maxSlices: 16,
@@ -326,6 +334,15 @@ function solverTimeLimit(raw: string | undefined, at: At): number {
   return PLANNING_DEFAULTS.solverTimeLimitSeconds;
 }
 
+/** planning.min_saving as a fraction: a percentage from 0 to under 100 (5% or 5). */
+function minSaving(raw: number | string | undefined, at: At): number {
+  if (raw === undefined) return PLANNING_DEFAULTS.minSavingPercent / 100;
+  const percent = checkedQuantity('percent', raw);
+  if (percent >= 0 && percent < 100) return percent / 100;
+  at(['planning', 'min_saving'], `must be at least 0% and under 100%; got ${raw}`);
+  return PLANNING_DEFAULTS.minSavingPercent / 100;
+}
+
 function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catalog, at: At): PlanningOptions {
   const resolveAt = (name: string, path: DocPath) => resolveGpuAt(catalog, name, path, at);
   const gpus = raw.gpus
@@ -342,6 +359,11 @@ function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catal
     tensorParallel: [...(raw.tensor_parallel ?? PLANNING_DEFAULTS.tensorParallel)].sort((a, b) => a - b),
     pipelineParallel: raw.pipeline_parallel && [...raw.pipeline_parallel].sort((a, b) => a - b),
     disaggregation: raw.disaggregation ?? PLANNING_DEFAULTS.disaggregation,
+    disaggregationPairs: raw.disaggregation_pairs ?? PLANNING_DEFAULTS.disaggregationPairs,
+    redundancy: raw.redundancy ?? PLANNING_DEFAULTS.redundancy,
+    minSaving: minSaving(raw.min_saving, at),
+    maxPools: raw.max_pools,
+    maxGpuTypes: raw.max_gpu_types,
     engine: resolveEngineAt(catalog, raw.engine ?? PLANNING_DEFAULTS.engine, at),
     loadFactor: raw.load_factor ?? PLANNING_DEFAULTS.loadFactor,
     maxSlices: raw.max_slices ?? PLANNING_DEFAULTS.maxSlices,

@@ -207,6 +207,9 @@ export interface TraceSource {
 /** Where prefill and decode run: together (colocated), apart, or either. */
 export type Disaggregation = 'auto' | 'off' | 'only';
 
+/** Which decode pools a prefill pool may hand its KV cache to. */
+export type DisaggregationPairs = 'same-vendor' | 'same-gpu' | 'any';
+
 /** Choices and limits for the optimizer. */
 export interface PlanningOptions {
   /** GPU types the plan may use (all of the catalog when the spec names none). */
@@ -217,6 +220,14 @@ export interface PlanningOptions {
   /** Pipeline degrees; undefined means "1, or more when the model does not fit a node". */
   pipelineParallel?: number[];
   disaggregation: Disaggregation;
+  disaggregationPairs: DisaggregationPairs;
+  /** Instances every pool can lose and still carry its load within the SLOs. */
+  redundancy: number;
+  /** Least saving (a fraction) for which a plan adds disaggregation, a vendor, a GPU type or a pool. */
+  minSaving: number;
+  /** Most pools and GPU types a plan may have (unbounded where absent). */
+  maxPools?: number;
+  maxGpuTypes?: number;
   /** Serving-engine profile (catalog id). */
   engine: string;
   loadFactor: number;

@@ -35,7 +35,8 @@ export function downInstances(flags: string[], plan: Plan): Map<string, number> 
     const pool = index !== undefined ? plan.pools[index - 1] : plan.pools.find((p) => p.id === name);
     if (!pool) {
       const known = plan.pools.map((p, i) => `#${i + 1} ${p.id}`).join(', ');
-      throw fail(index !== undefined || hash ? `the plan has pools #1–#${plan.pools.length} (${known})` : `no pool ${name} in the plan${didYouMean(name, plan.pools.map((p) => p.id))}; its pools: ${known}`);
+      const range = plan.pools.length === 1 ? 'one pool' : `pools #1–#${plan.pools.length}`;
+      throw fail(index !== undefined || hash ? `the plan has ${range} (${known})` : `no pool ${name} in the plan${didYouMean(name, plan.pools.map((p) => p.id))}; its pools: ${known}`);
     }
     const n = count === undefined ? 1 : Number(count);
     if (!Number.isInteger(n) || n < 0 || n > pool.count) throw fail(`N must be a whole number from 0 to the pool's ${pool.count} instances; got ${count}`);

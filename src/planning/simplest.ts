@@ -1,0 +1,96 @@
+import type { PlanSimplicity } from '../plan/plan.js';
+import { round6 } from '../plan/round.js';
+import type { ServiceSpec } from '../spec/types.js';
+import { fleetShape } from './structures.js';
+import type { Solved, Structure } from './structures.js';
+
+type Found = Extract<Solved, { fleet: unknown }>;
+
+/** The simplest plan within the spec's min_saving of the cheapest, and what it gave up. */
+export interface Simplest {
+  found: Found;
+  simplicity: PlanSimplicity;
+}
+
+const cost = (s: Found) => s.fleet.costPerHour;
+
+/**
+ * Simplicity is worth money: a plan may add disaggregation, a vendor, a GPU type or a pool only
+ * when that saves at least `planning.min_saving` (m). With C the cheapest fleet found, every
+ * plan within C / (1 − m) is acceptable, and among those the planner prefers — in this order —
+ * colocated to disaggregated, fewer vendors, fewer GPU types, fewer pools, each step keeping what
+ * the steps before it chose; the plan is the cheapest of the simplest structure. So nothing it
+ * leaves out could have saved m or more against it.
+ */
+export async function simplestPlan(spec: ServiceSpec, cheapest: Found, solve: (s: Structure) => Promise<Solved>): Promise<Simplest> {
+  const m = spec.planning.minSaving;
+  const tolerance = cost(cheapest) / (1 - m) + 1e-9 * Math.max(1, cost(cheapest));
+  const within = (s: Solved): s is Found => 'fleet' in s && cost(s) <= tolerance;
+  const best = (options: Solved[]) => options.filter(within).sort((a, b) => cost(a) - cost(b))[0];
+  let chosen = cheapest;
+  let structure: Structure = {};
+  const limits: string[] = [];
+  const shape = () => fleetShape(chosen.problem, chosen.fleet);
+
+  if (shape().disaggregated && chosen.problem.candidates.some((c) => c.role === 'colocated')) {
+    const colocated = await solve({ colocatedOnly: true });
+    if (within(colocated)) {
+      [chosen, structure] = [colocated, { colocatedOnly: true }];
+      limits.push('colocated');
+    }
+  }
+  if (shape().vendors.length > 1) {
+    const vendors = [...new Set(chosen.problem.candidates.map((c) => c.gpu.vendor))].sort();
+    const one = best(await Promise.all(vendors.map((vendor) => solve({ ...structure, vendor }))));
+    if (one) {
+      structure = { ...structure, vendor: one.problem.candidates[0].gpu.vendor };
+      chosen = one;
+      limits.push('one vendor');
+    }
+  }
+  const typesUsed = shape().gpuTypes.length;
+  if (typesUsed > 1) {
+    const types = [...new Set(chosen.problem.candidates.map((c) => c.gpu.id))].sort();
+    const single = best(await Promise.all(types.map((gpu) => solve({ ...structure, gpus: [gpu] }))));
+    if (single) {
+      structure = { ...structure, gpus: [single.problem.candidates[0].gpu.id] };
+      chosen = single;
+      limits.push('1 GPU type');
+    } else {
+      for (let k = 2; k < typesUsed; k++) {
+        const fewer = await solve({ ...structure, maxGpuTypes: k });
+        if (within(fewer)) {
+          structure = { ...structure, maxGpuTypes: k };
+          chosen = fewer;
+          limits.push(`${k} GPU types`);
+          break;
+        }
+      }
+    }
+  }
+  const poolsUsed = shape().pools;
+  for (let k = 1; k < poolsUsed; k++) {
+    const fewer = await solve({ ...structure, maxPools: k });
+    if (within(fewer)) {
+      chosen = fewer;
+      limits.push(`${k} ${k === 1 ? 'pool' : 'pools'}`);
+      break;
+    }
+  }
+  const first = fleetShape(cheapest.problem, cheapest.fleet);
+  return {
+    found: chosen,
+    simplicity: {
+      minSavingPercent: round6(m * 100),
+      cheapest: {
+        costPerHour: round6(cost(cheapest)),
+        pools: first.pools,
+        gpuTypes: first.gpuTypes.length,
+        vendors: first.vendors.length,
+        disaggregated: first.disaggregated,
+      },
+      limits,
+      costAbovePercent: round6(cost(cheapest) > 0 ? Math.max(0, (cost(chosen) / cost(cheapest) - 1) * 100) : 0),
+    },
+  };
+}
