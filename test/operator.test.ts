@@ -6,19 +6,35 @@ import { createSolver } from '../dist/optimize/solver.js';
 import type { Plan } from '../src/plan/plan.js';
 import { planFleet } from '../src/planning/plan-fleet.js';
 import type { SimulationReport } from '../src/simulate/simulate.js';
+import { loadInputs } from '../src/cli/inputs.js';
+import type { Inputs } from '../src/cli/inputs.js';
+import { loadSpec } from '../src/spec/load.js';
+import { kvTransferSeconds } from '../src/perf/transfer.js';
+import { kvBytesPerSequence } from '../src/perf/kv-cache.js';
 import { ROOT, cli, presets, specFromText } from './helpers.js';
 
 const solver = createSolver('highs');
 afterAll(() => solver.close());
 const TMP = mkdtempSync(join(tmpdir(), 'planner-operator-'));
 
-async function planOf(text: string): Promise<Plan> {
-  const loaded = specFromText(text);
+/** The default catalog with its pods on an RDMA cluster fabric (what a user's overlay for a cluster says). */
+const CLUSTER = join(TMP, 'cluster.yaml');
+writeFileSync(
+  CLUSTER,
+  ['gpus:', ...['l40s', 'mi300x', 'h100-sxm'].map((g) => `  ${g}:\n    network: { bandwidth: 400Gb/s, per: gpu, fabric: rdma }`)].join('\n') + '\n',
+);
+let cluster: Inputs | undefined;
+
+async function planOf(text: string, inputs: Inputs = presets()): Promise<Plan> {
+  const loaded = loadSpec(inputs.check, { path: 'spec.yaml', text }, inputs);
   if (!loaded.value) throw new Error(JSON.stringify(loaded.issues));
-  const result = await planFleet(loaded.value, presets().catalog, solver, { baselines: false });
+  const result = await planFleet(loaded.value, inputs.catalog, solver, { baselines: false });
   if (!('plan' in result)) throw new Error(result.infeasible.join('; '));
   return result.plan;
 }
+
+/** Plans on the cluster overlay. */
+const onCluster = (text: string) => planOf(text, (cluster ??= loadInputs([CLUSTER], ROOT)));
 
 /** A spec where splitting prefill and decode across vendors would be cheapest (L40S prompts, MI300X decoding). */
 const MIXED = (planning: string, minSaving = '0') => `model: llama-3.1-8b
@@ -30,37 +46,64 @@ slo: { ttft: 1s, tpot: 40ms }
 planning: { gpus: [l40s, mi300x, h100-sxm], disaggregation: only, min_saving: ${minSaving}, ${planning} }
 `;
 
-/** The vendors a route's prefill-side and decode-side pools belong to, with their shares. */
-function vendorShares(plan: Plan, roles: string[]) {
-  const vendorOf = (gpu: string) => presets().catalog.gpus[gpu].vendor;
+/** Per route, the share of its requests each pairing class's prefill (or decode) pools take. */
+function classShares(plan: Plan, role: string) {
   return plan.routes.map((r) => {
-    const byVendor = new Map<string, number>();
+    const byClass = new Map<string, number>();
     for (const s of r.shares) {
       const pool = plan.pools.find((p) => p.id === s.pool)!;
-      if (roles.includes(pool.role)) byVendor.set(vendorOf(pool.gpu), (byVendor.get(vendorOf(pool.gpu)) ?? 0) + s.share);
+      if (pool.role === role) byClass.set(pool.pairClass!, (byClass.get(pool.pairClass!) ?? 0) + s.share);
     }
-    return Object.fromEntries([...byVendor].sort());
+    return Object.fromEntries([...byClass].sort());
   });
 }
 
 describe('disaggregation that can be built', () => {
+  it('KV moves at the slower side: an RDMA fabric per GPU against a pod\'s one TCP link, and pays for resharding when TP differs', () => {
+    const { catalog, models } = presets();
+    const model = models.resolve('llama-3.1-70b')!;
+    const at = (gpu: string, tp: number, network?: object) => ({ model, gpu: { ...catalog.gpus[gpu], ...(network ? { network } : {}) }, tp, pp: 1, ep: 1, weights: 'bf16' as const, kvCache: 'bf16' as const });
+    const rdma = { bandwidth: 50e9, per: 'gpu', fabric: 'rdma' };
+    const pod = { bandwidth: 12.5e6, per: 'instance', fabric: 'tcp' };
+    const bytes = kvBytesPerSequence(model, 'bf16', 4000);
+    const eff = catalog.gpus['h100-sxm'].efficiency.communication;
+    // Each of the 4 GPUs sends its shard over its own 50 GB/s link; the pod receives over one 12.5 MB/s link.
+    const slow = kvTransferSeconds(at('h100-sxm', 4, rdma), at('h100-sxm', 4, pod), 4000, 'network');
+    expect(slow).toBeCloseTo(bytes / (eff * 12.5e6), 1);
+    const fast = kvTransferSeconds(at('h100-sxm', 4, rdma), at('h100-sxm', 4, rdma), 4000, 'network');
+    expect(fast).toBeCloseTo(catalog.gpus['h100-sxm'].efficiency.commLatencySeconds + bytes / (eff * 4 * 50e9), 6);
+    expect(kvTransferSeconds(at('h100-sxm', 2, rdma), at('h100-sxm', 4, rdma), 4000, 'network')).toBeGreaterThan(kvTransferSeconds(at('h100-sxm', 4, rdma), at('h100-sxm', 4, rdma), 4000, 'network'));
+    // Inside one node the interconnect carries it; two instances that do not fit one node have no such link.
+    expect(kvTransferSeconds(at('h100-sxm', 2), at('h100-sxm', 2), 4000, 'node')).toBeLessThan(fast);
+    expect(kvTransferSeconds(at('h100-sxm', 8), at('h100-sxm', 2), 4000, 'node')).toBe(Infinity);
+  });
+
+  it("on the default catalog's pods (TCP at 100 Mbps between them) prefill and decode pools share one node", async () => {
+    const plan = await planOf(MIXED('disaggregation_pairs: any'));
+    expect(plan.pools.every((p) => p.pairClass?.endsWith('@node'))).toBe(true);
+    for (const cls of new Set(plan.pools.map((p) => p.pairClass))) {
+      const gpus = plan.pools.filter((p) => p.pairClass === cls).reduce((sum, p) => sum + p.gpus, 0);
+      expect(gpus, cls!).toBeLessThanOrEqual(presets().catalog.gpus[plan.pools.find((p) => p.pairClass === cls)!.gpu].gpusPerNode);
+    }
+  }, 30_000);
+
   it('by default a prefill pool hands its KV only to decode pools of its own vendor', async () => {
-    const plan = await planOf(MIXED(''));
-    expect(plan.pools.filter((p) => p.role !== 'colocated').every((p) => p.pairClass === presets().catalog.gpus[p.gpu].vendor)).toBe(true);
-    const prefill = vendorShares(plan, ['prefill']);
-    const decode = vendorShares(plan, ['decode']);
-    prefill.forEach((shares, i) => {
-      for (const [vendor, share] of Object.entries(shares)) expect(decode[i][vendor], `route ${i + 1} ${vendor}`).toBeCloseTo(share, 5);
-    });
+    const plan = await onCluster(MIXED(''));
+    const vendorOf = (gpu: string) => presets().catalog.gpus[gpu].vendor;
+    for (const p of plan.pools.filter((x) => x.role !== 'colocated')) expect(vendorOf(p.pairClass!.replace('@node', ''))).toBe(vendorOf(p.gpu));
+    // Every route's prefilled requests have decode pools of their class to go to, in proportion.
+    expect(classShares(plan, 'decode')).toEqual(classShares(plan, 'prefill').map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, expect.closeTo(v, 5)]))));
+    expect(plan.pools.some((p) => p.role === 'prefill')).toBe(true);
   });
 
   it('pairs across vendors only when the spec allows it (disaggregation_pairs: any), never cheaper by default', async () => {
-    const any = await planOf(MIXED('disaggregation_pairs: any'));
-    const same = await planOf(MIXED(''));
-    expect(any.totalCostPerHour).toBeLessThanOrEqual(same.totalCostPerHour + 1e-9);
-    expect(any.pools.every((p) => p.pairClass === null)).toBe(true);
-    const gpu = await planOf(MIXED('disaggregation_pairs: same-gpu'));
-    expect(gpu.pools.every((p) => p.pairClass === p.gpu)).toBe(true);
+    const any = await onCluster(MIXED('disaggregation_pairs: any'));
+    const same = await onCluster(MIXED(''));
+    expect(any.totalCostPerHour).toBeLessThan(same.totalCostPerHour);
+    const vendorOf = (gpu: string) => presets().catalog.gpus[gpu].vendor;
+    expect(any.pools.some((p) => p.role === 'prefill' && vendorOf(p.gpu) !== vendorOf(p.pairClass!.replace('@node', '')))).toBe(true);
+    const gpu = await onCluster(MIXED('disaggregation_pairs: same-gpu'));
+    expect(gpu.pools.every((p) => p.pairClass!.replace('@node', '') === p.gpu)).toBe(true);
     expect(gpu.totalCostPerHour).toBeGreaterThanOrEqual(same.totalCostPerHour - 1e-9);
   }, 30_000);
 });
@@ -69,13 +112,13 @@ describe('simplicity is worth money', () => {
   const multiTenant = readFileSync(`${ROOT}presets/examples/multi-tenant.yaml`, 'utf8');
 
   it('the colocated-only plan wins when disaggregation saves less than min_saving', async () => {
-    const cheapest = await planOf(multiTenant.replace('disaggregation: auto', 'disaggregation: auto\n  min_saving: 0'));
+    const cheapest = await onCluster(multiTenant.replace('disaggregation: auto', 'disaggregation: auto\n  min_saving: 0'));
     expect(cheapest.pools.some((p) => p.role !== 'colocated')).toBe(true);
     // What disaggregation saves there, against the best colocated plan:
-    const colocated = await planOf(multiTenant.replace('disaggregation: auto', 'disaggregation: off'));
+    const colocated = await onCluster(multiTenant.replace('disaggregation: auto', 'disaggregation: off'));
     const saving = 1 - cheapest.totalCostPerHour / colocated.totalCostPerHour;
     expect(saving).toBeGreaterThan(0);
-    const above = await planOf(multiTenant.replace('disaggregation: auto', `disaggregation: auto\n  min_saving: ${Math.ceil(saving * 100 + 1)}%`));
+    const above = await onCluster(multiTenant.replace('disaggregation: auto', `disaggregation: auto\n  min_saving: ${Math.ceil(saving * 100 + 1)}%`));
     expect(above.pools.every((p) => p.role === 'colocated')).toBe(true);
     expect(above.totalCostPerHour).toBeCloseTo(colocated.totalCostPerHour, 6);
     expect(above.simplicity.limits[0]).toBe('colocated');
@@ -83,8 +126,8 @@ describe('simplicity is worth money', () => {
   }, 60_000);
 
   it('a second vendor, GPU type or pool stays out when it saves less than min_saving', async () => {
-    const cheapest = await planOf(MIXED('disaggregation_pairs: any'));
-    const simple = await planOf(MIXED('disaggregation_pairs: any', '20%'));
+    const cheapest = await onCluster(MIXED('disaggregation_pairs: any'));
+    const simple = await onCluster(MIXED('disaggregation_pairs: any', '20%'));
     const vendors = (p: Plan) => new Set(p.pools.map((x) => presets().catalog.gpus[x.gpu].vendor)).size;
     expect(vendors(cheapest)).toBeGreaterThan(1);
     expect(vendors(simple)).toBe(1);
@@ -99,7 +142,7 @@ describe('simplicity is worth money', () => {
     const one = await planOf(`${chat}planning: { min_saving: 0, max_pools: 1 }\n`);
     expect(one.pools).toHaveLength(1);
     expect(one.totalCostPerHour).toBeGreaterThanOrEqual(free.totalCostPerHour);
-    const types = await planOf(MIXED('disaggregation_pairs: any, max_gpu_types: 1'));
+    const types = await onCluster(MIXED('disaggregation_pairs: any, max_gpu_types: 1'));
     expect(new Set(types.pools.map((p) => p.gpu)).size).toBe(1);
   }, 30_000);
 });

@@ -33,7 +33,6 @@ function singleServer(secondsPerToken: number): SimPool {
     prefillSeconds: (tokens) => tokens * secondsPerToken,
     kvBytes: () => 1,
     kvRoomBytes: 1e12,
-    transferSeconds: () => 0,
     engine: { ...VLLM(), maxSequences: 1, maxBatchedTokens: 1e9, requestOverheadSeconds: 0 },
   };
   return { id: 'server', role: 'colocated', instances: 1, timing };
@@ -124,12 +123,11 @@ describe('simulator against queueing closed forms', () => {
 });
 
 describe('simulator mechanics', () => {
-  const timing = (kvRoomBytes: number, transfer = 0): InstanceTiming => ({
+  const timing = (kvRoomBytes: number): InstanceTiming => ({
     decodeSeconds: () => 0.01,
     prefillSeconds: (tokens) => tokens * 1e-5,
     kvBytes: (context) => context,
     kvRoomBytes,
-    transferSeconds: () => transfer,
     engine: { ...VLLM(), requestOverheadSeconds: 0 },
   });
   const two = function* (): Generator<Arrival> {
@@ -177,7 +175,7 @@ describe('simulator mechanics', () => {
   it('disaggregated: the first token comes after prefill and the KV transfer; decoding joins the decode pool', () => {
     const { outcomes, pools } = run(
       [
-        { id: 'p', role: 'prefill', instances: 1, timing: timing(1e9, 0.05) },
+        { id: 'p', role: 'prefill', instances: 1, timing: timing(1e9), transferSeconds: () => 0.05 },
         { id: 'd', role: 'decode', instances: 1, timing: timing(1e9) },
       ],
       [{ pool: 1, share: 1 }],

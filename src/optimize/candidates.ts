@@ -4,7 +4,10 @@ import { memoryPlan } from '../perf/memory.js';
 import { decodeTable, instanceCapacity, instanceModel } from '../perf/open-loop.js';
 import type { Capacity, DecodeTable, InstanceModel, LoadPoint, Role } from '../perf/open-loop.js';
 import type { EngineProfile, GpuSpec, MeasuredCapacity, ServiceSpec } from '../spec/types.js';
+import { kvTransferSeconds } from '../perf/transfer.js';
 import { largestRequestTokens } from '../workload/slices.js';
+import { decodeClasses, kvPartners, narrowestShape } from './kv-partners.js';
+import type { KvPartner } from './kv-partners.js';
 import type { Slice } from '../workload/slices.js';
 
 /** What one instance sustains for a slice within its SLOs, and what limits it there. */
@@ -63,19 +66,6 @@ export function allowedRoles(spec: ServiceSpec): Role[] {
   }
 }
 
-/** The class a prefill or decode candidate hands KV within (planning.disaggregation_pairs); undefined: any, or colocated. */
-function pairClassOf(spec: ServiceSpec, gpu: GpuSpec, role: Role): string | undefined {
-  if (role === 'colocated') return undefined;
-  switch (spec.planning.disaggregationPairs) {
-    case 'same-vendor':
-      return gpu.vendor;
-    case 'same-gpu':
-      return gpu.id;
-    default:
-      return undefined;
-  }
-}
-
 /** Pipeline degrees to try on a GPU: the spec's, or 1 and, when the model fits no node at pp 1, the least that fits. */
 function pipelineDegrees(spec: ServiceSpec, gpu: GpuSpec, base: Omit<Deployment, 'tp' | 'pp' | 'ep'>): number[] {
   if (spec.planning.pipelineParallel) return spec.planning.pipelineParallel;
@@ -94,10 +84,16 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
   const roles = allowedRoles(spec);
   const base = { model: spec.model, weights: spec.precision.weights, kvCache: spec.precision.kvCache };
   const measured = spec.planning.measuredCapacity;
+  // The decode instance a prefill candidate's KV transfer is timed against, per GPU type.
+  const narrowest = new Map<string, Deployment | undefined>();
+  const decodeShape = (gpu: GpuSpec) => {
+    if (!narrowest.has(gpu.id)) narrowest.set(gpu.id, narrowestShape(base, gpu, { tp: spec.planning.tensorParallel, pp: pipelineDegrees(spec, gpu, { ...base, gpu }) }));
+    return narrowest.get(gpu.id);
+  };
   for (const gpu of [...gpus].sort((a, b) => a.id.localeCompare(b.id))) {
     const table = measured.filter((m) => m.gpu === gpu.id && roles.includes(m.role));
     if (measured.some((m) => m.gpu === gpu.id)) {
-      candidates.push(...measuredCandidates(gpu, engine, table, base, slices).map((c) => ({ ...c, pairClass: pairClassOf(spec, gpu, c.role) })));
+      candidates.push(...measuredCandidates(gpu, engine, table, base, slices).map((c) => ({ ...c, pairClass: c.role === 'colocated' ? undefined : gpu.id })));
       continue;
     }
     for (const pp of pipelineDegrees(spec, gpu, { ...base, gpu })) {
@@ -108,8 +104,18 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
         const table = decodeTable(deployment, engine, slices.map((s) => s.inputTokens + s.outputTokens / 2));
         for (const role of roles) {
           const candidate = evaluate(deployment, engine, role, slices, table, spec.arrivalCv);
-          candidate.pairClass = pairClassOf(spec, gpu, role);
-          if (candidate.capacity.size > 0 || candidate.unservable.size > 0) candidates.push(candidate);
+          if (candidate.capacity.size === 0 && candidate.unservable.size === 0) continue;
+          if (role === 'colocated') candidates.push(candidate);
+          if (role === 'decode') {
+            for (const { pairClass, idSuffix } of decodeClasses(deployment)) candidates.push({ ...candidate, id: candidate.id + idSuffix, pairClass });
+          }
+          if (role === 'prefill') {
+            for (const partner of kvPartners(spec, deployment, gpus, decodeShape)) {
+              const paired = withPartner(candidate, partner, slices, spec.arrivalCv);
+              // A partner that serves nothing explains nothing the own type's does not: drop it.
+              if (paired.capacity.size > 0 || partner.idSuffix === '') candidates.push(paired);
+            }
+          }
         }
       }
     }
@@ -166,6 +172,26 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
     else candidate.unservable.set(slice.id, describeIdle(capacity, slice));
   }
   return candidate;
+}
+
+/**
+ * A prefill candidate that hands its KV to `partner`: the same prompt work, plus the transfer of
+ * each slice's KV over the partner's link (inside one node, or over the slower side's network),
+ * which counts in its TTFT.
+ */
+function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], arrivalCv: number): Candidate {
+  const paired: Candidate = { ...prefill, id: prefill.id + partner.idSuffix, pairClass: partner.pairClass, capacity: new Map(), models: new Map(), idle: new Map(), unservable: new Map(prefill.unservable) };
+  for (const slice of slices) {
+    const base = prefill.models.get(slice.id);
+    if (!base) continue;
+    const model = { ...base, transferSeconds: kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link) };
+    paired.models.set(slice.id, model);
+    const capacity = instanceCapacity(model, slice.slo, arrivalCv);
+    paired.idle.set(slice.id, capacity.idle);
+    if (capacity.ratePerSecond > 0) paired.capacity.set(slice.id, capacity);
+    else paired.unservable.set(slice.id, describeIdle(capacity, slice));
+  }
+  return paired;
 }
 
 /**

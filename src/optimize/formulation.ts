@@ -1,3 +1,4 @@
+import { isNodeLocal } from '../perf/transfer.js';
 import type { Slice } from '../workload/slices.js';
 import type { Candidate } from './candidates.js';
 import type { SliceGroup } from './group-routes.js';
@@ -42,8 +43,13 @@ export const countVar = (i: number) => `n${i}`;
 export const shareVar = (g: number, i: number) => `x${g}_${i}`;
 /** Name of the 0/1 variable saying candidate i is a pool of the plan (has instances). */
 export const openVar = (i: number) => `y${i}`;
-/** Name of the 0/1 variable saying the plan uses a GPU type. */
-export const typeVar = (gpu: string) => `z_${gpu}`;
+/** Name of the 0/1 variable saying the plan uses the t-th GPU type of {@link gpuTypesOf} (ids may hold "-", an LP operator). */
+export const typeVar = (t: number) => `z${t}`;
+
+/** The GPU types of a problem's candidates, sorted (the order of the type variables). */
+export function gpuTypesOf(problem: PackingProblem): string[] {
+  return [...new Set(problem.candidates.map((c) => c.gpu.id))].sort();
+}
 
 /** Whether the program needs the 0/1 pool variables (redundancy or a bound on pools or types). */
 export function needsOpenVars(problem: PackingProblem): boolean {
@@ -67,6 +73,7 @@ export function usableRate(problem: PackingProblem, s: number, i: number): numbe
  *    a pool: x_gi ≤ y_i, n_i ≤ U_i · y_i), so a pool that loses r instances still carries its
  *    load (and x_gi ≤ n_i where that load is a trickle, so no traffic rides on zero instances
  *    within the solver's tolerance);
+ *  - node-local prefill and decode pools (one pairing class) fit one node: Σ gpus_i · n_i ≤ its GPUs;
  *  - Σ_i y_i ≤ the most pools, y_i ≤ z_type(i) and Σ_t z_t ≤ the most GPU types, where bounded;
  *  - GPUs per type within availability, total cost within budget, total TDP within the power cap;
  *  - n_i ≤ U_i = ⌈Σ_g load_gi⌉ + r, the instances candidate i needs to serve every group it can
@@ -137,23 +144,34 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
     }
   });
   if (fixedCounts) return { objective, constraints, integers: [] };
-  const byType = new Map<string, number[]>();
-  candidates.forEach((c, i) => byType.set(c.gpu.id, [...(byType.get(c.gpu.id) ?? []), i]));
+  const types = gpuTypesOf(problem);
+  const byType = new Map<string, number[]>(types.map((gpu) => [gpu, []]));
+  candidates.forEach((c, i) => byType.get(c.gpu.id)!.push(i));
   for (const [gpu, indexes] of byType) {
     const limit = problem.availability[gpu];
     if (limit !== undefined) {
       constraints.push({ name: `avail_${gpu}`, terms: Object.fromEntries(indexes.map((i) => [countVar(i), candidates[i].gpus])), max: limit });
     }
     if (problem.maxGpuTypes !== undefined) {
-      upper[typeVar(gpu)] = 1;
-      for (const i of indexes) constraints.push({ name: `type_${i}`, terms: { [openVar(i)]: 1, [typeVar(gpu)]: -1 }, max: 0 });
+      const z = typeVar(types.indexOf(gpu));
+      upper[z] = 1;
+      for (const i of indexes) constraints.push({ name: `type_${i}`, terms: { [openVar(i)]: 1, [z]: -1 }, max: 0 });
     }
+  }
+  // Node-local prefill and decode pools share one node: their GPUs fit it.
+  const nodeClasses = new Map<string, number[]>();
+  candidates.forEach((c, i) => {
+    if (isNodeLocal(c.pairClass)) nodeClasses.set(c.pairClass!, [...(nodeClasses.get(c.pairClass!) ?? []), i]);
+  });
+  for (const [cls, indexes] of [...nodeClasses].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const node = candidates[indexes[0]].gpu.gpusPerNode;
+    constraints.push({ name: `node_${cls}`, terms: Object.fromEntries(indexes.map((i) => [countVar(i), candidates[i].gpus])), max: node });
   }
   if (problem.maxPools !== undefined) {
     constraints.push({ name: 'pools', terms: Object.fromEntries(candidates.map((_, i) => [openVar(i), 1])), max: problem.maxPools });
   }
   if (problem.maxGpuTypes !== undefined) {
-    constraints.push({ name: 'types', terms: Object.fromEntries([...byType.keys()].map((gpu) => [typeVar(gpu), 1])), max: problem.maxGpuTypes });
+    constraints.push({ name: 'types', terms: Object.fromEntries(types.map((_, t) => [typeVar(t), 1])), max: problem.maxGpuTypes });
   }
   if (problem.maxCostPerHour !== undefined) {
     constraints.push({ name: 'budget', terms: Object.fromEntries(candidates.map((c, i) => [countVar(i), c.costPerHour])), max: problem.maxCostPerHour });
@@ -164,7 +182,7 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
   const integers = [
     ...candidates.map((_, i) => countVar(i)),
     ...(open ? candidates.map((_, i) => openVar(i)) : []),
-    ...(problem.maxGpuTypes !== undefined ? [...byType.keys()].map(typeVar) : []),
+    ...(problem.maxGpuTypes !== undefined ? types.map((_, t) => typeVar(t)) : []),
   ];
   return { objective, constraints, integers, upper };
 }

@@ -1,4 +1,4 @@
-import { countVar, groupsOf, needsOpenVars, openVar, packingProgram, shareVar, typeVar } from './formulation.js';
+import { countVar, gpuTypesOf, groupsOf, needsOpenVars, openVar, packingProgram, shareVar, typeVar } from './formulation.js';
 import type { PackingProblem } from './formulation.js';
 import { objectiveValue, valueOf, violations } from './lp.js';
 import type { LinearProgram } from './lp.js';
@@ -69,13 +69,14 @@ function verified(
 ): Pick<Fleet, 'counts' | 'shares' | 'costPerHour'> | undefined {
   // The solver's shares with the rounded counts, and the 0/1 pool and type variables they imply.
   const values: Record<string, number> = {};
+  const types = gpuTypesOf(problem);
   for (const [name, value] of Object.entries(solverValues)) if (name.startsWith('x')) values[name] = value;
   counts.forEach((n, i) => {
     if (n === 0) return;
     values[countVar(i)] = n;
     if (needsOpenVars(problem)) {
       values[openVar(i)] = 1;
-      if (problem.maxGpuTypes !== undefined) values[typeVar(problem.candidates[i].gpu.id)] = 1;
+      if (problem.maxGpuTypes !== undefined) values[typeVar(types.indexOf(problem.candidates[i].gpu.id))] = 1;
     }
   });
   if (violations(lp, values).length > 0) return undefined;

@@ -1,4 +1,5 @@
 import type { GpuSpec } from '../spec/types.js';
+import { networkPerGpu } from './transfer.js';
 
 /**
  * Bandwidth (bytes/s per direction) of the link a group of `n` GPUs of one node talks over:
@@ -25,7 +26,7 @@ export function allToAllTime(gpu: GpuSpec, n: number, bytes: number): number {
 
 /** Point-to-point send of `bytes` between pipeline stages, inside a node or across the network. */
 export function sendTime(gpu: GpuSpec, bytes: number, crossNode: boolean): number {
-  const link = crossNode ? gpu.networkBandwidth : gpu.interconnect.bandwidth;
+  const link = crossNode ? networkPerGpu(gpu) : gpu.interconnect.bandwidth;
   const bandwidth = gpu.efficiency.communication * (link > 0 ? link : gpu.pcie.bandwidth);
   return gpu.efficiency.commLatencySeconds + bytes / bandwidth;
 }

@@ -48,7 +48,7 @@ export interface InstanceModel {
   promptSeconds: number;
   /** Iterations a prompt takes (chunks of the token budget). */
   promptIterations: number;
-  /** KV-cache transfer to the decode pool (prefill role). */
+  /** KV-cache transfer to the decode pool (prefill role; 0 until a partner is known, see optimize/kv-partners). */
   transferSeconds: number;
   /** Output sizes a request's own TPOT percentile is mixed over. */
   outputPoints: number[];
@@ -127,8 +127,6 @@ export function instanceModel(
   const prefillSteps = chunks.map((chunk) => stepTiming(d, { prefill: [chunk], decodeSequences: alongside, decodeContextTokens: context }, engine));
   const prefillTotal = prefillSteps.reduce((sum, s) => sum + s.latencySeconds, 0);
   const promptSeconds = role === 'colocated' ? Math.max(1e-9, prefillTotal - chunks.length * curve.at(1)) : prefillTotal;
-  const network = d.gpu.networkBandwidth > 0 ? d.gpu.networkBandwidth : d.gpu.pcie.bandwidth;
-  const transferSeconds = role === 'prefill' ? kvBytesPerSequencePerGpu(d, I) / (d.gpu.efficiency.communication * network) : 0;
   return {
     deployment: d,
     engine,
@@ -140,7 +138,7 @@ export function instanceModel(
     steadyBatch: curve.fixedPoint,
     promptSeconds,
     promptIterations: chunks.length,
-    transferSeconds,
+    transferSeconds: 0,
     outputPoints: outputPoints(shape),
     bounds: { prefill: prefillSteps[0].bound, decode: decode.bound },
   };

@@ -57,7 +57,7 @@ export function gpuJson(catalog: Catalog): object {
       },
       pcieBandwidthBytesPerSecond: gpu.pcie.bandwidth,
       gpusPerNode: gpu.gpusPerNode,
-      networkBandwidthBytesPerSecond: gpu.networkBandwidth,
+      network: { bandwidthBytesPerSecond: gpu.network.bandwidth, per: gpu.network.per, fabric: gpu.network.fabric },
       tdpWatts: gpu.tdpWatts,
       priceUsdPerHour: gpu.price.usdPerHour,
       priceSource: gpu.price.source ?? null,

@@ -50,3 +50,17 @@ export function launchLines(plan: Plan): string[] {
     return `#${i + 1} ${shape}: max model len ${grouped(l.maxModelLen)}, KV cache ${grouped(l.kvCacheTokens)} tokens per instance, max ${grouped(l.maxNumSeqs)} sequences, ${grouped(l.maxNumBatchedTokens)} batched tokens, GPU memory utilization ${l.gpuMemoryUtilization}, ${l.weights} weights, ${l.kvCacheDtype} KV cache`;
   });
 }
+
+/**
+ * Pools that must share a machine: node-local prefill and decode pools (their KV moves over the
+ * node's interconnect, not between instances), one line per node.
+ */
+export function placementLines(plan: Plan): string[] {
+  const nodes = new Map<string, PlanPool[]>();
+  for (const p of plan.pools) if (p.pairClass?.endsWith('@node')) nodes.set(p.pairClass, [...(nodes.get(p.pairClass) ?? []), p]);
+  return [...nodes.values()].map((pools) => {
+    const gpus = pools.reduce((sum, p) => sum + p.gpus, 0);
+    const members = pools.map((p) => `${poolNumber(plan, p.id)} (${p.count} × tp${p.tp}${p.pp > 1 ? ` pp${p.pp}` : ''} ${p.role})`).join(' and ');
+    return `${members} share one ${pools[0].gpu} machine (${gpus} GPUs): prefill hands its KV to decode over the machine's GPU interconnect`;
+  });
+}

@@ -1,6 +1,6 @@
 import type { Plan, PlanPool } from '../plan/plan.js';
 import { fixed, formatUsd, grouped, sig } from './format.js';
-import { launchLines, poolRoutesText, routeLines } from './plan-routes.js';
+import { launchLines, placementLines, poolRoutesText, routeLines } from './plan-routes.js';
 import { renderTable } from './table.js';
 
 /** "312 ms" from milliseconds, "-" for none. */
@@ -50,6 +50,7 @@ export function simplicityLine(plan: Plan): string | undefined {
   if (s.limits.length === 0) return undefined;
   const c = s.cheapest;
   const cheapest = `${c.pools} ${c.pools === 1 ? 'pool' : 'pools'}, ${c.gpuTypes} GPU ${c.gpuTypes === 1 ? 'type' : 'types'}, ${c.vendors} ${c.vendors === 1 ? 'vendor' : 'vendors'}${c.disaggregated ? ', disaggregated' : ''}`;
+  if (s.costAbovePercent === 0) return `kept simple: ${s.limits.join(', ')} — as cheap as the richest fleet found (${cheapest})`;
   return `kept simple: ${s.limits.join(', ')} — ${sig(s.costAbovePercent)}% above the cheapest fleet found (${usdText(c.costPerHour)}/h: ${cheapest}), which saves less than the ${sig(s.minSavingPercent)}% min saving (planning.min_saving)`;
 }
 
@@ -130,6 +131,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     '',
     'launch each instance with:',
     ...launchLines(plan).map((l) => `  ${l}`),
+    ...placementLines(plan).map((l) => `  ${l}`),
     ...(plan.baselines.length > 0 ? ['', 'against simpler plans:', ...baselineLines(plan).map((l) => `  ${l}`)] : []),
     '',
     slices,

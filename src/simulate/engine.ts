@@ -13,7 +13,7 @@ export interface SimPool {
   maxModelLen?: number;
   /** Prefill and decode pools hand over only within the same class (e.g. a vendor); undefined: any. */
   pairClass?: string;
-  /** KV-cache transfer of a prompt to a decode pool (default: the pool's own timing). */
+  /** KV-cache transfer of a prompt from this (prefill) pool to a decode pool (default: instant). */
   transferSeconds?: (decodePool: number, inputTokens: number) => number;
 }
 
@@ -314,7 +314,7 @@ export function runEngine(
         r.sender = x;
         x.sendingBytes += kv(x, r.prompt);
         x.outstanding--;
-        const transfer = pools[x.pool].transferSeconds?.(r.decodePool, r.input) ?? x.timing.transferSeconds(r.input);
+        const transfer = pools[x.pool].transferSeconds?.(r.decodePool, r.input) ?? 0;
         events.push(now + transfer, { kind: 'transferred', req: r });
         continue;
       }

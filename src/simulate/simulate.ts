@@ -9,6 +9,7 @@ import { routeFinder, sliceFinder, syntheticArrivals } from './requests.js';
 import type { Arrival } from './requests.js';
 import { createRng } from './rng.js';
 import { instanceTiming } from './timing.js';
+import { isNodeLocal, kvTransferSeconds } from '../perf/transfer.js';
 
 /** Version of the simulation JSON; a breaking change bumps it. */
 export const SIMULATION_VERSION = 2;
@@ -91,17 +92,21 @@ export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog):
 function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog, down: ReadonlyMap<string, number>): SimPool[] {
   const engine = catalog.engines[plan.engine];
   const slices = new Map(plan.workload.slices.map((s) => [s.id, s]));
-  return plan.pools.map((p) => {
+  const deployments = plan.pools.map((p) => ({ model: spec.model, gpu: catalog.gpus[p.gpu], tp: p.tp, pp: p.pp, ep: 1, weights: spec.precision.weights, kvCache: spec.precision.kvCache }));
+  return plan.pools.map((p, i) => {
     const served = p.slices.map((s) => slices.get(s.slice)!);
-    const deployment = { model: spec.model, gpu: catalog.gpus[p.gpu], tp: p.tp, pp: p.pp, ep: 1, weights: spec.precision.weights, kvCache: spec.precision.kvCache };
     const contexts = served.map((s) => s.inputTokens + s.outputTokens / 2);
     const longestPrompt = Math.max(1, ...plan.routes.filter((r) => r.shares.some((x) => x.pool === p.id)).map((r) => r.inputTokens[1]));
+    // A prefill pool's KV goes to the decode pool it picked: inside the node, or over the network.
+    const link = isNodeLocal(p.pairClass ?? undefined) ? 'node' : 'network';
     return {
       id: p.id,
       role: p.role,
       instances: Math.max(0, p.count - (down.get(p.id) ?? 0)),
-      timing: instanceTiming(deployment, engine, contexts, longestPrompt),
+      timing: instanceTiming(deployments[i], engine, contexts, longestPrompt),
       maxModelLen: p.launch.maxModelLen,
+      pairClass: p.pairClass ?? undefined,
+      ...(p.role === 'prefill' ? { transferSeconds: (decodePool: number, inputTokens: number) => kvTransferSeconds(deployments[i], deployments[decodePool], inputTokens, link) } : {}),
     };
   });
 }

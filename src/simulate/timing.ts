@@ -4,7 +4,7 @@ import { BATCH_GRID, decodeRow, decodeTable } from '../perf/open-loop.js';
 import { stepTiming } from '../perf/roofline.js';
 import type { EngineProfile } from '../spec/types.js';
 
-/** What the simulator needs to know of one instance: iteration times, KV room, transfer cost. */
+/** What the simulator needs to know of one instance: iteration times and KV room. */
 export interface InstanceTiming {
   /** A decode iteration of `batch` sequences at a mean context. */
   decodeSeconds(batch: number, contextTokens: number): number;
@@ -13,8 +13,6 @@ export interface InstanceTiming {
   /** KV-cache bytes a sequence of `contextTokens` holds on one GPU. */
   kvBytes(contextTokens: number): number;
   kvRoomBytes: number;
-  /** Sending a prompt's KV cache to the decode pool. */
-  transferSeconds(inputTokens: number): number;
   engine: EngineProfile;
 }
 
@@ -57,13 +55,11 @@ export function instanceTiming(d: Deployment, engine: EngineProfile, contexts: n
     return Math.max(0, lo + ((hi - lo) * (prefixTokens - prefixGrid[j - 1])) / (prefixGrid[j] - prefixGrid[j - 1]));
   };
   const memory = memoryPlan(d, budget);
-  const network = d.gpu.networkBandwidth > 0 ? d.gpu.networkBandwidth : d.gpu.pcie.bandwidth;
   return {
     decodeSeconds: (batch, context) => linear(BATCH_GRID, decodeRow(table, context), Math.max(1, batch)),
     prefillSeconds,
     kvBytes: (contextTokens) => kvBytesPerSequencePerGpu(d, contextTokens),
     kvRoomBytes: Math.max(0, memory.kvRoomBytes),
-    transferSeconds: (inputTokens) => kvBytesPerSequencePerGpu(d, inputTokens) / (d.gpu.efficiency.communication * network),
     engine,
   };
 }

@@ -1,5 +1,5 @@
 import { checkedQuantity } from './models.js';
-import type { ComputeDtype, GpuEfficiency, GpuSpec } from './types.js';
+import type { ComputeDtype, GpuEfficiency, GpuNetwork, GpuSpec } from './types.js';
 
 /** Raw efficiency factors as written in a catalog. */
 export interface RawEfficiency {
@@ -26,7 +26,7 @@ export interface RawGpu {
   interconnect?: { kind?: GpuSpec['interconnect']['kind']; bandwidth?: string | number; domain_size?: number };
   pcie?: { generation?: number; bandwidth?: string | number };
   gpus_per_node?: number;
-  network?: string | number;
+  network?: string | number | { bandwidth: string | number; per?: 'gpu' | 'instance'; fabric: 'rdma' | 'tcp'; source?: string };
   tdp?: string | number;
   price?: { usd_per_hour?: string | number; source?: string; date?: string };
   source?: string;
@@ -73,13 +73,20 @@ export function normalizeGpu(id: string, raw: RawGpu, efficiency: RawEfficiency)
     },
     pcie: { generation: raw.pcie?.generation, bandwidth: pcieBandwidth },
     gpusPerNode,
-    networkBandwidth: raw.network === undefined ? 0 : checkedQuantity('bandwidth', raw.network),
+    network: normalizeNetwork(raw.network),
     tdpWatts: checkedQuantity('power', raw.tdp),
     price: { usdPerHour: checkedQuantity('price', raw.price!.usd_per_hour), source: raw.price!.source, date: raw.price!.date },
     source: raw.source,
     notes: raw.notes,
     efficiency: normalizeEfficiency(efficiency),
   };
+}
+
+/** A bare bandwidth is per GPU over an RDMA fabric (how DGX-style clusters are specified). */
+function normalizeNetwork(raw: RawGpu['network']): GpuNetwork {
+  if (raw === undefined) return { bandwidth: 0, per: 'gpu', fabric: 'tcp' };
+  if (typeof raw !== 'object') return { bandwidth: checkedQuantity('bandwidth', raw), per: 'gpu', fabric: 'rdma' };
+  return { bandwidth: checkedQuantity('bandwidth', raw.bandwidth), per: raw.per ?? 'gpu', fabric: raw.fabric, ...(raw.source ? { source: raw.source } : {}) };
 }
 
 function normalizeEfficiency(raw: RawEfficiency): GpuEfficiency {

@@ -72,6 +72,14 @@ export interface GpuEfficiency {
   dequant: number;
 }
 
+/** The network between instances of an offering (0 bytes/s: none known). */
+export interface GpuNetwork {
+  bandwidth: number;
+  per: 'gpu' | 'instance';
+  fabric: 'rdma' | 'tcp';
+  source?: string;
+}
+
 /** One GPU type of the catalog. */
 export interface GpuSpec {
   id: string;
@@ -86,7 +94,8 @@ export interface GpuSpec {
   interconnect: { kind: 'nvlink' | 'nvlink-bridge' | 'pcie' | 'infinity-fabric'; bandwidth: number; domainSize: number };
   pcie: { generation?: number; bandwidth: number };
   gpusPerNode: number;
-  networkBandwidth: number;
+  /** What links separate instances: bandwidth (bytes/s) per GPU or per instance, over an RDMA fabric or TCP only. */
+  network: GpuNetwork;
   tdpWatts: number;
   price: { usdPerHour: number; source?: string; date?: string };
   source?: string;
