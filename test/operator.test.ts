@@ -11,6 +11,7 @@ import type { Inputs } from '../src/cli/inputs.js';
 import { loadSpec } from '../src/spec/load.js';
 import { kvTransferSeconds } from '../src/perf/transfer.js';
 import { kvBytesPerSequence } from '../src/perf/kv-cache.js';
+import { cheapestMachines, instanceCostPerHour, machineShapes } from '../src/optimize/machines.js';
 import { ROOT, cli, presets, specFromText } from './helpers.js';
 
 const solver = createSolver('highs');
@@ -189,4 +190,42 @@ describe('redundancy', () => {
       expect(result.stderr).toMatch(message);
     }
   });
+});
+
+describe('hardware as it is rented', () => {
+  const l4 = () => presets().catalog.gpus.l4;
+
+  it('prices an instance by the machine it packs into: L4 by the 1-GPU size, 2-GPU instances two to a 4-GPU machine', () => {
+    expect(instanceCostPerHour(l4(), 1)).toBeCloseTo(0.8048, 6);
+    expect(instanceCostPerHour(l4(), 2)).toBeCloseTo(4.6016 / 2, 6);
+    expect(instanceCostPerHour(l4(), 8)).toBeCloseTo(13.3504, 6);
+    expect(instanceCostPerHour(l4(), 16)).toBeCloseTo(2 * 13.3504, 6);
+    // Per-GPU offerings: GPUs times the price.
+    expect(instanceCostPerHour(presets().catalog.gpus['h100-sxm'], 2)).toBeCloseTo(2 * presets().catalog.gpus['h100-sxm'].price.usdPerHour, 6);
+  });
+
+  it('rents the cheapest whole machines that hold the instances (each on one machine)', () => {
+    const shapes = machineShapes(l4())!;
+    const cost = (sizes: number[]) => cheapestMachines(shapes, sizes).reduce((sum, m, k) => sum + m * shapes[k].usdPerHour, 0);
+    expect(cheapestMachines(shapes, [1])).toEqual([1, 0, 0]);
+    expect(cheapestMachines(shapes, [2, 2, 2])).toEqual([0, 2, 0]);
+    expect(cheapestMachines(shapes, [4, 1])).toEqual([1, 1, 0]);
+    expect(cheapestMachines(shapes, [8, 16])).toEqual([0, 0, 3]);
+    // Never cheaper than the GPUs at the best per-GPU price, never dearer than one 1-GPU machine per GPU where they fit.
+    for (const sizes of [[1, 1, 1], [2], [4, 4, 2, 1], [8]]) {
+      expect(cost(sizes)).toBeGreaterThanOrEqual(sizes.reduce((a, b) => a + b, 0) * 0.8048 - 1e-9);
+    }
+  });
+
+  it('an 8-GPU node sold whole is paid whole', async () => {
+    const node = join(TMP, 'node.yaml');
+    writeFileSync(node, 'gpus:\n  h100-sxm:\n    price:\n      usd_per_hour: 3.99\n      machines: [{ gpus: 8, usd_per_hour: 31.92 }]\n');
+    const spec = readFileSync(`${ROOT}presets/examples/chat.yaml`, 'utf8').replace('rate: 10/s', 'rate: 2/s');
+    const plan = await planOf(`${spec}planning: { gpus: [h100-sxm] }\n`, loadInputs([node], ROOT));
+    const used = plan.pools.reduce((sum, p) => sum + p.gpus, 0);
+    expect(used).toBeLessThan(8);
+    expect(plan.machines).toEqual([{ gpu: 'h100-sxm', gpusPerMachine: 8, count: 1, name: null, costPerHour: 31.92 }]);
+    expect(plan.totalCostPerHour).toBeCloseTo(31.92, 6);
+    expect(plan.pools.reduce((sum, p) => sum + p.costPerHour, 0)).toBeCloseTo(31.92, 4);
+  }, 30_000);
 });

@@ -40,7 +40,7 @@ function randomProblem(seed: number, limits: Partial<PackingProblem> = {}): Pack
     return {
       id: `c${i}`,
       role: roles[i % 3],
-      gpu: { id: i % 2 === 0 ? 'alpha' : 'beta' },
+      gpu: { id: i % 2 === 0 ? 'alpha' : 'beta', price: { usdPerHour: 1 } },
       gpus,
       costPerHour: gpus * (1 + Math.round(random() * 3)),
       powerWatts: gpus * 500,
@@ -120,7 +120,7 @@ describe('the packing MILP', () => {
 describe('pruning', () => {
   const slice = (id: string) => ({ id, ratePerSecond: 1 }) as Slice;
   const candidate = (id: string, cost: number, rates: number[], gpu = 'g') =>
-    ({ id, role: 'colocated', gpu: { id: gpu }, gpus: 1, costPerHour: cost, powerWatts: 100, capacity: new Map(rates.map((r, i) => [`s${i + 1}`, { ratePerSecond: r }])) }) as unknown as Candidate;
+    ({ id, role: 'colocated', gpu: { id: gpu, price: { usdPerHour: cost } }, gpus: 1, costPerHour: cost, powerWatts: 100, capacity: new Map(rates.map((r, i) => [`s${i + 1}`, { ratePerSecond: r }])) }) as unknown as Candidate;
   const context = { limitedTypes: new Set<string>(), powerCapped: false, loadFactor: 1 };
 
   it('drops a candidate that costs more per request on every slice and more per instance', () => {

@@ -275,7 +275,7 @@ function problem(): PackingProblem {
     { id: 's2', ratePerSecond: 1.5 },
   ] as Slice[];
   const candidate = (id: string, cost: number, rate: number) =>
-    ({ id, role: 'colocated', gpu: { id }, gpus: 1, costPerHour: cost, powerWatts: 300, capacity: new Map(slices.map((s) => [s.id, { ratePerSecond: rate }])) }) as unknown as Candidate;
+    ({ id, role: 'colocated', gpu: { id, price: { usdPerHour: cost } }, gpus: 1, costPerHour: cost, powerWatts: 300, capacity: new Map(slices.map((s) => [s.id, { ratePerSecond: rate }])) }) as unknown as Candidate;
   return { slices, candidates: [candidate('slow', 1, 1), candidate('fast', 2.5, 3)], loadFactor: 0.9, availability: {} };
 }
 

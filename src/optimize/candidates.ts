@@ -7,6 +7,7 @@ import type { EngineProfile, GpuSpec, MeasuredCapacity, ServiceSpec } from '../s
 import { kvTransferSeconds } from '../perf/transfer.js';
 import { largestRequestTokens } from '../workload/slices.js';
 import { decodeClasses, kvPartners, narrowestShape } from './kv-partners.js';
+import { instanceCostPerHour } from './machines.js';
 import type { KvPartner } from './kv-partners.js';
 import type { Slice } from '../workload/slices.js';
 
@@ -26,6 +27,7 @@ export interface Candidate {
   role: Role;
   /** GPUs per instance. */
   gpus: number;
+  /** What an instance costs: its GPUs, or its share of the machine it packs into (see machines.ts). */
   costPerHour: number;
   powerWatts: number;
   deployment: Deployment;
@@ -139,7 +141,7 @@ function emptyCandidate(deployment: Deployment, engine: EngineProfile, role: Rol
     pp,
     role,
     gpus,
-    costPerHour: gpus * gpu.price.usdPerHour,
+    costPerHour: instanceCostPerHour(gpu, gpus),
     powerWatts: gpus * gpu.tdpWatts,
     deployment,
     capacity: new Map(),

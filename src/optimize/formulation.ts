@@ -1,4 +1,5 @@
 import { isNodeLocal } from '../perf/transfer.js';
+import { machineShapes, packedSize } from './machines.js';
 import type { Slice } from '../workload/slices.js';
 import type { Candidate } from './candidates.js';
 import type { SliceGroup } from './group-routes.js';
@@ -51,6 +52,9 @@ export function gpuTypesOf(problem: PackingProblem): string[] {
   return [...new Set(problem.candidates.map((c) => c.gpu.id))].sort();
 }
 
+/** Name of the variable counting machines of the k-th size (machineShapes order) of the t-th GPU type. */
+export const machineVar = (t: number, k: number) => `m${t}_${k}`;
+
 /** Whether the program needs the 0/1 pool variables (redundancy or a bound on pools or types). */
 export function needsOpenVars(problem: PackingProblem): boolean {
   return (problem.redundancy ?? 0) > 0 || problem.maxPools !== undefined || problem.maxGpuTypes !== undefined;
@@ -75,7 +79,11 @@ export function usableRate(problem: PackingProblem, s: number, i: number): numbe
  *    within the solver's tolerance);
  *  - node-local prefill and decode pools (one pairing class) fit one node: Σ gpus_i · n_i ≤ its GPUs;
  *  - Σ_i y_i ≤ the most pools, y_i ≤ z_type(i) and Σ_t z_t ≤ the most GPU types, where bounded;
- *  - GPUs per type within availability, total cost within budget, total TDP within the power cap;
+ *  - for offerings rented by the machine, whole machines m_tk (their cost replaces the
+ *    instances'): for every instance size g, Σ gpus_i · n_i over instances of ≥ g GPUs ≤
+ *    Σ GPUs of the machines of ≥ g GPUs (instances pack whole into one machine);
+ *  - GPUs per type within availability (rented GPUs for machines), total cost within budget,
+ *    total TDP within the power cap;
  *  - n_i ≤ U_i = ⌈Σ_g load_gi⌉ + r, the instances candidate i needs to serve every group it can
  *    alone: never binding at an optimum (all limits are ≤ rows with non-negative terms), but it
  *    narrows the solver's search (HiGHS solves the examples' programs 1.2–2.4× faster with it).
@@ -132,7 +140,8 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
       constraints.push({ name: `cap_${i}`, terms: load[i], max: fixedCounts[i] - (fixedCounts[i] > 0 ? redundancy : 0) });
       return;
     }
-    objective[countVar(i)] = c.costPerHour;
+    // Offerings rented by the machine pay for their machines, not per instance.
+    objective[countVar(i)] = machineShapes(c.gpu) ? 0 : c.costPerHour;
     upper[countVar(i)] = Math.ceil(Object.values(load[i]).reduce((sum, x) => sum + x, 0)) + redundancy;
     const spares = open && redundancy > 0 ? { [openVar(i)]: redundancy } : {};
     constraints.push({ name: `cap_${i}`, terms: { ...load[i], ...spares, [countVar(i)]: -1 }, max: 0 });
@@ -148,8 +157,28 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
   const byType = new Map<string, number[]>(types.map((gpu) => [gpu, []]));
   candidates.forEach((c, i) => byType.get(c.gpu.id)!.push(i));
   for (const [gpu, indexes] of byType) {
+    const t = types.indexOf(gpu);
+    const machines = machineShapes(candidates[indexes[0]].gpu);
     const limit = problem.availability[gpu];
-    if (limit !== undefined) {
+    if (machines) {
+      // Whole machines: the instances of at least g GPUs fit on the machines of at least g GPUs,
+      // for every instance size g (enough for sizes that divide each other, as powers of two do).
+      const gpusBound = indexes.reduce((sum, i) => sum + upper[countVar(i)] * candidates[i].gpus, 0);
+      machines.forEach((m, k) => {
+        objective[machineVar(t, k)] = m.usdPerHour;
+        upper[machineVar(t, k)] = Math.ceil(gpusBound / m.gpus);
+      });
+      const sizes = [...new Set(indexes.map((i) => packedSize(machines, candidates[i].gpus)))].sort((a, b) => a - b);
+      for (const g of sizes) {
+        const terms: Record<string, number> = {};
+        for (const i of indexes) if (packedSize(machines, candidates[i].gpus) >= g) terms[countVar(i)] = candidates[i].gpus;
+        machines.forEach((m, k) => {
+          if (m.gpus >= g) terms[machineVar(t, k)] = -m.gpus;
+        });
+        constraints.push({ name: `machines_${gpu}_${g}`, terms, max: 0 });
+      }
+      if (limit !== undefined) constraints.push({ name: `avail_${gpu}`, terms: Object.fromEntries(machines.map((m, k) => [machineVar(t, k), m.gpus])), max: limit });
+    } else if (limit !== undefined) {
       constraints.push({ name: `avail_${gpu}`, terms: Object.fromEntries(indexes.map((i) => [countVar(i), candidates[i].gpus])), max: limit });
     }
     if (problem.maxGpuTypes !== undefined) {
@@ -174,7 +203,7 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
     constraints.push({ name: 'types', terms: Object.fromEntries(types.map((_, t) => [typeVar(t), 1])), max: problem.maxGpuTypes });
   }
   if (problem.maxCostPerHour !== undefined) {
-    constraints.push({ name: 'budget', terms: Object.fromEntries(candidates.map((c, i) => [countVar(i), c.costPerHour])), max: problem.maxCostPerHour });
+    constraints.push({ name: 'budget', terms: Object.fromEntries(Object.entries(objective).filter(([, c]) => c !== 0)), max: problem.maxCostPerHour });
   }
   if (problem.powerCapWatts !== undefined) {
     constraints.push({ name: 'power', terms: Object.fromEntries(candidates.map((c, i) => [countVar(i), c.powerWatts])), max: problem.powerCapWatts });
@@ -183,6 +212,7 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
     ...candidates.map((_, i) => countVar(i)),
     ...(open ? candidates.map((_, i) => openVar(i)) : []),
     ...(problem.maxGpuTypes !== undefined ? types.map((_, t) => typeVar(t)) : []),
+    ...Object.keys(objective).filter((name) => name.startsWith('m')),
   ];
   return { objective, constraints, integers, upper };
 }

@@ -1,4 +1,5 @@
-import { countVar, gpuTypesOf, groupsOf, needsOpenVars, openVar, packingProgram, shareVar, typeVar } from './formulation.js';
+import { countVar, gpuTypesOf, groupsOf, machineVar, needsOpenVars, openVar, packingProgram, shareVar, typeVar } from './formulation.js';
+import { cheapestMachines, machineShapes } from './machines.js';
 import type { PackingProblem } from './formulation.js';
 import { objectiveValue, valueOf, violations } from './lp.js';
 import type { LinearProgram } from './lp.js';
@@ -9,6 +10,8 @@ export interface Fleet {
   counts: number[];
   /** shares[s][i]: fraction of slice s that candidate i serves (prefill and decode sides alike). */
   shares: number[][];
+  /** For GPU types rented by the machine: how many of each machine size (machineShapes order) the fleet rents. */
+  machines: Record<string, number[]>;
   costPerHour: number;
   /** optimal: proven by the MILP; time-limit: the best verified plan found within the limit. */
   status: 'optimal' | 'time-limit';
@@ -54,7 +57,7 @@ export async function solveFleet(problem: PackingProblem, solver: LpSolver, time
 }
 
 /** A best-found (unproven) fleet with the LP relaxation's bound and the gap to it. */
-function withBound(fleet: Pick<Fleet, 'counts' | 'shares' | 'costPerHour'>, relaxed: { status: string; objective: number }): Fleet {
+function withBound(fleet: Pick<Fleet, 'counts' | 'shares' | 'machines' | 'costPerHour'>, relaxed: { status: string; objective: number }): Fleet {
   const lowerBound = relaxed.status === 'optimal' ? Math.min(relaxed.objective, fleet.costPerHour) : 0;
   const gap = fleet.costPerHour > 0 ? (fleet.costPerHour - lowerBound) / fleet.costPerHour : 0;
   return { ...fleet, status: 'time-limit', lowerBound, gap };
@@ -66,8 +69,9 @@ function verified(
   lp: LinearProgram,
   counts: number[],
   solverValues: Record<string, number>,
-): Pick<Fleet, 'counts' | 'shares' | 'costPerHour'> | undefined {
-  // The solver's shares with the rounded counts, and the 0/1 pool and type variables they imply.
+): Pick<Fleet, 'counts' | 'shares' | 'machines' | 'costPerHour'> | undefined {
+  // The solver's shares with the rounded counts, and the 0/1 pool and type variables and the
+  // cheapest machines they imply.
   const values: Record<string, number> = {};
   const types = gpuTypesOf(problem);
   for (const [name, value] of Object.entries(solverValues)) if (name.startsWith('x')) values[name] = value;
@@ -79,13 +83,24 @@ function verified(
       if (problem.maxGpuTypes !== undefined) values[typeVar(types.indexOf(problem.candidates[i].gpu.id))] = 1;
     }
   });
+  const machines: Record<string, number[]> = {};
+  types.forEach((gpu, t) => {
+    const indexes = problem.candidates.map((c, i) => (c.gpu.id === gpu ? i : -1)).filter((i) => i >= 0);
+    const shapes = machineShapes(problem.candidates[indexes[0]].gpu);
+    if (!shapes) return;
+    const sizes = indexes.flatMap((i) => Array.from({ length: counts[i] }, () => problem.candidates[i].gpus));
+    machines[gpu] = cheapestMachines(shapes, sizes);
+    machines[gpu].forEach((m, k) => {
+      if (m > 0) values[machineVar(t, k)] = m;
+    });
+  });
   if (violations(lp, values).length > 0) return undefined;
   const groupOfSlice = new Map<number, number>();
   groupsOf(problem).forEach((group, g) => group.members.forEach((s) => groupOfSlice.set(s, g)));
   const shares = problem.slices.map((_, s) => problem.candidates.map((__, i) => valueOf(values, shareVar(groupOfSlice.get(s)!, i))));
   // Traffic on a candidate with no instance is a plan that serves nothing there, however small.
   if (shares.some((row) => row.some((x, i) => x > 1e-9 && counts[i] === 0))) return undefined;
-  return { counts, shares, costPerHour: objectiveValue(lp, values) };
+  return { counts, shares, machines, costPerHour: objectiveValue(lp, values) };
 }
 
 /** Routes the traffic over fixed counts and checks the result against every constraint. */
@@ -95,7 +110,7 @@ async function routeAndVerify(
   counts: number[],
   solver: LpSolver,
   timeLimitSeconds: number,
-): Promise<Pick<Fleet, 'counts' | 'shares' | 'costPerHour'> | undefined> {
+): Promise<Pick<Fleet, 'counts' | 'shares' | 'machines' | 'costPerHour'> | undefined> {
   const routing = await solver.solve(packingProgram(problem, counts), { timeLimitSeconds, relax: true });
   return routing.status === 'optimal' ? verified(problem, lp, counts, routing.values) : undefined;
 }

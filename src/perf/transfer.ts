@@ -38,7 +38,9 @@ function sideBandwidth(d: Deployment, link: KvLink): number {
 
 /** Whether KV can move between the two instances over this link at all. */
 export function kvLinkExists(prefill: Deployment, decode: Deployment, link: KvLink): boolean {
-  if (link === 'node') return prefill.gpu.id === decode.gpu.id && prefill.tp * prefill.pp + decode.tp * decode.pp <= prefill.gpu.gpusPerNode;
+  // Inside one node: the same offering, both instances in its GPUs — and pods of any size (an
+  // offering rented by the machine would need both on one machine, which its packing does not ask).
+  if (link === 'node') return prefill.gpu.id === decode.gpu.id && !prefill.gpu.price.machines && prefill.tp * prefill.pp + decode.tp * decode.pp <= prefill.gpu.gpusPerNode;
   return prefill.gpu.network.bandwidth > 0 && decode.gpu.network.bandwidth > 0;
 }
 

@@ -8,7 +8,8 @@ import { usableRate } from '../optimize/formulation.js';
 import type { Fleet } from '../optimize/solve-fleet.js';
 import { HOURS_PER_MONTH, PLAN_VERSION } from './plan.js';
 import { round6 } from './round.js';
-import type { Plan, PlanBaseline, PlanLatency, PlanPool, PlanRoute, PlanSimplicity, PlanSlice } from './plan.js';
+import type { Plan, PlanBaseline, PlanLatency, PlanMachine, PlanPool, PlanRoute, PlanSimplicity, PlanSlice } from './plan.js';
+import { machineShapes } from '../optimize/machines.js';
 
 
 const ms = (seconds: number | undefined) => (seconds === undefined || !Number.isFinite(seconds) ? null : round6(seconds * 1000));
@@ -29,6 +30,7 @@ export function assemblePlan(
 ): Plan {
   const { slices, candidates } = problem;
   const drafts: PoolDraft[] = [];
+  const rented = rentedMachines(problem, fleet);
   candidates.forEach((c, i) => {
     const n = fleet.counts[i];
     if (n <= 0) return;
@@ -57,7 +59,8 @@ export function assemblePlan(
         pp: c.pp,
         gpusPerInstance: c.gpus,
         gpus: n * c.gpus,
-        costPerHour: round6(n * c.costPerHour),
+        // Machines rented whole are paid by the pools on them, in proportion to their GPUs.
+        costPerHour: round6(rented.perGpu.has(c.gpu.id) ? n * c.gpus * rented.perGpu.get(c.gpu.id)! : n * c.costPerHour),
         powerKw: round6((n * c.powerWatts) / 1000),
         slices: served.map((x) => ({ slice: x.slice.id, share: round6(x.share), ratePerSecond: round6(x.share * x.slice.ratePerSecond) })),
         launch: {
@@ -101,6 +104,7 @@ export function assemblePlan(
     redundancy: problem.redundancy ?? 0,
     workload: { ratePerSecond: round6(spec.totalRatePerSecond), slices: planSlices },
     pools,
+    machines: rented.machines,
     routes: planRoutes(slices, pools),
     totalCostPerHour: cost,
     totals: {
@@ -131,6 +135,25 @@ export function assemblePlan(
       candidatesAfterPruning: counts.afterPruning,
     },
   };
+}
+
+/** The machines the fleet rents (offerings rented by the machine), and what each used GPU of them costs. */
+function rentedMachines(problem: PackingProblem, fleet: Fleet): { machines: PlanMachine[]; perGpu: Map<string, number> } {
+  const machines: PlanMachine[] = [];
+  const perGpu = new Map<string, number>();
+  for (const [gpu, counts] of Object.entries(fleet.machines).sort((a, b) => a[0].localeCompare(b[0]))) {
+    const spec = problem.candidates.find((c) => c.gpu.id === gpu)!.gpu;
+    const shapes = machineShapes(spec)!;
+    const used = problem.candidates.reduce((sum, c, i) => sum + (c.gpu.id === gpu ? fleet.counts[i] * c.gpus : 0), 0);
+    let cost = 0;
+    shapes.forEach((m, k) => {
+      if (counts[k] === 0) return;
+      machines.push({ gpu, gpusPerMachine: m.gpus, count: counts[k], name: m.name ?? null, costPerHour: round6(counts[k] * m.usdPerHour) });
+      cost += counts[k] * m.usdPerHour;
+    });
+    if (used > 0) perGpu.set(gpu, cost / used);
+  }
+  return { machines, perGpu };
 }
 
 /** The route table: per class and prompt range, the pools its requests go to and their shares. */

@@ -88,6 +88,16 @@ export interface PlanPool {
   pairClass: string | null;
 }
 
+/** Machines of one size the plan rents whole; their GPUs hold the instances of the type's pools. */
+export interface PlanMachine {
+  gpu: string;
+  gpusPerMachine: number;
+  count: number;
+  /** The offering's name for the size (e.g. g6.12xlarge), where the catalog gives one. */
+  name: string | null;
+  costPerHour: number;
+}
+
 /** A simpler plan computed for comparison. */
 export interface PlanBaseline {
   name: string;
@@ -143,6 +153,8 @@ export interface Plan {
   redundancy: number;
   workload: { ratePerSecond: number; slices: PlanSlice[] };
   pools: PlanPool[];
+  /** Machines to rent for offerings rented by the machine (empty where GPUs are rented one by one). */
+  machines: PlanMachine[];
   /** Where the router sends each class and prompt-length range. */
   routes: PlanRoute[];
   totalCostPerHour: number;

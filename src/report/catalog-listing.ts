@@ -8,6 +8,12 @@ import type { Column } from './table.js';
 
 const TFLOPS_COLUMNS: ComputeDtype[] = ['bf16', 'fp8', 'int8', 'fp4'];
 
+/** A network bandwidth in bits, as links are sold: 100 Mb/s, 400 Gb/s. */
+function formatBits(bytesPerSecond: number): string {
+  const bits = bytesPerSecond * 8;
+  return bits >= 1e9 ? `${sig(bits / 1e9)} Gb/s` : `${sig(bits / 1e6)} Mb/s`;
+}
+
 function sortedGpus(catalog: Catalog): GpuSpec[] {
   return Object.values(catalog.gpus).sort((a, b) => a.id.localeCompare(b.id));
 }
@@ -21,7 +27,9 @@ export function gpuTable(catalog: Catalog, paintHeader?: (text: string) => strin
     { header: 'BANDWIDTH', align: 'right' },
     ...TFLOPS_COLUMNS.map((d) => ({ header: `${d.toUpperCase()} TFLOPS`, align: 'right' as const })),
     { header: 'INTERCONNECT' },
+    { header: 'NETWORK' },
     { header: '$/GPU-H', align: 'right' },
+    { header: 'RENTED', align: 'right' },
     { header: 'TDP', align: 'right' },
   ];
   const rows = sortedGpus(catalog).map((gpu) => [
@@ -31,7 +39,9 @@ export function gpuTable(catalog: Catalog, paintHeader?: (text: string) => strin
     formatBandwidth(gpu.memoryBandwidth),
     ...TFLOPS_COLUMNS.map((d) => (gpu.peakFlops[d] ? sig(gpu.peakFlops[d]! / 1e12, 4) : '-')),
     `${gpu.interconnect.kind} ${formatBandwidth(gpu.interconnect.bandwidth)}`,
+    gpu.network.bandwidth > 0 ? `${gpu.network.fabric} ${formatBits(gpu.network.bandwidth)}${gpu.network.per === 'instance' ? '/instance' : '/GPU'}` : '-',
     formatUsd(gpu.price.usdPerHour),
+    gpu.price.machines ? `${gpu.price.machines.map((m) => m.gpus).join('/')}-GPU machines` : 'per GPU',
     formatPower(gpu.tdpWatts),
   ]);
   return renderTable(columns, rows, paintHeader);
@@ -60,6 +70,7 @@ export function gpuJson(catalog: Catalog): object {
       network: { bandwidthBytesPerSecond: gpu.network.bandwidth, per: gpu.network.per, fabric: gpu.network.fabric },
       tdpWatts: gpu.tdpWatts,
       priceUsdPerHour: gpu.price.usdPerHour,
+      machines: (gpu.price.machines ?? []).map((m) => ({ gpus: m.gpus, usdPerHour: m.usdPerHour, name: m.name ?? null })),
       priceSource: gpu.price.source ?? null,
       priceDate: gpu.price.date ?? null,
       source: gpu.source ?? null,

@@ -1,6 +1,6 @@
 import type { Plan } from '../plan/plan.js';
 import { formatUsd, sig } from './format.js';
-import { launchLines, placementLines, routeLines } from './plan-routes.js';
+import { launchLines, machineLines, placementLines, routeLines } from './plan-routes.js';
 import { baselineLines, msText, poolCells, simplicityLine, usdText, verificationLine } from './plan-text.js';
 
 /** Escapes a table cell for GitHub-flavoured markdown. */
@@ -39,7 +39,7 @@ export function planMarkdown(plan: Plan): string {
     '',
     ...routeLines(plan).map((l) => `- ${mdCell(l)}`),
     '',
-    ...[...launchLines(plan), ...placementLines(plan)].map((l) => `- ${mdCell(l)}`),
+    ...[...launchLines(plan), ...placementLines(plan), ...machineLines(plan)].map((l) => `- ${mdCell(l)}`),
     '',
     '</details>',
     ...(plan.baselines.length > 0 ? ['', ...baselineLines(plan).map((l) => `- ${l}`)] : []),

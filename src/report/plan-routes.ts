@@ -64,3 +64,15 @@ export function placementLines(plan: Plan): string[] {
     return `${members} share one ${pools[0].gpu} machine (${gpus} GPUs): prefill hands its KV to decode over the machine's GPU interconnect`;
   });
 }
+
+/** What to rent where an offering is rented by the machine: "2 × l4 4-GPU (g6.12xlarge) $9.20/h; 1 of 8 GPUs idle". */
+export function machineLines(plan: Plan): string[] {
+  const byGpu = new Map<string, Plan['machines']>();
+  for (const m of plan.machines) byGpu.set(m.gpu, [...(byGpu.get(m.gpu) ?? []), m]);
+  return [...byGpu].map(([gpu, machines]) => {
+    const rented = machines.reduce((sum, m) => sum + m.count * m.gpusPerMachine, 0);
+    const used = plan.pools.filter((p) => p.gpu === gpu).reduce((sum, p) => sum + p.gpus, 0);
+    const list = machines.map((m) => `${m.count} × ${m.gpusPerMachine}-GPU${m.name ? ` ${m.name}` : ''} ($${m.costPerHour.toFixed(2)}/h)`).join(' + ');
+    return `${gpu} is rented by the machine: ${list}${rented > used ? `; ${rented - used} of ${rented} GPUs idle` : ''}`;
+  });
+}

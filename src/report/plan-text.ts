@@ -1,6 +1,6 @@
 import type { Plan, PlanPool } from '../plan/plan.js';
 import { fixed, formatUsd, grouped, sig } from './format.js';
-import { launchLines, placementLines, poolRoutesText, routeLines } from './plan-routes.js';
+import { launchLines, machineLines, placementLines, poolRoutesText, routeLines } from './plan-routes.js';
 import { renderTable } from './table.js';
 
 /** "312 ms" from milliseconds, "-" for none. */
@@ -132,6 +132,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     'launch each instance with:',
     ...launchLines(plan).map((l) => `  ${l}`),
     ...placementLines(plan).map((l) => `  ${l}`),
+    ...machineLines(plan).map((l) => `  ${l}`),
     ...(plan.baselines.length > 0 ? ['', 'against simpler plans:', ...baselineLines(plan).map((l) => `  ${l}`)] : []),
     '',
     slices,

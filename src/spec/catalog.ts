@@ -45,6 +45,8 @@ export function buildCatalog(sources: YamlSource[]): { catalog: Catalog; issues:
       for (const id of Object.keys(raw[section] ?? {})) if (!introducedBy.has(`${section}.${id}`)) introducedBy.set(`${section}.${id}`, source);
     }
     merged = deepMerge(merged, raw);
+    // A price is one quote (per GPU, machine sizes, source, date): an overlay's replaces the whole of it.
+    for (const [id, gpu] of Object.entries(raw.gpus ?? {})) if (gpu?.price !== undefined) merged.gpus![id].price = gpu.price;
   }
   const issues: InputIssue[] = [];
   const incomplete = (section: 'gpus' | 'engines', id: string, missing: string[], known: string[]) => {

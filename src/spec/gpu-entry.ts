@@ -28,7 +28,7 @@ export interface RawGpu {
   gpus_per_node?: number;
   network?: string | number | { bandwidth: string | number; per?: 'gpu' | 'instance'; fabric: 'rdma' | 'tcp'; source?: string };
   tdp?: string | number;
-  price?: { usd_per_hour?: string | number; source?: string; date?: string };
+  price?: { usd_per_hour?: string | number; machines?: Array<{ gpus: number; usd_per_hour: string | number; name?: string }>; source?: string; date?: string };
   source?: string;
   notes?: string;
   efficiency?: RawEfficiency;
@@ -75,7 +75,14 @@ export function normalizeGpu(id: string, raw: RawGpu, efficiency: RawEfficiency)
     gpusPerNode,
     network: normalizeNetwork(raw.network),
     tdpWatts: checkedQuantity('power', raw.tdp),
-    price: { usdPerHour: checkedQuantity('price', raw.price!.usd_per_hour), source: raw.price!.source, date: raw.price!.date },
+    price: {
+      usdPerHour: checkedQuantity('price', raw.price!.usd_per_hour),
+      ...(raw.price!.machines
+        ? { machines: raw.price!.machines.map((m) => ({ gpus: m.gpus, usdPerHour: checkedQuantity('price', m.usd_per_hour), ...(m.name ? { name: m.name } : {}) })) }
+        : {}),
+      source: raw.price!.source,
+      date: raw.price!.date,
+    },
     source: raw.source,
     notes: raw.notes,
     efficiency: normalizeEfficiency(efficiency),

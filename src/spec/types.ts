@@ -97,7 +97,8 @@ export interface GpuSpec {
   /** What links separate instances: bandwidth (bytes/s) per GPU or per instance, over an RDMA fabric or TCP only. */
   network: GpuNetwork;
   tdpWatts: number;
-  price: { usdPerHour: number; source?: string; date?: string };
+  /** Per GPU-hour; `machines` where the offering is rented only by the machine (sizes and prices per machine-hour). */
+  price: { usdPerHour: number; machines?: Array<{ gpus: number; usdPerHour: number; name?: string }>; source?: string; date?: string };
   source?: string;
   notes?: string;
   efficiency: GpuEfficiency;
