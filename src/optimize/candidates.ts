@@ -106,7 +106,7 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
         const table = decodeTable(deployment, engine, slices.map((s) => s.inputTokens + s.outputTokens / 2));
         for (const role of roles) {
           const candidate = evaluate(deployment, engine, role, slices, table, spec.arrivalCv);
-          if (candidate.capacity.size === 0 && candidate.unservable.size === 0) continue;
+          if (candidate.models.size === 0 && candidate.unservable.size === 0) continue;
           if (role === 'colocated') candidates.push(candidate);
           if (role === 'decode') {
             for (const { pairClass, idSuffix } of decodeClasses(deployment)) candidates.push({ ...candidate, id: candidate.id + idSuffix, pairClass });
@@ -167,13 +167,20 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
       candidate.unservable.set(slice.id, model.reason);
       continue;
     }
-    candidate.models.set(slice.id, model);
-    const capacity = instanceCapacity(model, slice.slo, arrivalCv);
-    candidate.idle.set(slice.id, capacity.idle);
-    if (capacity.ratePerSecond > 0) candidate.capacity.set(slice.id, capacity);
-    else candidate.unservable.set(slice.id, describeIdle(capacity, slice));
+    // A prefill instance's capacity waits for its KV partner (the transfer counts in its TTFT).
+    if (role === 'prefill') candidate.models.set(slice.id, model);
+    else settle(candidate, slice, model, arrivalCv);
   }
   return candidate;
+}
+
+/** Records a slice's model on a candidate with the capacity it gives within the slice's SLOs (or why it gives none). */
+function settle(candidate: Candidate, slice: Slice, model: InstanceModel, arrivalCv: number): void {
+  candidate.models.set(slice.id, model);
+  const capacity = instanceCapacity(model, slice.slo, arrivalCv);
+  candidate.idle.set(slice.id, capacity.idle);
+  if (capacity.ratePerSecond > 0) candidate.capacity.set(slice.id, capacity);
+  else candidate.unservable.set(slice.id, describeIdle(capacity, slice));
 }
 
 /**
@@ -186,12 +193,7 @@ function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], ar
   for (const slice of slices) {
     const base = prefill.models.get(slice.id);
     if (!base) continue;
-    const model = { ...base, transferSeconds: kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link) };
-    paired.models.set(slice.id, model);
-    const capacity = instanceCapacity(model, slice.slo, arrivalCv);
-    paired.idle.set(slice.id, capacity.idle);
-    if (capacity.ratePerSecond > 0) paired.capacity.set(slice.id, capacity);
-    else paired.unservable.set(slice.id, describeIdle(capacity, slice));
+    settle(paired, slice, { ...base, transferSeconds: kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link) }, arrivalCv);
   }
   return paired;
 }
