@@ -14,6 +14,8 @@ import { createRng, interArrival } from '../src/simulate/rng.js';
 import { planMismatches, simulatePlan } from '../src/simulate/simulate.js';
 import type { SimulationReport } from '../src/simulate/simulate.js';
 import type { InstanceTiming } from '../src/simulate/timing.js';
+import { requestsForPercentile, sizedDuration, warmupFor } from '../src/simulate/duration.js';
+import { requiredAttainment } from '../src/planning/verify.js';
 import { percentile } from '../src/workload/percentile.js';
 import { ROOT, cli, presets, specFromText } from './helpers.js';
 
@@ -135,7 +137,7 @@ describe('simulator mechanics', () => {
     yield { arrival: 0.002, inputTokens: 1000, outputTokens: 11, cls: 0 };
   };
   const run = (pools: SimPool[], decodeOnly: Array<{ pool: number; share: number }> = [], arrivals = two()) =>
-    runEngine(pools, [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly }], arrivals, () => 0, () => 0, createRng(1), { durationSeconds: 1, warmupSeconds: 0, slices: 1 });
+    runEngine(pools, [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly }], arrivals, () => 0, () => 0, createRng(1), { durationSeconds: 10, warmupSeconds: 0, slices: 1 });
 
   it('continuous batching with chunked prefill: the second prompt rides in the first one\'s first decode step', () => {
     const { outcomes } = run([{ id: 'a', role: 'colocated', instances: 1, timing: timing(1e9) }]);
@@ -145,6 +147,17 @@ describe('simulator mechanics', () => {
     expect(first.ttft).toBeCloseTo(0.02, 6);
     expect(first.tpot).toBeCloseTo((0.02 + 9 * 0.01) / 10, 6);
     expect(second.ttft).toBeCloseTo(0.021 + 0.02 - 0.002, 6);
+    expect(second.tpot).toBeCloseTo(0.01, 6);
+  });
+
+  it('prefill-first scheduling (SGLang): a waiting prompt runs alone and the decodes pause for it', () => {
+    const sglang = { ...timing(1e9), engine: { ...VLLM(), scheduling: 'prefill-first' as const, requestOverheadSeconds: 0 } };
+    const { outcomes } = run([{ id: 'a', role: 'colocated', instances: 1, timing: sglang }]);
+    const [first, second] = [...outcomes].sort((a, b) => a.ttft - b.ttft);
+    expect(first.ttft).toBeCloseTo(0.02, 6);
+    // The second prompt's 20 ms iteration carries no decode: the first waits it out.
+    expect(first.tpot).toBeCloseTo((0.141 - 0.021) / 10, 6);
+    expect(second.ttft).toBeCloseTo(0.041 - 0.002, 6);
     expect(second.tpot).toBeCloseTo(0.01, 6);
   });
 
@@ -184,6 +197,26 @@ describe('simulator mechanics', () => {
     // One 2000-token iteration (both prompts) plus its decode step, then the 50 ms transfer.
     for (const o of outcomes) expect(o.ttft).toBeGreaterThan(0.05);
     expect(pools[1].utilization).toBeGreaterThan(0);
+  });
+
+  it('a prefill instance keeps each prompt\'s KV until it is sent, and sends one prompt at a time over its link', () => {
+    // Room for two 4,000-token prompts; each transfer takes 1 s; a prompt every 0.1 s.
+    const arrivals = function* (): Generator<Arrival> {
+      for (let i = 0; i < 10; i++) yield { arrival: i * 0.1, inputTokens: 4000, outputTokens: 2, cls: 0 };
+    };
+    const { outcomes } = run(
+      [
+        { id: 'p', role: 'prefill', instances: 1, timing: timing(10_000), transferSeconds: () => 1 },
+        { id: 'd', role: 'decode', instances: 1, timing: timing(1e9) },
+      ],
+      [{ pool: 1, share: 1 }],
+      arrivals(),
+    );
+    const ttfts = outcomes.map((o) => o.ttft).sort((a, b) => a - b);
+    expect(ttfts).toHaveLength(10);
+    // Serialised on the link: the k-th first token comes about k seconds in.
+    ttfts.forEach((t, k) => expect(t).toBeGreaterThan(k + 1 - 1));
+    expect(ttfts[9]).toBeGreaterThan(9);
   });
 
   it('routes a request by its class and prompt length only; counts it in the slice of its route that holds its sizes', () => {
@@ -311,6 +344,39 @@ slo: { ttft: 1s }
     // Alone, TPOT is one decode step at a batch of one: well under the loaded predictions.
     expect(report.overall.tpotMs.p50!).toBeLessThan(plan.predicted.tpotMs!);
     expect(report.overall.ttftMs.p50!).toBeLessThan(plan.predicted.ttftMs!);
+  });
+});
+
+describe('verification by default', () => {
+  it('plan checks its plan by simulation unless --no-verify, and says how', () => {
+    const verified = JSON.parse(cli(['plan', 'presets/examples/rag-long-context.yaml', '--format', 'json']).stdout) as Plan;
+    expect(verified.verification).toMatchObject({ holds: true, arrivals: 'poisson', seed: 1 });
+    // Per pool: the analytic prediction beside the simulated latency.
+    expect(verified.verification!.pools.map((p) => p.pool)).toEqual(verified.pools.map((p) => p.id));
+    expect(verified.verification!.pools.every((p) => p.ttftMs.simulated !== null && p.tpotMs.simulated !== null)).toBe(true);
+    const table = cli(['plan', 'presets/examples/rag-long-context.yaml', '--format', 'table']);
+    expect(table.stdout).toMatch(/^verified by simulation \(\d+ s of Poisson arrivals, at least [\d,]+ requests per class, seed 1, 1 round\)/m);
+    const analytic = JSON.parse(cli(['plan', 'presets/examples/rag-long-context.yaml', '--no-verify', '--format', 'json']).stdout) as Plan;
+    expect(analytic.verification).toBeUndefined();
+    expect(cli(['plan', 'presets/examples/rag-long-context.yaml', '--no-verify', '--format', 'table']).stdout).toMatch(/^not simulated \(--no-verify\)/m);
+  });
+
+  it('sizes the run for the tightest percentile: a p99 target at a low rate simulates enough requests', () => {
+    const spec = specFromText(`model: llama-3.1-8b
+workload: { rate: 1/s, input_tokens: 500, output_tokens: 50 }
+slo: { ttft: 1s, tpot: 50ms, percentile: 99 }
+`).value!;
+    const { seconds, short } = sizedDuration(spec);
+    expect(short).toEqual([]);
+    expect(seconds - warmupFor(seconds)).toBeGreaterThanOrEqual(requestsForPercentile(99) / 1);
+    expect(requestsForPercentile(99)).toBe(20_000);
+    // At a high rate the floor of ten minutes stands.
+    expect(sizedDuration({ ...spec, totalRatePerSecond: 100, classes: spec.classes.map((c) => ({ ...c, ratePerSecond: 100 })) }).seconds).toBe(600);
+  });
+
+  it('asks the verifying run to clear the percentile by a margin another seed could take away', () => {
+    expect(requiredAttainment(90, 91, 10_000)).toBeCloseTo(90 + 1.5 * 100 * Math.sqrt((0.91 * 0.09) / 10_000), 9);
+    expect(requiredAttainment(99, 99.5, 1e9)).toBeCloseTo(99, 3);
   });
 });
 

@@ -9,6 +9,9 @@ import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { loadInputs, loadSpecFile } from './inputs.js';
 import { collect } from './command-types.js';
 import type { Output } from './output.js';
+import { planVerified } from '../planning/verify.js';
+import { simulationFlags, simulationSettings } from './run-simulation.js';
+import type { SimulationFlags } from './run-simulation.js';
 
 /** Options the planning commands share (plan, check, sweep). */
 export interface PlanningFlags {
@@ -34,13 +37,28 @@ export function startPlanning(specPath: string, flags: PlanningFlags, cwd: strin
   return { spec, catalog: inputs.catalog, solver, check: inputs.check };
 }
 
-/** Plans a spec, always releasing the solver. */
-export async function planSpec(run: PlanningRun, spec: ServiceSpec = run.spec): Promise<PlanResult> {
+/** Plans a spec — checked by simulation unless `verify` is off — always releasing the solver. */
+export async function planSpec(run: PlanningRun, options: { spec?: ServiceSpec; verify?: SimulationFlags & { verify?: boolean }; cwd?: string } = {}): Promise<PlanResult> {
+  const spec = options.spec ?? run.spec;
   try {
-    return await planFleet(spec, run.catalog, run.solver);
+    if (!options.verify || options.verify.verify === false) return await planFleet(spec, run.catalog, run.solver);
+    const settings = simulationSettings(options.verify, spec, options.cwd ?? process.cwd());
+    return (await planVerified(spec, run.catalog, run.solver, settings)).result;
   } finally {
     await run.solver.close();
   }
+}
+
+/** Adds --verify / --no-verify: verification by simulation is on unless --no-verify. */
+export function verifyFlag(command: Command): Command {
+  return command
+    .option('--verify', 'check the plan by simulation and re-plan until it holds (the default)')
+    .option('--no-verify', "skip the check by simulation (the plan is then the analytic model's alone)");
+}
+
+/** Adds --verify / --no-verify and the simulation flags the verification runs with. */
+export function verifyOptions(command: Command): Command {
+  return simulationFlags(verifyFlag(command));
 }
 
 /** Prints why no plan meets the SLOs (stderr). */

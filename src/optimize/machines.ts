@@ -36,10 +36,11 @@ export function instanceCostPerHour(gpu: GpuSpec, gpus: number): number {
  * The cheapest machines that hold instances of the given sizes (GPUs each; sizes that divide the
  * machine sizes, as powers of two do). An instance goes whole onto one machine at least its
  * size, so for every instance size g the machines of at least g GPUs must hold all instances of
- * at least g GPUs — for sizes that divide each other that is also enough. A bounded search over
- * the counts, largest machines first (fleets rent few machines of a type).
+ * at least g GPUs — for sizes that divide each other that is also enough — and no more GPUs than
+ * `maxGpus` (an availability limit) may be rented. A bounded search over the counts, largest
+ * machines first (fleets rent few machines of a type); all zeros when nothing fits the limit.
  */
-export function cheapestMachines(machines: MachineShape[], instanceSizes: number[]): number[] {
+export function cheapestMachines(machines: MachineShape[], instanceSizes: number[], maxGpus = Infinity): number[] {
   // A multi-machine instance takes whole largest machines: it counts at the largest size, with all its GPUs.
   const items = instanceSizes.filter((g) => g > 0).map((g) => ({ size: packedSize(machines, g), gpus: g }));
   const demand = (g: number) => items.filter((x) => x.size >= g).reduce((sum, x) => sum + x.gpus, 0);
@@ -48,7 +49,7 @@ export function cheapestMachines(machines: MachineShape[], instanceSizes: number
   let best: { cost: number; counts: number[] } | undefined;
   const counts = machines.map(() => 0);
   const search = (level: number, capacity: number, cost: number) => {
-    if (best && cost >= best.cost) return;
+    if ((best && cost >= best.cost) || capacity > maxGpus) return;
     if (level === order.length) {
       if (capacity >= total) best = { cost, counts: [...counts] };
       return;

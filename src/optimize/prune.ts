@@ -1,4 +1,5 @@
 import type { Candidate } from './candidates.js';
+import { machineShapes } from './machines.js';
 
 /** What pruning must respect besides cost: limits that make a cheaper type unavailable. */
 export interface PruneContext {
@@ -22,6 +23,9 @@ function rate(c: Candidate, sliceId: string): number {
 function dominates(a: Candidate, b: Candidate, sliceIds: string[], context: PruneContext): boolean {
   if (a.role !== b.role || a.pairClass !== b.pairClass || a.gpus > b.gpus || a.costPerHour > b.costPerHour) return false;
   if (a.gpu.id !== b.gpu.id && context.limitedTypes.has(a.gpu.id)) return false;
+  // An offering rented by the machine costs its share of a machine only when the machine is full:
+  // against another type's instance its real price may be a whole machine.
+  if (a.gpu.id !== b.gpu.id && machineShapes(a.gpu)) return false;
   if (context.powerCapped && a.powerWatts > b.powerWatts) return false;
   for (const s of sliceIds) {
     const rb = rate(b, s);

@@ -89,7 +89,7 @@ function verified(
     const shapes = machineShapes(problem.candidates[indexes[0]].gpu);
     if (!shapes) return;
     const sizes = indexes.flatMap((i) => Array.from({ length: counts[i] }, () => problem.candidates[i].gpus));
-    machines[gpu] = cheapestMachines(shapes, sizes);
+    machines[gpu] = cheapestMachines(shapes, sizes, problem.availability[gpu]);
     machines[gpu].forEach((m, k) => {
       if (m > 0) values[machineVar(t, k)] = m;
     });

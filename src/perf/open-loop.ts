@@ -184,7 +184,8 @@ function piecewiseLinear(xs: number[], ys: number[]): { at(x: number): number; f
  *    in its lifetime, over O − 1 (see own-tpot.ts);
  *    TTFT = overhead + half an iteration + the prompt's iterations + the G/D/1 wait behind other
  *    prompts (Kingman; M/D/1 for Poisson; exponential-tail approximation, ρ = ψ) at the percentile;
- *  - prefill: an M/D/1 queue of prompts (ρ = rate · t_prefill) plus the KV-cache transfer;
+ *  - prefill: an M/D/1 queue of prompts (ρ = rate · t_prefill) plus the KV-cache transfer, whose
+ *    link is a queue of its own (ρ = rate · t_transfer);
  *  - decode: the decode fixed point without prompt work; a request's own TPOT also carries its
  *    wait to join the running batch, over O − 1.
  * E2E at the percentile is taken as TTFT_p + (O − 1) · TPOT_p (an upper bound).
@@ -218,7 +219,11 @@ export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets, arriv
     const service = m.promptSeconds;
     const wait = psi < 1 ? waitQuantile(psi, service, percentile('ttft') / 100, arrivalCv) : Infinity;
     const iterations = m.role === 'colocated' ? tpot / 2 + m.promptIterations * m.decodeSeconds(Math.max(1, meanBatch)) : 0;
-    ttftP = m.engine.requestOverheadSeconds + iterations + service + wait + m.transferSeconds;
+    // A prefill instance's transfers share its link: a queue of its own (the link's load is rate × transfer).
+    const linkLoad = rate * m.transferSeconds;
+    if (linkLoad >= 1) violations.push({ binding: 'queueing', value: linkLoad, limit: 1 });
+    const linkWait = m.transferSeconds > 0 && linkLoad < 1 ? waitQuantile(linkLoad, m.transferSeconds, percentile('ttft') / 100, arrivalCv) : linkLoad >= 1 ? Infinity : 0;
+    ttftP = m.engine.requestOverheadSeconds + iterations + service + wait + m.transferSeconds + linkWait;
   }
   const e2eP = (m.role === 'decode' ? slo.ttft?.maxSeconds ?? 0 : ttftP) + Math.max(0, O - 1) * (m.role === 'prefill' ? 0 : tpotP);
   const check = (binding: Binding, value: number, target: SloTargets[keyof SloTargets], applies: boolean) => {

@@ -124,7 +124,7 @@ export interface PlanSimplicity {
   costAbovePercent: number;
 }
 
-/** How `plan --verify` checked the plan by simulation. */
+/** How planning checked the plan by simulation (on by default; off with --no-verify). */
 export interface PlanVerification {
   /** Every class meets every SLO at its percentile in the simulation of this plan. */
   holds: boolean;
@@ -134,7 +134,9 @@ export interface PlanVerification {
   durationSeconds: number;
   seed: number;
   /** Simulated attainment of each class's SLOs by this plan. */
-  slos: Array<{ class: string; metric: 'ttft' | 'tpot' | 'e2e'; targetMs: number; percentile: number; attainmentPercent: number | null; holds: boolean }>;
+  slos: Array<{ class: string; metric: 'ttft' | 'tpot' | 'e2e'; targetMs: number; percentile: number; attainmentPercent: number | null; requests: number; holds: boolean }>;
+  /** Per pool: the analytic prediction against the simulated latency, at the plan's percentile. */
+  pools: Array<{ pool: string; ttftMs: { predicted: number | null; simulated: number | null }; tpotMs: { predicted: number | null; simulated: number | null } }>;
   /** Capacities (a candidate's, for a slice) lowered so the simulation holds, and by what factor. */
   derated: Array<{ candidate: string; slice: string; factor: number }>;
   /** Why the plan could not be made to hold (null when it holds). */

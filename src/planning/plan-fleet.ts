@@ -3,6 +3,8 @@ import { round6 } from '../plan/round.js';
 import type { Plan, PlanBaseline } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { sliceWorkload } from '../workload/slices.js';
+import type { Slice } from '../workload/slices.js';
+import type { Candidate } from '../optimize/candidates.js';
 import { buildCandidates } from '../optimize/candidates.js';
 import { explainFleetTooLarge, explainNothingFits, explainUncovered, MAX_FLEET_GPUS } from '../optimize/explain.js';
 import { solveFleet } from '../optimize/solve-fleet.js';
@@ -31,16 +33,52 @@ export function preparePlanning(spec: ServiceSpec, catalog: Catalog, capacitySca
   const engine = catalog.engines[spec.planning.engine];
   const slices = sliceWorkload(spec.classes, spec.planning.maxSlices);
   const gpus = spec.planning.gpus.map((id) => catalog.gpus[id]);
-  const candidates = buildCandidates(spec, gpus, engine, slices);
-  for (const c of candidates) {
-    for (const [slice, capacity] of c.capacity) {
-      const factor = capacityScale?.get(capacityKey(c.id, slice));
-      if (factor !== undefined) c.capacity.set(slice, { ...capacity, ratePerSecond: capacity.ratePerSecond * factor });
-    }
-  }
+  return scaled(spec, slices, buildCandidates(spec, gpus, engine, slices), capacityScale);
+}
+
+/** The candidates with their capacities scaled (new capacity maps; the rest shared), pruned. */
+function scaled(spec: ServiceSpec, slices: Slice[], base: Candidate[], capacityScale?: ReadonlyMap<string, number>): PlanningState {
+  const candidates = !capacityScale || capacityScale.size === 0
+    ? base
+    : base.map((c) => ({
+        ...c,
+        capacity: new Map(
+          [...c.capacity].map(([slice, capacity]) => {
+            const factor = capacityScale.get(capacityKey(c.id, slice));
+            return [slice, factor === undefined ? capacity : { ...capacity, ratePerSecond: capacity.ratePerSecond * factor }];
+          }),
+        ),
+      }));
   return { slices, candidates, pruned: pruneFor(spec, slices, candidates) };
 }
 
+/** Options of one planning run. */
+export interface PlanOptions {
+  /** Compute the single-GPU-type and colocated-only baselines (default true). */
+  baselines?: boolean;
+  /** Capacities lowered (by capacityKey) so the simulation holds. */
+  capacityScale?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Plans one spec as often as asked: the candidates and their capacities are computed once, and
+ * every MILP solved under a capacity scale is remembered, so planning again under the same scale
+ * (say, with baselines, once a simulation holds) solves only what it has not solved yet.
+ */
+export function specPlanner(spec: ServiceSpec, catalog: Catalog, solver: LpSolver): (options?: PlanOptions) => Promise<PlanResult> {
+  let base: PlanningState | undefined;
+  const runs = new Map<string, { state: PlanningState; solve: (s: Structure) => Promise<Solved> }>();
+  return async (options = {}) => {
+    base ??= preparePlanning(spec, catalog);
+    const key = JSON.stringify([...(options.capacityScale ?? new Map())].sort((a, b) => a[0].localeCompare(b[0])));
+    if (!runs.has(key)) {
+      const state = scaled(spec, base.slices, base.candidates, options.capacityScale);
+      runs.set(key, { state, solve: structureSolver(spec, state, solver) });
+    }
+    const { state, solve } = runs.get(key)!;
+    return planWith(spec, catalog, solver, state, solve, options.baselines !== false);
+  };
+}
 
 /**
  * Finds the fleet that serves the spec within its SLOs and limits — the cheapest, or a simpler
@@ -48,21 +86,25 @@ export function preparePlanning(spec: ServiceSpec, catalog: Catalog, capacitySca
  * type, the best colocated-only plan), or explains why none exists: which SLO no candidate meets
  * for which route and by how much, or which limit binds.
  */
-export async function planFleet(
+export async function planFleet(spec: ServiceSpec, catalog: Catalog, solver: LpSolver, options: PlanOptions = {}): Promise<PlanResult> {
+  return specPlanner(spec, catalog, solver)(options);
+}
+
+async function planWith(
   spec: ServiceSpec,
   catalog: Catalog,
   solver: LpSolver,
-  options: { baselines?: boolean; capacityScale?: ReadonlyMap<string, number> } = {},
+  state: PlanningState,
+  solve: (s: Structure) => Promise<Solved>,
+  withBaselines: boolean,
 ): Promise<PlanResult> {
-  const state = preparePlanning(spec, catalog, options.capacityScale);
   if (state.candidates.length === 0) return { infeasible: [explainNothingFits(spec, spec.planning.gpus.map((id) => catalog.gpus[id]))] };
   const uncovered = explainUncovered(state.slices, state.candidates, spec.classes.length);
   if (uncovered.length > 0) return { infeasible: uncovered };
   const tooLarge = explainFleetTooLarge(state.slices, state.candidates, spec.planning.loadFactor);
   if (tooLarge) return { infeasible: [tooLarge] };
-  const solve = structureSolver(spec, state, solver);
   // The baselines solve beside the main plan; their savings are computed once both are known.
-  const [cheapest, baselineFleets] = await Promise.all([solve({}), options.baselines === false ? Promise.resolve([]) : computeBaselines(state, solve)]);
+  const [cheapest, baselineFleets] = await Promise.all([solve({}), withBaselines ? computeBaselines(state, solve) : Promise.resolve([])]);
   if (!('fleet' in cheapest)) return { infeasible: await explainLimits(spec, state, solver, cheapest) };
   const { found, simplicity } = await simplestPlan(spec, cheapest, solve);
   const { problem, fleet } = found;

@@ -22,12 +22,27 @@ const cost = (s: Found) => s.fleet.costPerHour;
  * the steps before it chose; the plan is the cheapest of the simplest structure. So nothing it
  * leaves out could have saved m or more against it.
  */
-export async function simplestPlan(spec: ServiceSpec, cheapest: Found, solve: (s: Structure) => Promise<Solved>): Promise<Simplest> {
+export async function simplestPlan(spec: ServiceSpec, initial: Found, solveStructure: (s: Structure) => Promise<Solved>): Promise<Simplest> {
   const m = spec.planning.minSaving;
-  const tolerance = cost(cheapest) / (1 - m) + 1e-9 * Math.max(1, cost(cheapest));
+  let cheapest = initial;
+  let tolerance = 0;
+  const settle = () => {
+    tolerance = cost(cheapest) / (1 - m) + 1e-9 * Math.max(1, cost(cheapest));
+  };
+  settle();
+  // Pruning is exact only up to an instance per pool: a restriction solved on its own may come
+  // out cheaper than the whole set, and is then the cheapest fleet found.
+  const solve = async (structure: Structure): Promise<Solved> => {
+    const solved = await solveStructure(structure);
+    if ('fleet' in solved && cost(solved) < cost(cheapest) - 1e-9) {
+      cheapest = solved;
+      settle();
+    }
+    return solved;
+  };
   const within = (s: Solved): s is Found => 'fleet' in s && cost(s) <= tolerance;
   const best = (options: Solved[]) => options.filter(within).sort((a, b) => cost(a) - cost(b))[0];
-  let chosen = cheapest;
+  let chosen: Found = cheapest;
   let structure: Structure = {};
   const limits: string[] = [];
   const shape = () => fleetShape(chosen.problem, chosen.fleet);

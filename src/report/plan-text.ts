@@ -57,13 +57,15 @@ export function simplicityLine(plan: Plan): string | undefined {
 /** What `plan --verify` found, in one line; without it, that the predictions are per slice. */
 export function verificationLine(plan: Plan): string {
   const v = plan.verification;
-  if (!v) return 'not simulated: the predictions treat each slice as if it had its pools to itself; `planner plan --verify` checks the plan request by request';
+  if (!v && plan.pools.length > 0 && plan.pools.every((p) => p.binding === 'measured')) return 'not simulated: every pool is planned from measured capacities, which the simulator (timed by the performance model) cannot judge';
+  if (!v) return 'not simulated (--no-verify): the predictions are the analytic model\'s, which treats each slice as if it had its pools to itself; `planner simulate --plan` checks a saved plan request by request';
   const source = v.arrivals === 'trace' ? 'the trace' : v.arrivals === 'poisson' ? 'Poisson arrivals' : 'bursty arrivals';
   const slos = v.slos.map((s) => `${s.class === 'default' ? '' : `${s.class} `}${s.metric.toUpperCase()} p${s.percentile} ${s.attainmentPercent === null ? '-' : `${sig(s.attainmentPercent, 4)}%`} within ${msText(s.targetMs)}`).join(', ');
   const lowest = Math.min(...v.derated.map((d) => d.factor));
   const derated = v.derated.length > 0 ? `; modelled capacity lowered for ${v.derated.length} slice–pool ${v.derated.length === 1 ? 'pair' : 'pairs'} (down to ×${sig(lowest)})` : '';
   const verdict = v.holds ? 'holds' : `does not hold: ${v.reason}`;
-  return `verified by simulation (${sig(v.durationSeconds)} s of ${source}, seed ${v.seed}, ${v.rounds} ${v.rounds === 1 ? 'round' : 'rounds'}): ${slos} — ${verdict}${derated}`;
+  const requests = Math.min(...v.slos.map((s) => s.requests));
+  return `verified by simulation (${sig(v.durationSeconds)} s of ${source}, at least ${grouped(requests)} requests per class, seed ${v.seed}, ${v.rounds} ${v.rounds === 1 ? 'round' : 'rounds'}): ${slos} — ${verdict}${derated}`;
 }
 
 /** The plan as terminal text: pools, slices, totals, baselines and what binds. */

@@ -28,6 +28,9 @@ export interface SimRoute {
 /** What one finished request measured. */
 export interface RequestOutcome {
   slice: number;
+  /** The pool that prefilled it, and the one that decoded it (the same for a colocated pool). */
+  pool: number;
+  decodePool: number;
   ttft: number;
   /** Mean time per output token after the first (undefined for one-token answers). */
   tpot?: number;
@@ -66,6 +69,8 @@ interface Req {
   /** Output tokens produced so far (the first one at the end of its prefill). */
   generated: number;
   firstToken: number;
+  /** The pool that takes its prompt, and the one that decodes it. */
+  pool: number;
   decodePool: number;
   /** The instance holding its KV cache while it is sent to the decode pool. */
   sender?: Instance;
@@ -87,6 +92,8 @@ interface Instance {
   running: Req[];
   /** KV held by prompts sent to a decode pool and not yet read. */
   sendingBytes: number;
+  /** When the instance's link to the decode pools is free again (its transfers go one after another). */
+  linkFree: number;
   iteration: number;
   busy: boolean;
   busyTime: number;
@@ -97,6 +104,8 @@ interface Instance {
   preemptions: number;
   rejected: number;
   chunk: Array<[Req, number]>;
+  /** Whether the iteration under way decodes the running sequences. */
+  decoded: boolean;
 }
 
 type Event = { kind: 'arrive'; req: Req; pool: number } | { kind: 'iteration'; instance: Instance; duration: number } | { kind: 'transferred'; req: Req };
@@ -116,7 +125,8 @@ export interface EngineOptions {
  * its sequence, and when the next step would overflow the room the most recently admitted
  * sequence is preempted and recomputed later (its context prefilled again), as vLLM does.
  * Requests longer than a pool's max model length are refused. Prefill-only instances keep a
- * prompt's KV until it reaches the decode pool (of the same pairing class) after its transfer.
+ * prompt's KV until it reaches the decode pool (of the same pairing class) after its transfer;
+ * an instance's transfers share its link, one after another.
  * Requests go to pools by their route's shares — the route is all the router knows of a request
  * (class and prompt length) — and, within a pool, to the instance with the fewest outstanding
  * requests. Requests arriving before `warmupSeconds` are not measured; after the last arrival the
@@ -143,6 +153,7 @@ export function runEngine(
       decodeHead: 0,
       running: [],
       sendingBytes: 0,
+      linkFree: 0,
       iteration: 0,
       busy: false,
       busyTime: 0,
@@ -153,6 +164,7 @@ export function runEngine(
       preemptions: 0,
       rejected: 0,
       chunk: [],
+      decoded: false,
     })),
   );
   const refused = pools.map(() => 0);
@@ -197,7 +209,7 @@ export function runEngine(
   const complete = (r: Req) => {
     live.delete(r);
     if (r.measured) {
-      outcomes.push({ slice: r.slice, ttft: r.firstToken - r.arrival, tpot: r.output > 1 ? (now - r.firstToken) / (r.output - 1) : undefined, e2e: now - r.arrival });
+      outcomes.push({ slice: r.slice, pool: r.pool, decodePool: r.decodePool, ttft: r.firstToken - r.arrival, tpot: r.output > 1 ? (now - r.firstToken) / (r.output - 1) : undefined, e2e: now - r.arrival });
     }
   };
   /** Hands a request to the least-loaded instance of a pool: its prompt to prefill, or (decode) its sequence. */
@@ -245,11 +257,13 @@ export function runEngine(
       preempt(x);
       held = kvHeld(x, 1);
     }
-    // Then transferred sequences and waiting prompts, FCFS, while their KV fits and the sequence limit allows.
+    // Then transferred sequences and waiting prompts, FCFS, while their KV fits and the sequence
+    // limit allows (an empty instance takes one whatever its size, so nothing waits forever).
+    const empty = () => x.running.length + x.prefilling.length === 0 && x.sendingBytes === 0;
     while (x.decodeHead < x.decodeQueue.length && x.running.length + x.prefilling.length < limit) {
       const r = x.decodeQueue[x.decodeHead];
       const need = kv(x, r.input + r.generated + 1);
-      if (held + need > room && x.running.length + x.prefilling.length > 0) break;
+      if (held + need > room && !empty()) break;
       x.decodeHead++;
       held += need;
       x.running.push(r);
@@ -257,7 +271,7 @@ export function runEngine(
     while (x.head < x.waiting.length && x.running.length + x.prefilling.length < limit) {
       const r = x.waiting[x.head];
       const need = kv(x, r.prompt);
-      if (held + need > room && x.running.length + x.prefilling.length > 0) break;
+      if (held + need > room && !empty()) break;
       x.head++;
       held += need;
       x.prefilling.push(r);
@@ -270,7 +284,11 @@ export function runEngine(
       x.decodeQueue = x.decodeQueue.slice(x.decodeHead);
       x.decodeHead = 0;
     }
-    const decoding = x.running.length;
+    // Mixed scheduling (vLLM, TensorRT-LLM) decodes every running sequence and fills the rest of
+    // the token budget with prompt chunks; prefill-first (SGLang) runs waiting prompts alone and
+    // pauses the decodes meanwhile.
+    const prefillFirst = x.timing.engine.scheduling === 'prefill-first' && x.prefilling.length > 0;
+    let decoding = prefillFirst ? 0 : x.running.length;
     let budget = Math.max(0, x.timing.engine.maxBatchedTokens - decoding);
     x.chunk = [];
     for (const r of x.prefilling) {
@@ -279,9 +297,11 @@ export function runEngine(
       x.chunk.push([r, tokens]);
       budget -= tokens;
     }
+    if (prefillFirst && x.chunk.length === 0) decoding = x.running.length;
+    x.decoded = decoding > 0;
     if (decoding === 0 && x.chunk.length === 0) return;
     let context = 0;
-    for (const r of x.running) context += r.input + r.generated;
+    if (decoding > 0) for (const r of x.running) context += r.input + r.generated;
     let duration = x.timing.decodeSeconds(Math.max(1, decoding), decoding > 0 ? context / decoding : 1);
     for (const [r, tokens] of x.chunk) duration += x.timing.prefillSeconds(tokens, r.prompt - r.remaining);
     x.busy = true;
@@ -293,9 +313,13 @@ export function runEngine(
     x.busy = false;
     x.busyTime += duration;
     x.iteration++;
-    // Every running sequence decoded a token; those with their whole answer finish.
+    // Every running sequence decoded a token (unless the step was prefill only); those with their whole answer finish.
     const still: Req[] = [];
     for (const r of x.running) {
+      if (!x.decoded) {
+        still.push(r);
+        continue;
+      }
       r.generated++;
       if (r.generated >= r.output) {
         x.outstanding--;
@@ -314,8 +338,10 @@ export function runEngine(
         r.sender = x;
         x.sendingBytes += kv(x, r.prompt);
         x.outstanding--;
+        // Transfers share the instance's link: each takes it whole, in turn.
         const transfer = pools[x.pool].transferSeconds?.(r.decodePool, r.input) ?? 0;
-        events.push(now + transfer, { kind: 'transferred', req: r });
+        x.linkFree = Math.max(now, x.linkFree) + transfer;
+        events.push(x.linkFree, { kind: 'transferred', req: r });
         continue;
       }
       // A recomputed sequence picks up where it was; a new one has its first token now.
@@ -349,6 +375,7 @@ export function runEngine(
       prompt: a.inputTokens,
       generated: 0,
       firstToken: 0,
+      pool,
       decodePool: pools[pool].role === 'prefill' ? decodeFor(route, pool) : pool,
       measured: a.arrival >= options.warmupSeconds,
     };

@@ -4,11 +4,12 @@ import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { runEngine } from './engine.js';
 import type { RequestOutcome, SimPool, SimRoute } from './engine.js';
 import { groupOutcome } from './outcomes.js';
-import type { GroupOutcome } from './outcomes.js';
+import type { GroupOutcome, LatencyPercentiles } from './outcomes.js';
 import { routeFinder, sliceFinder, syntheticArrivals } from './requests.js';
 import type { Arrival } from './requests.js';
 import { createRng } from './rng.js';
 import { instanceTiming } from './timing.js';
+import { requestsForPercentile, warmupFor } from './duration.js';
 import { isNodeLocal, kvTransferSeconds } from '../perf/transfer.js';
 
 /** Version of the simulation JSON; a breaking change bumps it. */
@@ -51,6 +52,9 @@ export interface SimulationReport {
     /** Sequences evicted for KV room and recomputed, and requests refused as longer than the pool's max model length. */
     preemptions: number;
     rejected: number;
+    /** TTFT of the requests it prefilled and TPOT of those it decoded (null for the side it does not run). */
+    ttftMs: LatencyPercentiles | null;
+    tpotMs: LatencyPercentiles | null;
   }>;
   /** Every class meets every SLO at its percentile. */
   holds: boolean;
@@ -84,6 +88,18 @@ export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog):
     const shares = (roles: string[]) => route.shares.filter((s) => roles.includes(roleOf.get(s.pool) ?? '')).reduce((sum, s) => sum + s.share, 0);
     if (!(shares(['colocated', 'prefill']) > 0)) problems.push(`no pool of the plan takes the prompts of route ${route.id}`);
     if (shares(['prefill']) > 0 && !(shares(['decode']) > 0)) problems.push(`route ${route.id} has prefill-only pools but no decode pool`);
+    // Every prefilled request needs a decode pool of its pairing class.
+    const classOf = new Map(plan.pools.map((p) => [p.id, p.pairClass]));
+    const byClass = new Map<string, number>();
+    for (const s of route.shares) {
+      const role = roleOf.get(s.pool);
+      if (role === 'colocated' || role === undefined) continue;
+      const cls = classOf.get(s.pool) ?? '';
+      byClass.set(cls, (byClass.get(cls) ?? 0) + (role === 'prefill' ? s.share : -s.share));
+    }
+    for (const [cls, gap] of byClass) {
+      if (Math.abs(gap) > 1e-3) problems.push(`route ${route.id}: its prefill and decode pools of pairing class ${cls || '(none)'} take different shares (${gap > 0 ? 'prefilled requests would find no decode pool' : 'decode pools would wait for prefills that never come'})`);
+    }
   }
   return problems;
 }
@@ -151,7 +167,7 @@ function counted(arrivals: Iterable<Arrival>): { iterator: Iterator<Arrival>; se
  */
 export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, options: SimulationOptions): SimulationReport {
   const duration = options.durationSeconds;
-  const warmup = options.warmupSeconds ?? Math.min(60, duration / 10);
+  const warmup = options.warmupSeconds ?? warmupFor(duration);
   const pools = simPools(plan, spec, catalog, options.down ?? new Map());
   const routes = simRoutes(plan);
   const routeOf = routeFinder(plan.routes, spec.classes);
@@ -197,6 +213,12 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
   if (preempted > 0) notes.push(`${preempted} running sequences were preempted for KV room and recomputed`);
   const rejected = result.pools.reduce((sum, p) => sum + p.rejected, 0);
   if (rejected > 0) notes.push(`${rejected} requests were refused (longer than a pool's max model length, or sent to a pool with no instance left); they count as SLO misses`);
+  for (const c of classes) {
+    const percentile = Math.max(50, ...c.slos.map((x) => x.percentile));
+    const needed = requestsForPercentile(percentile);
+    const measuredRequests = c.requests + c.unfinished;
+    if (measuredRequests < needed) notes.push(`class ${c.name}: ${measuredRequests} requests measured, fewer than the ${needed} its p${percentile} target needs for a steady figure (--duration)`);
+  }
   if (unfinished > 0) notes.push(`${unfinished} measured requests were still unfinished when the run stopped draining; they count as SLO misses`);
   return {
     version: SIMULATION_VERSION,
@@ -225,6 +247,8 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
       maxQueue: result.pools[i].maxQueue,
       preemptions: result.pools[i].preemptions,
       rejected: result.pools[i].rejected,
+      ttftMs: p.role === 'decode' ? null : groupOutcome(result.outcomes.filter((o) => o.pool === i), 0, undefined).ttftMs,
+      tpotMs: p.role === 'prefill' ? null : groupOutcome(result.outcomes.filter((o) => o.decodePool === i), 0, undefined).tpotMs,
     })),
     holds: classes.every((c) => c.slos.every((s) => s.holds)),
     notes,

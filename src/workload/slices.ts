@@ -139,21 +139,41 @@ interface Bucket {
   range: [number, number];
 }
 
-/** Equal-probability buckets of a size distribution, each with its mean size and range. */
+/**
+ * Equal-probability buckets of a size distribution, each with its mean size and range. An edge
+ * that falls inside a point mass of a histogram moves to its end, so no two buckets share a
+ * prompt size: a router tells them apart by length.
+ */
 function buckets(dist: RequestClass['input'], count: number): Bucket[] {
   if (isFixed(dist) || count <= 1) {
     const mean = Math.max(1, Math.round(meanBetween(dist, 0, 1, 256)));
     return [{ mean, share: 1, range: [Math.max(1, Math.round(sizeQuantile(dist, 0))), Math.round(sizeQuantile(dist, 1))] }];
   }
-  return Array.from({ length: count }, (_, k) => {
-    const u0 = k / count;
-    const u1 = (k + 1) / count;
+  const points = pointMasses(dist);
+  const edges = [...new Set(Array.from({ length: count + 1 }, (_, k) => {
+    const u = k / count;
+    return points.find(([lo, hi]) => u > lo && u < hi)?.[1] ?? u;
+  }))];
+  return edges.slice(1).map((u1, k) => {
+    const u0 = edges[k];
     return {
       mean: Math.max(1, Math.round(meanBetween(dist, u0, u1))),
-      share: 1 / count,
+      share: u1 - u0,
       range: [Math.max(1, Math.round(sizeQuantile(dist, u0))), Math.round(sizeQuantile(dist, u1))],
     };
   });
+}
+
+/** The quantile intervals [u0, u1] a histogram spends on single sizes (bins with min = max). */
+function pointMasses(dist: RequestClass['input']): Array<[number, number]> {
+  if (dist.kind !== 'histogram') return [];
+  const masses: Array<[number, number]> = [];
+  let acc = 0;
+  for (const bin of dist.bins) {
+    if (bin.min === bin.max && bin.weight > 0) masses.push([acc, acc + bin.weight]);
+    acc += bin.weight;
+  }
+  return masses;
 }
 
 /**

@@ -9,10 +9,12 @@ import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { flagQuantity } from '../flags.js';
 import { loadPlanFile } from '../inputs.js';
-import { planSpec, planningOptions, reportInfeasible, startPlanning } from '../run-plan.js';
+import { planSpec, planningOptions, reportInfeasible, startPlanning, verifyOptions } from '../run-plan.js';
 import type { PlanningFlags } from '../run-plan.js';
+import type { SimulationFlags } from '../run-simulation.js';
 
-interface CheckOptions extends PlanningFlags {
+interface CheckOptions extends PlanningFlags, SimulationFlags {
+  verify?: boolean;
   baseline?: string;
   maxCostPerHour?: string;
   maxIncrease?: string;
@@ -22,11 +24,13 @@ interface CheckOptions extends PlanningFlags {
 
 /** `planner check spec.yaml`: plans and holds the cost to thresholds; exit 1 when one fails. */
 export const registerCheck: Register = (program, action) => {
-  planningOptions(
-    program
-      .command('check')
-      .description('plan the spec and check its cost against thresholds (flags or the spec\'s budget:); exit 1 when one fails')
-      .argument('<spec>', 'service spec YAML file'),
+  verifyOptions(
+    planningOptions(
+      program
+        .command('check')
+        .description('plan the spec (checked by simulation) and check its cost against thresholds (flags or the spec\'s budget:); exit 1 when one fails')
+        .argument('<spec>', 'service spec YAML file'),
+    ),
   )
     .option('--baseline <plan.json>', 'a saved plan (planner plan --out) to compare with')
     .option('--max-cost-per-hour <price>', 'fail above this cost, e.g. 120 or $120/h or $80000/month')
@@ -47,7 +51,7 @@ export const registerCheck: Register = (program, action) => {
           throw new InputError([{ file: '--max-increase', message: 'needs --baseline (the plan to compare with)' }]);
         }
         // The budget is a threshold to report against here, not a limit on the search.
-        const result = await planSpec(run, { ...run.spec, budget: {} });
+        const result = await planSpec(run, { spec: { ...run.spec, budget: {} }, verify: options, cwd: io.cwd });
         if ('infeasible' in result) {
           reportInfeasible(out, specPath, result.infeasible);
           return EXIT.failed;

@@ -2,12 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { PLAN_FORMATS, renderPlan } from '../../report/plan-formats.js';
 import type { PlanFormat } from '../../report/plan-formats.js';
-import { planVerified } from '../../planning/verify.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
-import { planningOptions, planSpec, reportInfeasible, startPlanning } from '../run-plan.js';
-import type { PlanningFlags, PlanningRun } from '../run-plan.js';
-import { simulationFlags, simulationSettings } from '../run-simulation.js';
+import { planningOptions, planSpec, reportInfeasible, startPlanning, verifyOptions } from '../run-plan.js';
+import type { PlanningFlags } from '../run-plan.js';
 import type { SimulationFlags } from '../run-simulation.js';
 
 interface PlanOptions extends PlanningFlags, SimulationFlags {
@@ -16,32 +14,22 @@ interface PlanOptions extends PlanningFlags, SimulationFlags {
   verify?: boolean;
 }
 
-/** Plans with `--verify`: simulate, lower the capacity of failing pools, re-plan; always releases the solver. */
-async function planAndVerify(run: PlanningRun, options: PlanOptions, cwd: string) {
-  const settings = simulationSettings(options, run.spec, cwd);
-  try {
-    return (await planVerified(run.spec, run.catalog, run.solver, settings)).result;
-  } finally {
-    await run.solver.close();
-  }
-}
-
-/** `planner plan spec.yaml`: the cheapest fleet that meets the SLOs. */
+/** `planner plan spec.yaml`: the cheapest fleet that meets the SLOs, checked by simulation. */
 export const registerPlan: Register = (program, action) => {
-  simulationFlags(
+  verifyOptions(
     planningOptions(
       program
         .command('plan')
-        .description('find the cheapest set of GPUs (types, parallelism, prefill/decode pools) that serves the spec within its SLOs')
+        .description('find the cheapest set of GPUs (types, parallelism, prefill/decode pools) that serves the spec within its SLOs, checked by simulation')
         .argument('<spec>', 'service spec YAML file'),
-    ).option('--verify', 'check the plan by simulation (see planner simulate); raise the capacity of failing pools and re-plan until the SLOs hold'),
+    ),
   )
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices([...PLAN_FORMATS]))
     .option('--out <file>', 'also write the plan as JSON to this file')
     .action(
       action(async ({ io, out }, specPath: string, options: PlanOptions) => {
         const run = startPlanning(specPath, options, io.cwd);
-        const result = options.verify ? await planAndVerify(run, options, io.cwd) : await planSpec(run);
+        const result = await planSpec(run, { verify: options, cwd: io.cwd });
         if ('infeasible' in result) {
           reportInfeasible(out, specPath, result.infeasible);
           return EXIT.failed;

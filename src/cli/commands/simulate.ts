@@ -9,13 +9,14 @@ import type { Register } from '../command-types.js';
 import { collect } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { loadPlanFile } from '../inputs.js';
-import { planSpec, planningOptions, reportInfeasible, startPlanning } from '../run-plan.js';
+import { planSpec, planningOptions, reportInfeasible, startPlanning, verifyFlag } from '../run-plan.js';
 import type { PlanningFlags } from '../run-plan.js';
 import { simulationFlags, simulationSettings } from '../run-simulation.js';
 import type { SimulationFlags } from '../run-simulation.js';
 
 interface SimulateOptions extends PlanningFlags, SimulationFlags {
   plan?: string;
+  verify?: boolean;
   format?: SimulationFormat;
   down: string[];
 }
@@ -49,11 +50,13 @@ export function downInstances(flags: string[], plan: Plan): Map<string, number> 
 /** `planner simulate spec.yaml`: replays the spec's arrivals through a plan, request by request. */
 export const registerSimulate: Register = (program, action) => {
   simulationFlags(
-    planningOptions(
-      program
-        .command('simulate')
-        .description("replay the spec's arrivals (Poisson, bursty, or its trace) through a plan's pools in a discrete-event simulation; exit 1 when an SLO misses its percentile")
-        .argument('<spec>', 'service spec YAML file'),
+    verifyFlag(
+      planningOptions(
+        program
+          .command('simulate')
+          .description("replay the spec's arrivals (Poisson, bursty, or its trace) through a plan's pools in a discrete-event simulation; exit 1 when an SLO misses its percentile")
+          .argument('<spec>', 'service spec YAML file'),
+      ),
     ),
   )
     .option('--plan <plan.json>', 'a saved plan (planner plan --out); default: plan the spec first')
@@ -70,7 +73,8 @@ export const registerSimulate: Register = (program, action) => {
           const problems = planMismatches(plan, run.spec, run.catalog);
           if (problems.length > 0) throw new InputError(problems.map((message) => ({ file: options.plan!, message })));
         } else {
-          const result = await planSpec(run);
+          // The plan `planner plan` prints: verified unless --no-verify.
+          const result = await planSpec(run, { verify: options, cwd: io.cwd });
           if ('infeasible' in result) {
             reportInfeasible(out, specPath, result.infeasible);
             return EXIT.failed;
