@@ -74,9 +74,9 @@ export function usableRate(problem: PackingProblem, s: number, i: number): numbe
  *    pools' shares equal the decode pools' (so a router can send each prefilled request to a
  *    decode pool of its class in proportion to their shares);
  *  - Σ_g load_gi · x_gi + r · y_i ≤ n_i for every candidate, r the redundancy (y_i = 1 when it is
- *    a pool: x_gi ≤ y_i, n_i ≤ U_i · y_i), so a pool that loses r instances still carries its
- *    load (and x_gi ≤ n_i where that load is a trickle, so no traffic rides on zero instances
- *    within the solver's tolerance);
+ *    a pool: y_i ≤ n_i ≤ U_i · y_i; traffic forces n_i > 0, so y_i = 1), so a pool that loses r
+ *    instances still carries its load (and x_gi ≤ n_i where that load is a trickle, so no
+ *    traffic rides on zero instances within the solver's tolerance);
  *  - node-local prefill and decode pools (one pairing class) fit one node: Σ gpus_i · n_i ≤ its GPUs;
  *  - Σ_i y_i ≤ the most pools, y_i ≤ z_type(i) and Σ_t z_t ≤ the most GPU types, where bounded;
  *  - for offerings rented by the machine, whole machines m_tk (their cost replaces the
@@ -121,11 +121,10 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
       }
       load[i][name] = instances;
       if (fixedCounts) objective[name] = instances * c.costPerHour;
-      if (open) {
-        constraints.push({ name: `open_${g}_${i}`, terms: { [name]: 1, [openVar(i)]: -1 }, max: 0 });
-      } else if (!fixedCounts && instances < LINK_BELOW_INSTANCES) {
+      if (!fixedCounts && instances < LINK_BELOW_INSTANCES) {
         // A share needs an instance. Where the group's load is too small for the capacity row to
-        // force one within the solver's tolerance (a trickle of traffic), say so: x ≤ n.
+        // force one within the solver's tolerance (a trickle of traffic), say so: x ≤ n. (A share
+        // with a real load forces n > 0 through the capacity row, and n > 0 forces y = 1.)
         constraints.push({ name: `link_${g}_${i}`, terms: { [name]: 1, [countVar(i)]: -1 }, max: 0 });
       }
     });
