@@ -72,7 +72,7 @@ export function specPlanner(spec: ServiceSpec, catalog: Catalog, solver: LpSolve
     base ??= preparePlanning(spec, catalog);
     const key = JSON.stringify([...(options.capacityScale ?? new Map())].sort((a, b) => a[0].localeCompare(b[0])));
     if (!runs.has(key)) {
-      const state = scaled(spec, base.slices, base.candidates, options.capacityScale);
+      const state = key === '[]' ? base : scaled(spec, base.slices, base.candidates, options.capacityScale);
       runs.set(key, { state, solve: structureSolver(spec, state, solver) });
     }
     const { state, solve } = runs.get(key)!;
