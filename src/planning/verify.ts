@@ -6,6 +6,8 @@ import type { Plan, PlanVerification } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { simulatePlan } from '../simulate/simulate.js';
 import type { SimulationOptions, SimulationReport } from '../simulate/simulate.js';
+import { atPercentile } from '../simulate/outcomes.js';
+import type { LatencyPercentiles } from '../simulate/outcomes.js';
 
 /** How plan verification runs. */
 export interface VerifyOptions extends Omit<SimulationOptions, 'replay'> {
@@ -39,9 +41,16 @@ export function requiredAttainment(percentile: number, attainmentPercent: number
   return percentile + MARGIN_STANDARD_ERRORS * 100 * Math.sqrt((a * (1 - a)) / Math.max(1, requests));
 }
 
+type ClassOutcome = SimulationReport['classes'][number];
+
+/** Whether a class's SLO falls short of its percentile plus the margin. */
+function shortOfMargin(c: ClassOutcome, s: ClassOutcome['slos'][number]): boolean {
+  return s.attainmentPercent !== null && s.attainmentPercent < requiredAttainment(s.percentile, s.attainmentPercent, c.requests + c.unfinished);
+}
+
 /** Whether every class clears every SLO by the margin. */
 function clears(report: SimulationReport): boolean {
-  return report.classes.every((c) => c.slos.every((s) => s.attainmentPercent === null || s.attainmentPercent >= requiredAttainment(s.percentile, s.attainmentPercent, c.requests + c.unfinished)));
+  return report.classes.every((c) => c.slos.every((s) => !shortOfMargin(c, s)));
 }
 
 /**
@@ -60,7 +69,7 @@ function derating(report: SimulationReport): Map<string, number> {
   const failing = new Map(report.slices.filter((s) => s.slos.some((x) => !x.holds)).map((s) => [s.id, clamp(factor(s.slos))]));
   if (failing.size > 0) return failing;
   // A class short of its margin (or missing only as a whole): all of its slices, mildly.
-  const classes = new Set(report.classes.filter((c) => c.slos.some((x) => x.attainmentPercent !== null && x.attainmentPercent < requiredAttainment(x.percentile, x.attainmentPercent, c.requests + c.unfinished))).map((c) => c.name));
+  const classes = new Set(report.classes.filter((c) => c.slos.some((x) => shortOfMargin(c, x))).map((c) => c.name));
   return new Map(report.slices.filter((s) => classes.has(s.class)).map((s) => [s.id, DERATE_RANGE[1]]));
 }
 
@@ -73,12 +82,7 @@ function missedText(report: SimulationReport): string {
 /** Per pool, the plan's prediction against the simulated latency at the plan's percentile. */
 function poolChecks(plan: Plan, report: SimulationReport): PlanVerification['pools'] {
   const p = plan.predicted.percentile;
-  const at = (latency: SimulationReport['pools'][number]['ttftMs']) => {
-    if (!latency) return null;
-    const keys = [50, 90, 95, 99] as const;
-    const nearest = keys.reduce((best, k) => (Math.abs(k - p) < Math.abs(best - p) ? k : best));
-    return latency[`p${nearest}`];
-  };
+  const at = (latency: LatencyPercentiles | null) => (latency ? atPercentile(latency, p) : null);
   return plan.pools.map((pool, i) => ({
     pool: pool.id,
     ttftMs: { predicted: pool.predicted.ttftMs, simulated: at(report.pools[i].ttftMs) },

@@ -1,5 +1,5 @@
 import type { Plan, PlanPool, PlanRoute } from '../plan/plan.js';
-import { grouped, sig } from './format.js';
+import { formatUsd, grouped, sig } from './format.js';
 
 /** "#2" — a pool's number in the plan's tables (by its id). */
 export function poolNumber(plan: Plan, poolId: string): string {
@@ -72,7 +72,7 @@ export function machineLines(plan: Plan): string[] {
   return [...byGpu].map(([gpu, machines]) => {
     const rented = machines.reduce((sum, m) => sum + m.count * m.gpusPerMachine, 0);
     const used = plan.pools.filter((p) => p.gpu === gpu).reduce((sum, p) => sum + p.gpus, 0);
-    const list = machines.map((m) => `${m.count} × ${m.gpusPerMachine}-GPU${m.name ? ` ${m.name}` : ''} ($${m.costPerHour.toFixed(2)}/h)`).join(' + ');
+    const list = machines.map((m) => `${m.count} × ${m.gpusPerMachine}-GPU${m.name ? ` ${m.name}` : ''} (${formatUsd(m.costPerHour)}/h)`).join(' + ');
     return `${gpu} is rented by the machine: ${list}${rented > used ? `; ${rented - used} of ${rented} GPUs idle` : ''}`;
   });
 }

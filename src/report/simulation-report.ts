@@ -1,4 +1,5 @@
-import type { GroupOutcome, LatencyPercentiles, SloOutcome } from '../simulate/outcomes.js';
+import { atPercentile } from '../simulate/outcomes.js';
+import type { GroupOutcome, SloOutcome } from '../simulate/outcomes.js';
 import type { SimulationReport } from '../simulate/simulate.js';
 import { formatCount, sig } from './format.js';
 import { mdTable } from './plan-markdown.js';
@@ -11,13 +12,6 @@ export const SIMULATION_FORMATS = ['table', 'json', 'markdown'] as const;
 export type SimulationFormat = (typeof SIMULATION_FORMATS)[number];
 
 const percentText = (value: number | null) => (value === null ? '-' : `${sig(value, 4)}%`);
-
-/** The percentile column of a latency summary nearest to p (p50, p90, p95 or p99). */
-function atPercentile(latency: LatencyPercentiles, p: number): number | null {
-  const keys = [50, 90, 95, 99] as const;
-  const nearest = keys.reduce((best, k) => (Math.abs(k - p) < Math.abs(best - p) ? k : best));
-  return latency[`p${nearest}`];
-}
 
 /** One line saying what was simulated. */
 export function simulationHeadline(report: SimulationReport): string {

@@ -11,6 +11,13 @@ export interface LatencyPercentiles {
   p99: number | null;
 }
 
+/** The percentile column of a latency summary nearest to p (p50, p90, p95 or p99). */
+export function atPercentile(latency: LatencyPercentiles, p: number): number | null {
+  const keys = [50, 90, 95, 99] as const;
+  const nearest = keys.reduce((best, k) => (Math.abs(k - p) < Math.abs(best - p) ? k : best));
+  return latency[`p${nearest}`];
+}
+
 /** How a simulated group of requests fared against one SLO. */
 export interface SloOutcome {
   metric: 'ttft' | 'tpot' | 'e2e';
