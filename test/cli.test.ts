@@ -102,7 +102,7 @@ describe('planner estimate', () => {
     const json = JSON.parse(cli([...base, '--format', 'json', '--breakdown']).stdout);
     expect(json).toMatchObject({ version: 1, fits: true, input: { model: 'llama-3.1-70b', tp: 4, inputTokens: 2000 } });
     expect(json.tpotMs).toBeGreaterThan(10);
-    expect(json.breakdown.decode.operators.map((op: { name: string }) => op.name)).toContain('attention');
+    expect(json.breakdown.decode.operators.map((op: { name: string }) => op.name)).toContain('decode_attention');
   });
 
   it('prints the per-operator tables with --breakdown', () => {

@@ -16,6 +16,8 @@ export interface FittedParam {
   value: number;
   /** The catalog's value before fitting: the fit is pulled gently towards it. */
   prior: number;
+  /** `kernelFloorScale` scales the catalog's kernel floors (these) together. */
+  floors?: GpuEfficiency['kernelFloorSeconds'];
 }
 
 /** Result of a calibration: the fitted factors and the catalog that carries them. */
@@ -26,10 +28,16 @@ export interface Calibration {
   after: RowResult[];
 }
 
+/**
+ * GPU factors end-to-end rows inform. The kernel floors, the roof's knee and the collectives'
+ * latencies come from operator-level timings and stay as the catalog has them.
+ */
 const GPU_BOUNDS: Record<string, [number, number]> = {
   memory: [0.4, 1],
   kernelOverheadSeconds: [0, 20e-6],
-  commLatencySeconds: [2e-6, 50e-6],
+  'attention.prefill': [0.2, 1],
+  // One factor on every kind's kernel floor (measured on A100s): faster clocks and launch paths shorten them alike.
+  kernelFloorScale: [0.2, 1.5],
 };
 /** Coordinate-descent passes over all factors. */
 const SWEEPS = 4;
@@ -41,7 +49,6 @@ const ENGINE_BOUNDS: Record<string, [number, number]> = {
   requestOverheadSeconds: [0, 200e-3],
   prefillLayerOverheadSeconds: [0, 3e-3],
   collectiveOverheadSeconds: [0, 100e-6],
-  admissionWait: [0, 2],
   prefillClustering: [0, 0.5],
 };
 const SCALE_BOUNDS: [number, number] = [0.3, 1.5];
@@ -49,7 +56,7 @@ const SCALE_BOUNDS: [number, number] = [0.3, 1.5];
 /** Copies a catalog deeply enough that fitted factors can be changed without touching the original. */
 function workingCopy(catalog: Catalog): Catalog {
   const gpus = Object.fromEntries(
-    Object.entries(catalog.gpus).map(([id, g]) => [id, { ...g, efficiency: { ...g.efficiency, compute: { ...g.efficiency.compute } } }]),
+    Object.entries(catalog.gpus).map(([id, g]) => [id, { ...g, efficiency: { ...g.efficiency, compute: { ...g.efficiency.compute }, attention: { ...g.efficiency.attention } } }]),
   );
   const engines = Object.fromEntries(Object.entries(catalog.engines).map(([id, e]) => [id, { ...e }]));
   return { gpus, engines, measuredCapacity: catalog.measuredCapacity };
@@ -59,6 +66,8 @@ function read(catalog: Catalog, p: FittedParam): number {
   if (p.owner === 'engine') return catalog.engines[p.id][p.field as keyof EngineProfile] as number;
   const eff = catalog.gpus[p.id].efficiency;
   if (p.field.startsWith('compute.')) return eff.compute[p.field.slice(8) as ComputeDtype] ?? eff.compute.bf16!;
+  if (p.field === 'attention.prefill') return eff.attention.prefill;
+  if (p.field === 'kernelFloorScale') return p.floors ? eff.kernelFloorSeconds.gemm / p.floors.gemm : 1;
   return eff[p.field as keyof GpuEfficiency] as number;
 }
 
@@ -67,6 +76,16 @@ function write(catalog: Catalog, p: FittedParam, value: number): void {
     (catalog.engines[p.id] as unknown as Record<string, number>)[p.field] = value;
   } else if (p.field.startsWith('compute.')) {
     catalog.gpus[p.id].efficiency.compute[p.field.slice(8) as ComputeDtype] = value;
+  } else if (p.field === 'attention.prefill') {
+    catalog.gpus[p.id].efficiency.attention.prefill = value;
+  } else if (p.field === 'kernelFloorScale') {
+    const floors = p.floors!;
+    catalog.gpus[p.id].efficiency.kernelFloorSeconds = {
+      gemm: floors.gemm * value,
+      prefillAttention: floors.prefillAttention * value,
+      decodeAttention: floors.decodeAttention * value,
+      elementwise: floors.elementwise * value,
+    };
   } else {
     (catalog.gpus[p.id].efficiency as unknown as Record<string, number>)[p.field] = value;
   }
@@ -91,7 +110,8 @@ function chooseParams(results: RowResult[], catalog: Catalog, referenceEngine: s
   const identified = identifiedGpus(results, referenceEngine);
   const add = (owner: FittedParam['owner'], id: string, field: string, [min, max]: [number, number]) => {
     if (params.some((p) => p.owner === owner && p.id === id && p.field === field)) return;
-    const param = { owner, id, field, min, max, value: 0, prior: 0 };
+    const floors = owner === 'gpu' ? { ...catalog.gpus[id].efficiency.kernelFloorSeconds } : undefined;
+    const param: FittedParam = { owner, id, field, min, max, value: 0, prior: 0, ...(field === 'kernelFloorScale' ? { floors } : {}) };
     param.value = Math.min(max, Math.max(min, read(catalog, param)));
     param.prior = param.value;
     params.push(param);
@@ -121,7 +141,6 @@ function chooseParams(results: RowResult[], catalog: Catalog, referenceEngine: s
       add('engine', engine.id, 'requestOverheadSeconds', ENGINE_BOUNDS.requestOverheadSeconds);
       add('engine', engine.id, 'prefillLayerOverheadSeconds', ENGINE_BOUNDS.prefillLayerOverheadSeconds);
       if (engine.scheduling === 'mixed') {
-        add('engine', engine.id, 'admissionWait', ENGINE_BOUNDS.admissionWait);
         add('engine', engine.id, 'prefillClustering', ENGINE_BOUNDS.prefillClustering);
       }
     }

@@ -6,7 +6,6 @@ import type { FittedParam } from './fit.js';
 const GPU_FIELDS: Record<string, string> = {
   memory: 'memory',
   kernelOverheadSeconds: 'kernel_overhead',
-  commLatencySeconds: 'comm_latency',
   moe: 'moe',
   dequant: 'dequant',
 };
@@ -15,7 +14,6 @@ const ENGINE_FIELDS: Record<string, string> = {
   requestOverheadSeconds: 'request_overhead',
   prefillLayerOverheadSeconds: 'prefill_layer_overhead',
   collectiveOverheadSeconds: 'collective_overhead',
-  admissionWait: 'admission_wait',
   prefillClustering: 'prefill_clustering',
   computeScale: 'compute_scale',
   memoryScale: 'memory_scale',
@@ -41,8 +39,13 @@ export function overlayYaml(params: FittedParam[], header: string[]): string {
   for (const p of sorted) {
     if (p.owner === 'gpu') {
       const efficiency = (gpus[p.id] ??= { efficiency: {} }).efficiency;
-      if (p.field.startsWith('compute.')) {
-        ((efficiency.compute ??= {}) as Record<string, unknown>)[p.field.slice(8)] = fieldValue(p.field, p.value);
+      if (p.field === 'kernelFloorScale') {
+        const f = p.floors!;
+        const scaled = (s: number) => durationText(s * p.value);
+        efficiency.kernel_floor = { gemm: scaled(f.gemm), prefill_attention: scaled(f.prefillAttention), decode_attention: scaled(f.decodeAttention), elementwise: scaled(f.elementwise) };
+      } else if (p.field.includes('.')) {
+        const [group, key] = p.field.split('.');
+        ((efficiency[group] ??= {}) as Record<string, unknown>)[key] = fieldValue(p.field, p.value);
       } else {
         efficiency[GPU_FIELDS[p.field]] = fieldValue(p.field, p.value);
       }

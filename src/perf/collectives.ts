@@ -1,4 +1,4 @@
-import type { GpuSpec } from '../spec/types.js';
+import type { EngineProfile, GpuSpec } from '../spec/types.js';
 import { networkPerGpu } from './transfer.js';
 
 /**
@@ -10,11 +10,18 @@ export function groupLinkBandwidth(gpu: GpuSpec, n: number): number {
   return n <= gpu.interconnect.domainSize ? gpu.interconnect.bandwidth : gpu.pcie.bandwidth;
 }
 
-/** Ring all-reduce of `bytes` over `n` GPUs: α + 2(n−1)/n · bytes / (η · link bandwidth). */
-export function allReduceTime(gpu: GpuSpec, n: number, bytes: number): number {
+/**
+ * All-reduce of `bytes` over `n` GPUs: α + 2(n−1)/n · bytes / (η · link bandwidth). α is the
+ * engine's one-shot custom all-reduce where it applies (a small message inside an NVLink or
+ * Infinity Fabric domain), NCCL's ring latency (the GPU's `comm_latency`) otherwise.
+ */
+export function allReduceTime(gpu: GpuSpec, n: number, bytes: number, engine?: Pick<EngineProfile, 'customAllreduce'>): number {
   if (n <= 1) return 0;
   const bandwidth = gpu.efficiency.communication * groupLinkBandwidth(gpu, n);
-  return gpu.efficiency.commLatencySeconds + ((2 * (n - 1)) / n) * (bytes / bandwidth);
+  const custom = engine?.customAllreduce;
+  const oneShot = custom !== undefined && bytes <= custom.maxBytes && n <= gpu.interconnect.domainSize && gpu.interconnect.kind !== 'pcie';
+  const alpha = oneShot ? custom.latencySeconds : gpu.efficiency.commLatencySeconds;
+  return alpha + ((2 * (n - 1)) / n) * (bytes / bandwidth);
 }
 
 /** All-to-all where each of `n` GPUs holds `bytes` and keeps 1/n of them (MoE token dispatch). */
@@ -24,9 +31,8 @@ export function allToAllTime(gpu: GpuSpec, n: number, bytes: number): number {
   return gpu.efficiency.commLatencySeconds + ((n - 1) / n) * (bytes / bandwidth);
 }
 
-/** Point-to-point send of `bytes` between pipeline stages, inside a node or across the network. */
+/** Point-to-point send of `bytes` between pipeline stages, inside a node or across the network: a copy at the link's speed. */
 export function sendTime(gpu: GpuSpec, bytes: number, crossNode: boolean): number {
   const link = crossNode ? networkPerGpu(gpu) : gpu.interconnect.bandwidth;
-  const bandwidth = gpu.efficiency.communication * (link > 0 ? link : gpu.pcie.bandwidth);
-  return gpu.efficiency.commLatencySeconds + bytes / bandwidth;
+  return gpu.efficiency.sendLatencySeconds + bytes / (link > 0 ? link : gpu.pcie.bandwidth);
 }

@@ -1,5 +1,5 @@
 import type { EngineProfile, SloTargets } from '../spec/types.js';
-import { promptChunks } from './serving.js';
+import { promptChunks, reservedTokens } from './serving.js';
 import type { RequestShape } from './serving.js';
 import type { Deployment } from './deployment.js';
 import { kvBytesPerSequencePerGpu, memoryPlan } from './memory.js';
@@ -106,7 +106,7 @@ export function instanceModel(
   const memory = memoryPlan(d, engine.maxBatchedTokens);
   const longest = shape.longest ?? { inputTokens: I, outputTokens: O };
   const longestTokens = role === 'prefill' ? longest.inputTokens + 1 : longest.inputTokens + longest.outputTokens;
-  const perSequence = kvBytesPerSequencePerGpu(d, role === 'prefill' ? I : I + O / 2);
+  const perSequence = kvBytesPerSequencePerGpu(d, role === 'prefill' ? I : reservedTokens(engine, I, O));
   const maxSequences = Math.min(engine.maxSequences, Math.floor(Math.max(0, memory.kvRoomBytes) / perSequence));
   if (maxSequences < 1 || kvBytesPerSequencePerGpu(d, longestTokens) > memory.kvRoomBytes) {
     const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;

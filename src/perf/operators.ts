@@ -1,5 +1,6 @@
 import type { ModelArch } from '../spec/types.js';
 import { decodeKeysPerLayer, prefillPairsPerLayer } from './attention.js';
+import { windowedLayers } from './kv-cache.js';
 import type { PrefillChunk } from './attention.js';
 import type { Deployment } from './deployment.js';
 import { bytesPerValue } from './dtypes.js';
@@ -18,7 +19,21 @@ export interface StepLoad {
 }
 
 /** Kinds of work, which pick the roof an operator runs against. */
-export type OpKind = 'gemm' | 'attention' | 'elementwise' | 'allreduce' | 'alltoall';
+export type OpKind = 'gemm' | 'prefill-attention' | 'decode-attention' | 'elementwise' | 'allreduce' | 'alltoall';
+
+/** Query rows and keys of one attention tile step (FlashAttention-2/3, FlashInfer, CK: 128 × 128). */
+export const ATTENTION_TILE = 128;
+
+/**
+ * How a prefill attention call splits into tile steps (one head's 128 queries × 128 keys): the
+ * steps of every head and query tile, and the longest chain one compute unit must run alone.
+ */
+export interface TileSchedule {
+  totalSteps: number;
+  longestSteps: number;
+  /** FLOPs of one full tile step. */
+  flopsPerStep: number;
+}
 
 /** One operator of a step, per GPU, for one layer (or once per step when `perStep`). */
 export interface Operator {
@@ -34,6 +49,8 @@ export interface Operator {
   layerShare?: number;
   /** A GEMM on 16-bit weights whatever the model's precision (LM head, router). */
   sixteenBit?: boolean;
+  /** Prefill attention: its tile steps, scheduled over the GPU's compute units. */
+  tiles?: TileSchedule;
 }
 
 /** Total tokens and logit-producing sequences of a step. */
@@ -79,18 +96,15 @@ function attentionOperators(d: Deployment, load: StepLoad, tokens: number, w: nu
   const kvHeads = Math.max(1, Math.ceil(m.kvHeads / d.tp));
   const kvBytes = bytesPerValue(d.kvCache);
   const qkv = gemm('qkv_proj', tokens, m.hiddenSize, (heads + 2 * kvHeads) * m.headDim, w);
-  const pairs = prefillPairsPerLayer(m, load.prefill);
-  const keys = load.decodeSequences * decodeKeysPerLayer(m, load.decodeContextTokens);
-  const prefixKeys = load.prefill.reduce((sum, c) => sum + c.count * (c.prefixTokens + c.tokens), 0);
-  const attention: Operator = {
-    name: 'attention',
-    kind: 'attention',
-    flops: 4 * (pairs + keys) * heads * m.headDim,
-    bytes: (keys + prefixKeys) * 2 * kvHeads * m.headDim * kvBytes + tokens * 2 * heads * m.headDim * ACT,
-    kernels: (load.prefill.length > 0 ? 1 : 0) + (load.decodeSequences > 0 ? 1 : 0),
-  };
+  const kvRowBytes = 2 * kvHeads * m.headDim * kvBytes;
+  const attention = attentionPair(m, load, heads, {
+    pairFlops: 4 * m.headDim,
+    keyFlops: 4 * m.headDim,
+    kvRowBytes,
+    queryBytes: 2 * heads * m.headDim * ACT,
+  });
   const rope = elementwise('rope_kv_write', tokens, (heads + 2 * kvHeads) * m.headDim, 2);
-  return [qkv, rope, attention, gemm('o_proj', tokens, heads * m.headDim, m.hiddenSize, w)];
+  return [qkv, rope, ...attention, gemm('o_proj', tokens, heads * m.headDim, m.hiddenSize, w)];
 }
 
 /** Multi-head latent attention: down-projections replicated, up-projections split by heads. */
@@ -111,18 +125,73 @@ function mlaOperators(d: Deployment, load: StepLoad, tokens: number, w: number):
   // Prefill expands the latent into per-head K and V; decode absorbs the same matrices into the
   // query and output paths — the same FLOPs and weight bytes per token either way.
   ops.push(gemm('kv_up_absorb', tokens, a.kvLoraRank, heads * (a.qkNopeHeadDim + a.vHeadDim), w));
-  const pairs = prefillPairsPerLayer(m, load.prefill);
-  const keys = load.decodeSequences * decodeKeysPerLayer(m, load.decodeContextTokens);
-  const prefixKeys = load.prefill.reduce((sum, c) => sum + c.count * (c.prefixTokens + c.tokens), 0);
-  ops.push({
-    name: 'attention',
-    kind: 'attention',
-    flops: 2 * heads * (pairs * (qkHead + a.vHeadDim) + keys * (latent + a.kvLoraRank)),
-    bytes: (keys + prefixKeys) * latent * kvBytes + tokens * heads * (qkHead + a.vHeadDim) * ACT,
-    kernels: (load.prefill.length > 0 ? 1 : 0) + (load.decodeSequences > 0 ? 1 : 0),
-  });
+  ops.push(
+    ...attentionPair(m, load, heads, {
+      pairFlops: 2 * (qkHead + a.vHeadDim),
+      keyFlops: 2 * (latent + a.kvLoraRank),
+      kvRowBytes: latent * kvBytes,
+      queryBytes: heads * (qkHead + a.vHeadDim) * ACT,
+    }),
+  );
   ops.push(gemm('o_proj', tokens, heads * a.vHeadDim, m.hiddenSize, w));
   return ops;
+}
+
+/** Per-head costs of an attention kind: FLOPs per query–key pair (prefill) and per key (decode), bytes per cached token and per query token. */
+interface AttentionCosts {
+  pairFlops: number;
+  keyFlops: number;
+  kvRowBytes: number;
+  queryBytes: number;
+}
+
+/**
+ * The prefill and decode attention calls of a step (either may be absent). Prefill FLOPs count
+ * causal pairs; its tile schedule counts whole 128 × 128 steps (a query tile reads keys up to its
+ * last row), and a chunk shorter than a tile runs a partial one.
+ */
+function attentionPair(m: ModelArch, load: StepLoad, heads: number, c: AttentionCosts): Operator[] {
+  const ops: Operator[] = [];
+  if (load.prefill.length > 0) {
+    const pairs = prefillPairsPerLayer(m, load.prefill);
+    const keysRead = load.prefill.reduce((sum, ch) => sum + ch.count * (ch.prefixTokens + ch.tokens), 0);
+    const queries = load.prefill.reduce((sum, ch) => sum + ch.count * ch.tokens, 0);
+    const keyLimit = m.slidingWindow && windowedShare(m) === 1 ? m.slidingWindow.sizeTokens : Infinity;
+    let totalSteps = 0;
+    let longestSteps = 0;
+    for (const ch of load.prefill) {
+      const rows = Math.min(ch.tokens, ATTENTION_TILE) / ATTENTION_TILE;
+      const tiles = Math.ceil(ch.tokens / ATTENTION_TILE);
+      const chunkPairs = prefillPairsPerLayer(m, [{ ...ch, count: 1 }]);
+      // Whole tiles: each query tile also reads the upper triangle of its diagonal block.
+      const diagonal = tiles * rows * ATTENTION_TILE * (ATTENTION_TILE / 2);
+      totalSteps += (ch.count * heads * (chunkPairs + diagonal)) / ATTENTION_TILE ** 2;
+      longestSteps = Math.max(longestSteps, (rows * Math.min(ch.prefixTokens + ch.tokens, keyLimit)) / ATTENTION_TILE);
+    }
+    ops.push({
+      name: 'prefill_attention',
+      kind: 'prefill-attention',
+      flops: pairs * heads * c.pairFlops,
+      bytes: keysRead * c.kvRowBytes + queries * c.queryBytes,
+      kernels: 1,
+      tiles: { totalSteps, longestSteps, flopsPerStep: ATTENTION_TILE ** 2 * c.pairFlops },
+    });
+  }
+  if (load.decodeSequences > 0) {
+    const keys = load.decodeSequences * decodeKeysPerLayer(m, load.decodeContextTokens);
+    ops.push({
+      name: 'decode_attention',
+      kind: 'decode-attention',
+      flops: keys * heads * c.keyFlops,
+      bytes: keys * c.kvRowBytes + load.decodeSequences * c.queryBytes,
+      kernels: 1,
+    });
+  }
+  return ops;
+}
+
+function windowedShare(m: ModelArch): number {
+  return windowedLayers(m) / m.layers;
 }
 
 /** Dense MLP, or MoE: router, the experts the step's tokens touch, shared experts, dispatch. */

@@ -13,7 +13,7 @@ export interface TimedOperator extends Operator {
   count: number;
   computeSeconds: number;
   memorySeconds: number;
-  /** One execution: max(compute, memory) or the collective's time, plus kernel launches. */
+  /** One execution: the smooth max of kernel floor, compute and memory time (or the collective's time), plus kernel launches. */
   seconds: number;
   bound: Bound;
 }
@@ -36,38 +36,101 @@ interface Roofs {
   weightFlops: number;
   sixteenBitFlops: number;
   bandwidth: number;
+  /** FLOP/s of one compute unit in a prefill-attention tile step, and the units. */
+  tileFlops: number;
+  units: number;
+  decodeAttentionBandwidth: number;
+  elementwiseBandwidth: number;
   moe: number;
   launch: number;
 }
 
 function roofs(d: Deployment, engine: EngineProfile): Roofs {
   const gpu = d.gpu;
-  const dequant = isWeightOnlyQuantized(gpu, d.weights) ? gpu.efficiency.dequant : 1;
+  const eff = gpu.efficiency;
+  const dequant = isWeightOnlyQuantized(gpu, d.weights) ? eff.dequant : 1;
   const activations = d.weights === 'fp16' ? 'fp16' : 'bf16';
+  const sixteenBitPeak = gpu.peakFlops[gemmDtype(gpu, activations)] ?? 0;
+  const units = gpu.computeUnits ?? Infinity;
   return {
     weightFlops: dequant * effectiveFlops(gpu, gemmDtype(gpu, d.weights), engine.computeScale),
     sixteenBitFlops: effectiveFlops(gpu, gemmDtype(gpu, activations), engine.computeScale),
     bandwidth: effectiveBandwidth(gpu, engine.memoryScale),
-    moe: gpu.efficiency.moe,
-    launch: gpu.efficiency.kernelOverheadSeconds,
+    tileFlops: (eff.attention.prefill * engine.computeScale * sixteenBitPeak) / (Number.isFinite(units) ? units : 1),
+    units,
+    decodeAttentionBandwidth: eff.attention.decode * engine.memoryScale * gpu.memoryBandwidth,
+    elementwiseBandwidth: eff.elementwise * engine.memoryScale * gpu.memoryBandwidth,
+    moe: eff.moe,
+    launch: eff.kernelOverheadSeconds,
   };
+}
+
+/** The n-norm of a few times: a smooth maximum that a kernel near its ridge point reaches. */
+export function smoothMax(times: number[], n: number): number {
+  const top = Math.max(...times);
+  if (!(top > 0)) return 0;
+  return top * Math.pow(times.reduce((sum, t) => sum + (t / top) ** n, 0), 1 / n);
+}
+
+/**
+ * Compute time of a prefill attention call: its tile steps spread over the compute units, plus
+ * the longest chain one unit runs alone (a list schedule's bound: few heads or short chunks
+ * leave units idle). Without a unit count, the steps spread perfectly.
+ */
+function tileSeconds(op: Operator, r: Roofs): number {
+  const t = op.tiles!;
+  if (!Number.isFinite(r.units)) return op.flops / r.tileFlops;
+  return (t.flopsPerStep / r.tileFlops) * (t.totalSteps / r.units + t.longestSteps);
+}
+
+/** Compute and memory time of one execution of a non-collective operator. */
+function roofTimes(op: Operator, r: Roofs): { compute: number; memory: number } {
+  switch (op.kind) {
+    case 'prefill-attention':
+      return { compute: tileSeconds(op, r), memory: op.bytes / r.bandwidth };
+    case 'decode-attention':
+      return { compute: op.flops / r.sixteenBitFlops, memory: op.bytes / r.decodeAttentionBandwidth };
+    case 'elementwise':
+      return { compute: 0, memory: op.bytes / r.elementwiseBandwidth };
+    default: {
+      const flops = op.sixteenBit ? r.sixteenBitFlops : r.weightFlops;
+      const grouped = op.name === 'experts' ? r.moe : 1;
+      return { compute: op.flops / (grouped * flops), memory: op.bytes / r.bandwidth };
+    }
+  }
+}
+
+function kernelFloor(d: Deployment, op: Operator): number {
+  const floors = d.gpu.efficiency.kernelFloorSeconds;
+  const floor =
+    op.kind === 'elementwise' ? floors.elementwise
+    : op.kind === 'prefill-attention' ? floors.prefillAttention
+    : op.kind === 'decode-attention' ? floors.decodeAttention
+    : floors.gemm;
+  return op.kernels * floor;
+}
+
+/** GPU time of one execution of an operator (no host-side launch): what a kernel profiler measures. */
+export function operatorKernelSeconds(d: Deployment, engine: EngineProfile, op: Operator): number {
+  if (op.kind === 'allreduce' || op.kind === 'alltoall') return timeOperator(d, engine, roofs(d, engine), op, 1).seconds;
+  const { compute, memory } = roofTimes(op, roofs(d, engine));
+  return smoothMax([kernelFloor(d, op), compute, memory], d.gpu.efficiency.rooflineKnee);
 }
 
 function timeOperator(d: Deployment, engine: EngineProfile, r: Roofs, op: Operator, count: number): TimedOperator {
   if (op.kind === 'allreduce' || op.kind === 'alltoall') {
     const group = op.kind === 'allreduce' ? d.tp : d.ep;
-    const comm = op.kind === 'allreduce' ? allReduceTime(d.gpu, group, op.bytes) : allToAllTime(d.gpu, group, op.bytes);
+    const comm = op.kind === 'allreduce' ? allReduceTime(d.gpu, group, op.bytes, engine) : allToAllTime(d.gpu, group, op.bytes);
     const seconds = comm + (group - 1) * engine.collectiveOverheadSeconds;
     return Object.assign({}, op, { count, computeSeconds: 0, memorySeconds: 0, seconds, bound: 'communication' as const });
   }
   const launch = op.kernels * r.launch;
-  const flops = op.kind === 'gemm' && !op.sixteenBit ? r.weightFlops : r.sixteenBitFlops;
-  const grouped = op.name === 'experts' ? r.moe : 1;
-  const computeSeconds = op.kind === 'elementwise' ? 0 : op.flops / (grouped * flops);
-  const memorySeconds = op.bytes / r.bandwidth;
-  const roof = Math.max(computeSeconds, memorySeconds);
-  const bound: Bound = launch > roof ? 'overhead' : computeSeconds >= memorySeconds ? 'compute' : 'memory';
-  return Object.assign({}, op, { count, computeSeconds, memorySeconds, seconds: roof + launch, bound });
+  const { compute: computeSeconds, memory: memorySeconds } = roofTimes(op, r);
+  const floor = kernelFloor(d, op);
+  const kernel = smoothMax([floor, computeSeconds, memorySeconds], d.gpu.efficiency.rooflineKnee);
+  const busiest = Math.max(computeSeconds, memorySeconds);
+  const bound: Bound = launch + floor > busiest ? 'overhead' : computeSeconds >= memorySeconds ? 'compute' : 'memory';
+  return Object.assign({}, op, { count, computeSeconds, memorySeconds, seconds: kernel + launch, bound });
 }
 
 /** Times one iteration of a deployment carrying `load` under a serving engine. */

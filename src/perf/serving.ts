@@ -42,6 +42,11 @@ export interface Unservable {
   memory: MemoryPlan;
 }
 
+/** Tokens of KV room a running sequence of an I-token prompt and O-token answer holds on average. */
+export function reservedTokens(engine: Pick<EngineProfile, 'kvReservation'>, I: number, O: number): number {
+  return engine.kvReservation === 'whole-request' ? I + O : I + O / 2;
+}
+
 /** Most sequences of `contextTokens` whose KV cache fits, within the engine's limit. */
 export function maxConcurrentSequences(d: Deployment, memory: MemoryPlan, contextTokens: number, engine: EngineProfile): number {
   const perSequence = kvBytesPerSequencePerGpu(d, contextTokens);
@@ -131,8 +136,9 @@ function setupLoop(
   const memory = memoryPlan(d, budget);
   const problem = checkFits(d, memory, I + O, 1);
   if (problem) return { reason: problem, memory };
-  // Paged KV cache: staggered sequences hold I + O/2 tokens on average, which sets how many run at once.
-  const maxSequences = Math.max(1, maxConcurrentSequences(d, memory, I + O / 2, engine));
+  // Paged KV cache: staggered sequences hold I + O/2 tokens on average (or I + O where the engine
+  // reserves a whole request at admission), which sets how many run at once.
+  const maxSequences = Math.max(1, maxConcurrentSequences(d, memory, reservedTokens(engine, I, O), engine));
   const running = Math.min(concurrency, maxSequences);
   const promptsPerIteration = Math.max(1, Math.min(running, Math.floor(budget / I)));
   const context = I + O / 2;
@@ -188,9 +194,8 @@ export function predictClosedLoop(
  *    g = 1 + c · (B − 1) (c: the engine's clustering). A group is prefilled m = budget / I at a
  *    time; its members see their first token after (g + m) / 2 · δ of prompt work plus the
  *    iterations that carry it (on average).
- *  - TTFT = per-request overhead + half an iteration (arrival mid-step) + admission wait (in
- *    inter-arrival intervals, 1 / X) + M/D/1 wait behind other groups (ρ = ψ) + the group's
- *    prefill + the wait for a KV slot; X = C / (TTFT + (O − 1) · TPOT).
+ *  - TTFT = per-request overhead + half an iteration (arrival mid-step) + M/D/1 wait behind
+ *    other groups (ρ = ψ) + the group's prefill + the wait for a KV slot; X = C / (TTFT + (O − 1) · TPOT).
  */
 function mixedLoop(d: Deployment, concurrency: number, shape: RequestShape, engine: EngineProfile): ServingPrediction | Unservable {
   const O = shape.outputTokens;
@@ -208,7 +213,7 @@ function mixedLoop(d: Deployment, concurrency: number, shape: RequestShape, engi
     const tpot = tDecode / (1 - psi);
     const wait = (psi * group * delta) / (2 * (1 - psi));
     const slotWait = concurrency > running ? (concurrency - running) / x : 0;
-    const ttft = engine.requestOverheadSeconds + tpot / 2 + engine.admissionWait / x + wait + groupPrefill + slotWait;
+    const ttft = engine.requestOverheadSeconds + tpot / 2 + wait + groupPrefill + slotWait;
     return { tpot: O > 1 ? tpot : tDecode, ttft, cycle: ttft + (O - 1) * tpot };
   };
   // X · cycle(X) grows with X: bisect for X · cycle(X) = C below the prefill-saturation rate.

@@ -11,7 +11,8 @@ export interface RawEngine {
   scheduling?: EngineProfile['scheduling'];
   step_overhead?: string;
   collective_overhead?: string;
-  admission_wait?: number;
+  kv_reservation?: EngineProfile['kvReservation'];
+  custom_allreduce?: { up_to: string | number; latency: string };
   request_overhead?: string;
   prefill_layer_overhead?: string;
   prefill_clustering?: number;
@@ -20,7 +21,7 @@ export interface RawEngine {
 }
 
 const REQUIRED_FIELDS: Array<keyof RawEngine> = [
-  'name', 'max_batched_tokens', 'max_sequences', 'scheduling', 'step_overhead', 'collective_overhead', 'admission_wait',
+  'name', 'max_batched_tokens', 'max_sequences', 'scheduling', 'step_overhead', 'collective_overhead',
   'request_overhead', 'prefill_layer_overhead', 'prefill_clustering',
 ];
 
@@ -40,7 +41,10 @@ export function normalizeEngine(id: string, raw: RawEngine): EngineProfile {
     scheduling: raw.scheduling!,
     stepOverheadSeconds: checkedQuantity('duration', raw.step_overhead),
     collectiveOverheadSeconds: checkedQuantity('duration', raw.collective_overhead),
-    admissionWait: raw.admission_wait!,
+    kvReservation: raw.kv_reservation ?? 'incremental',
+    ...(raw.custom_allreduce
+      ? { customAllreduce: { maxBytes: checkedQuantity('bytes', raw.custom_allreduce.up_to), latencySeconds: checkedQuantity('duration', raw.custom_allreduce.latency) } }
+      : {}),
     requestOverheadSeconds: checkedQuantity('duration', raw.request_overhead),
     prefillLayerOverheadSeconds: checkedQuantity('duration', raw.prefill_layer_overhead),
     prefillClustering: raw.prefill_clustering!,

@@ -12,6 +12,11 @@ export interface RawEfficiency {
   runtime_reserve?: string | number;
   moe?: number;
   dequant?: number;
+  roofline_knee?: number;
+  kernel_floor?: { gemm?: string; prefill_attention?: string; decode_attention?: string; elementwise?: string };
+  attention?: { prefill?: number; decode?: number };
+  elementwise?: number;
+  send_latency?: string;
 }
 
 /** One GPU entry as written in a catalog file (every field optional in an overlay). */
@@ -28,6 +33,7 @@ export interface RawGpu {
   gpus_per_node?: number;
   network?: string | number | { bandwidth: string | number; per?: 'gpu' | 'instance'; fabric: 'rdma' | 'tcp'; source?: string };
   tdp?: string | number;
+  compute_units?: number;
   price?: { usd_per_hour?: string | number; machines?: Array<{ gpus: number; usd_per_hour: string | number; name?: string }>; source?: string; date?: string };
   source?: string;
   notes?: string;
@@ -39,7 +45,7 @@ const REQUIRED_FIELDS: Array<keyof RawGpu> = [
 ];
 const EFFICIENCY_FIELDS: Array<keyof RawEfficiency> = [
   'compute', 'memory', 'communication', 'comm_latency', 'kernel_overhead', 'memory_utilization', 'runtime_reserve', 'moe',
-  'dequant',
+  'dequant', 'roofline_knee', 'kernel_floor', 'attention', 'elementwise', 'send_latency',
 ];
 
 /** Fields a merged GPU entry (with its inherited efficiency factors) still lacks. */
@@ -48,6 +54,12 @@ export function missingGpuFields(raw: RawGpu, efficiency: RawEfficiency): string
   if (raw.price && raw.price.usd_per_hour === undefined) missing.push('price.usd_per_hour');
   missing.push(...EFFICIENCY_FIELDS.filter((field) => efficiency[field] === undefined).map((field) => `efficiency.${field}`));
   if (efficiency.compute && efficiency.compute.bf16 === undefined) missing.push('efficiency.compute.bf16');
+  for (const kind of ['gemm', 'prefill_attention', 'decode_attention', 'elementwise'] as const) {
+    if (efficiency.kernel_floor && efficiency.kernel_floor[kind] === undefined) missing.push(`efficiency.kernel_floor.${kind}`);
+  }
+  for (const phase of ['prefill', 'decode'] as const) {
+    if (efficiency.attention && efficiency.attention[phase] === undefined) missing.push(`efficiency.attention.${phase}`);
+  }
   return missing;
 }
 
@@ -75,6 +87,7 @@ export function normalizeGpu(id: string, raw: RawGpu, efficiency: RawEfficiency)
     gpusPerNode,
     network: normalizeNetwork(raw.network),
     tdpWatts: checkedQuantity('power', raw.tdp),
+    ...(raw.compute_units !== undefined ? { computeUnits: raw.compute_units } : {}),
     price: {
       usdPerHour: checkedQuantity('price', raw.price!.usd_per_hour),
       ...(raw.price!.machines
@@ -107,5 +120,15 @@ function normalizeEfficiency(raw: RawEfficiency): GpuEfficiency {
     runtimeReserveBytes: checkedQuantity('bytes', raw.runtime_reserve),
     moe: raw.moe!,
     dequant: raw.dequant!,
+    rooflineKnee: raw.roofline_knee!,
+    kernelFloorSeconds: {
+      gemm: checkedQuantity('duration', raw.kernel_floor!.gemm),
+      prefillAttention: checkedQuantity('duration', raw.kernel_floor!.prefill_attention),
+      decodeAttention: checkedQuantity('duration', raw.kernel_floor!.decode_attention),
+      elementwise: checkedQuantity('duration', raw.kernel_floor!.elementwise),
+    },
+    attention: { prefill: raw.attention!.prefill!, decode: raw.attention!.decode! },
+    elementwise: raw.elementwise!,
+    sendLatencySeconds: checkedQuantity('duration', raw.send_latency),
   };
 }

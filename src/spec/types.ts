@@ -70,6 +70,22 @@ export interface GpuEfficiency {
   moe: number;
   /** Fraction of the compute efficiency weight-only-quantised GEMMs reach (dequantising on the fly). */
   dequant: number;
+  /**
+   * Exponent n of the smooth roof: an operator takes ‖(floor, compute, memory)‖ₙ, so near the
+   * ridge point it reaches neither roof (n → ∞ is the plain max).
+   */
+  rooflineKnee: number;
+  /** Shortest GPU time of one kernel of each kind, however little work it has. */
+  kernelFloorSeconds: { gemm: number; prefillAttention: number; decodeAttention: number; elementwise: number };
+  /**
+   * Prefill attention: fraction of a compute unit's dense 16-bit peak a tile step reaches;
+   * decode attention: fraction of peak bandwidth streaming the KV cache.
+   */
+  attention: { prefill: number; decode: number };
+  /** Fraction of peak bandwidth elementwise kernels (norms, activations, RoPE) reach. */
+  elementwise: number;
+  /** Latency of a point-to-point send between pipeline stages (a copy at the link's full speed). */
+  sendLatencySeconds: number;
 }
 
 /** The network between instances of an offering (0 bytes/s: none known). */
@@ -97,6 +113,8 @@ export interface GpuSpec {
   /** What links separate instances: bandwidth (bytes/s) per GPU or per instance, over an RDMA fabric or TCP only. */
   network: GpuNetwork;
   tdpWatts: number;
+  /** Streaming multiprocessors (NVIDIA) or compute units (AMD) that attention tiles are scheduled over. */
+  computeUnits?: number;
   /** Per GPU-hour; `machines` where the offering is rented only by the machine (sizes and prices per machine-hour). */
   price: { usdPerHour: number; machines?: Array<{ gpus: number; usdPerHour: number; name?: string }>; source?: string; date?: string };
   source?: string;
@@ -118,8 +136,14 @@ export interface EngineProfile {
   stepOverheadSeconds: number;
   /** Extra latency per collective, per peer in the group. */
   collectiveOverheadSeconds: number;
-  /** Inter-arrival intervals a new request waits before admission. */
-  admissionWait: number;
+  /**
+   * KV room a running sequence holds: `incremental` pages grow as it decodes (vLLM, SGLang: on
+   * average prompt + half the answer); `whole-request` reserves prompt + the whole answer at
+   * admission (TensorRT-LLM's default guaranteed-no-evict scheduler).
+   */
+  kvReservation: 'incremental' | 'whole-request';
+  /** One-shot all-reduce kernels for small messages inside an NVLink domain (vLLM's custom all-reduce). */
+  customAllreduce?: { maxBytes: number; latencySeconds: number };
   /** Host-side cost per request before its first token. */
   requestOverheadSeconds: number;
   /** Host-side cost per layer of an iteration that carries prompt tokens. */
