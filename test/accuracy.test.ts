@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { accuracyReport } from '../src/calibrate/accuracy.js';
 import { calibrate } from '../src/calibrate/fit.js';
@@ -10,7 +12,7 @@ import { PRESET_CATALOG } from '../src/cli/inputs.js';
 import { loadCatalog } from '../src/spec/load.js';
 import { parseMeasurements } from '../src/spec/measurements.js';
 import { parseOperatorFile } from '../src/spec/operator-measurements.js';
-import { ROOT, presets } from './helpers.js';
+import { ROOT, cli, presets } from './helpers.js';
 
 const FIXTURES = ['aiconfigurator-h100.csv', 'splitwise.csv'].map((name) => `test/fixtures/measurements/${name}`);
 const rows = FIXTURES.flatMap((path) => parseMeasurements(path, readFileSync(`${ROOT}${path}`, 'utf8')).rows);
@@ -87,5 +89,26 @@ describe('operator-level accuracy on the Vidur A100 kernel timings', () => {
     expect(parsed.rows.map((r) => r.work.kind)).toEqual(['prefill-attention', 'decode-attention']);
     expect(parsed.rows[0].shape).toMatchObject({ heads: 32, kvHeads: 8, hiddenSize: 4096 });
     expect(parseOperatorFile('b.csv', text.split('\n').slice(1).join('\n')).issues[0].message).toMatch(/model shape/);
+  });
+});
+
+describe('planner accuracy on operator profiles', () => {
+  const profile = join(mkdtempSync(join(tmpdir(), 'planner-ops-')), 'attention.csv');
+  writeFileSync(profile, '# n_embd 4096, n_q_head 32, n_kv_head 8\ntp,batch_size,prefill_chunk_size,kv_cache_size,kvsave_ms,prefill_ms,decode_ms\n1,1,4096,0,0.01,1.0,0\n1,64,0,2048,0,0,0.2\n');
+
+  it('reports per op kind on the GPU given with --gpu', () => {
+    const result = cli(['accuracy', profile, '--gpu', 'a100-80gb', '--format', 'json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.gpu).toBe('a100-80gb');
+    expect(report.byKind.map((k: { kind: string }) => k.kind)).toEqual(['prefill-attention', 'decode-attention']);
+    expect(report.rows[0].predictedMs).toBeGreaterThan(0);
+  });
+
+  it('needs --gpu, and refuses a mix with end-to-end files (exit 2)', () => {
+    expect(cli(['accuracy', profile]).stderr).toMatch(/give --gpu/);
+    const mixed = cli(['accuracy', profile, 'test/fixtures/measurements/splitwise.csv', '--gpu', 'a100-80gb']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/separate runs/);
   });
 });

@@ -7,12 +7,14 @@ import { accuracyJson, accuracyText } from '../../report/accuracy-table.js';
 import { sig } from '../../report/format.js';
 import { InputError } from '../../spec/issues.js';
 import { parseMeasurements } from '../../spec/measurements.js';
+import { isOperatorFile } from '../../spec/operator-measurements.js';
 import type { MeasurementFile } from '../../spec/measurements.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { readUserFile } from '../files.js';
 import { loadInputs } from '../inputs.js';
+import { operatorAccuracy } from '../operator-accuracy.js';
 
 /** Reads measurement CSVs; a file-level problem (missing column) is bad input. */
 function readMeasurements(paths: string[], cwd: string): MeasurementFile[] {
@@ -27,6 +29,7 @@ function readMeasurements(paths: string[], cwd: string): MeasurementFile[] {
 
 interface AccuracyOptions {
   catalog: string[];
+  gpu?: string;
   engine: string;
   worst: string;
   format: 'table' | 'json';
@@ -36,15 +39,25 @@ interface AccuracyOptions {
 export const registerAccuracyCommands: Register = (program, action) => {
   program
     .command('accuracy')
-    .description('compare the performance model with measured TTFT and TPOT (CSV, see README) and report the error')
+    .description('compare the performance model with measured TTFT and TPOT, or with operator kernel timings (CSV, see README), and report the error')
     .argument('<measurements...>', 'measurement CSV file(s)')
     .option('--catalog <file>', 'catalog overlay, e.g. one written by planner calibrate (repeatable)', collect, [])
     .option('--engine <id>', 'serving engine of rows without an engine column', 'vllm')
     .option('--worst <n>', 'how many of the worst rows to list', '10')
+    .option('--gpu <id>', 'GPU that operator profiles (Vidur kernel timings) were measured on')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(
       action(({ io, out }, paths: string[], options: AccuracyOptions) => {
         const inputs = loadInputs(options.catalog, io.cwd);
+        const worst = Math.max(0, Number.parseInt(options.worst, 10) || 0);
+        const operatorFiles = paths.filter((path) => isOperatorFile(readUserFile(path, io.cwd).text));
+        if (operatorFiles.length > 0) {
+          if (operatorFiles.length < paths.length) {
+            throw new InputError([{ file: paths.filter((p) => !operatorFiles.includes(p)).join(', '), message: 'give operator profiles and end-to-end measurement files in separate runs' }]);
+          }
+          out.data(operatorAccuracy(paths, io.cwd, inputs.catalog, { ...options, worst }, out.paint.bold));
+          return EXIT.ok;
+        }
         const files = readMeasurements(paths, io.cwd);
         const results = files.flatMap((f) => f.rows).map((row) => predictRow(row, inputs.catalog, inputs.models, options.engine));
         const report = accuracyReport(results, Math.max(0, Number.parseInt(options.worst, 10) || 0));
