@@ -105,7 +105,8 @@ export async function simplestPlan(spec: ServiceSpec, initial: Found, solveStruc
         disaggregated: first.disaggregated,
       },
       limits,
-      costAbovePercent: round6(cost(cheapest) > 0 ? Math.max(0, (cost(chosen) / cost(cheapest) - 1) * 100) : 0),
+      // To a millionth of a percent: two solves of the same fleet differ by float noise, not money.
+      costAbovePercent: cost(cheapest) > 0 ? Number(Math.max(0, (cost(chosen) / cost(cheapest) - 1) * 100).toFixed(6)) : 0,
     },
   };
 }
