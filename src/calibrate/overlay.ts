@@ -33,12 +33,13 @@ function fieldValue(field: string, value: number): number | string {
 
 /** The fitted factors as a catalog overlay (YAML text, header comment first) for `--catalog`. */
 export function overlayYaml(params: FittedParam[], header: string[]): string {
-  const gpus: Record<string, { efficiency: Record<string, unknown> }> = {};
+  const gpus: Record<string, { evidence: 'end-to-end'; efficiency: Record<string, unknown> }> = {};
   const engines: Record<string, Record<string, unknown>> = {};
   const sorted = [...params].sort((a, b) => a.owner.localeCompare(b.owner) || a.id.localeCompare(b.id) || a.field.localeCompare(b.field));
   for (const p of sorted) {
     if (p.owner === 'gpu') {
-      const efficiency = (gpus[p.id] ??= { efficiency: {} }).efficiency;
+      // Factors fitted here rest on the end-to-end rows they were fitted on.
+      const efficiency = (gpus[p.id] ??= { evidence: 'end-to-end', efficiency: {} }).efficiency;
       if (p.field === 'kernelFloorScale') {
         const f = p.floors!;
         const scaled = (s: number) => durationText(s * p.value);

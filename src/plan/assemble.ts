@@ -1,6 +1,6 @@
 import { loadPoint } from '../perf/open-loop.js';
 import type { LoadPoint } from '../perf/open-loop.js';
-import type { ServiceSpec } from '../spec/types.js';
+import type { GpuEvidence, ServiceSpec } from '../spec/types.js';
 import { largestRequestTokens, routesOf } from '../workload/slices.js';
 import type { Slice } from '../workload/slices.js';
 import type { PackingProblem } from '../optimize/formulation.js';
@@ -31,6 +31,8 @@ export function assemblePlan(
   const { slices, candidates } = problem;
   const drafts: PoolDraft[] = [];
   const rented = rentedMachines(problem, fleet);
+  // What the factors of each GPU type the model sizes pools on rest on (measured pools rest on their measurements).
+  const gpuEvidence = new Map<string, GpuEvidence>();
   candidates.forEach((c, i) => {
     const n = fleet.counts[i];
     if (n <= 0) return;
@@ -48,6 +50,7 @@ export function assemblePlan(
     const worst = (key: 'ttftSeconds' | 'tpotSeconds' | 'e2eSeconds') =>
       points.size === 0 ? undefined : Math.max(0, ...[...points.values()].map((p) => p[key]));
     const bindings = served.map((x) => c.capacity.get(x.slice.id)!.binding);
+    if (bindings.some((b) => b !== 'measured')) gpuEvidence.set(c.gpu.id, c.gpu.evidence);
     drafts.push({
       points,
       pool: {
@@ -122,6 +125,7 @@ export function assemblePlan(
       e2eMs: worstOf('e2eMs'),
       percentile: Math.max(...slices.flatMap((s) => [s.slo.ttft, s.slo.tpot, s.slo.e2e].filter(Boolean).map((t) => t!.percentile))),
     },
+    gpuEvidence: Object.fromEntries([...gpuEvidence].sort(([a], [b]) => a.localeCompare(b))),
     baselines,
     simplicity,
     binding: costliest

@@ -2,6 +2,7 @@
  * The Plan: what `planner plan` computed, in the shape its JSON output has (version 1,
  * described by schemas/plan.schema.json). Every report format renders this one object.
  */
+import type { GpuEvidence } from '../spec/types.js';
 
 /** Version of the plan JSON; a breaking change bumps it. */
 export const PLAN_VERSION = 2;
@@ -171,6 +172,11 @@ export interface Plan {
   };
   /** The worst prediction over all slices, at their SLO percentiles. */
   predicted: PlanLatency & { percentile: number };
+  /**
+   * Per GPU type whose pools the performance model sizes: what its factors rest on (the catalog's
+   * `evidence`). Absent in plans saved before it existed.
+   */
+  gpuEvidence?: Record<string, GpuEvidence>;
   baselines: PlanBaseline[];
   simplicity: PlanSimplicity;
   binding: { constraint: string; detail: string };

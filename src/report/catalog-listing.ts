@@ -18,7 +18,7 @@ function sortedGpus(catalog: Catalog): GpuSpec[] {
   return Object.values(catalog.gpus).sort((a, b) => a.id.localeCompare(b.id));
 }
 
-/** The catalog as a table of the figures a buyer compares. */
+/** The catalog as a table of the figures a buyer compares, and what each type's performance factors rest on. */
 export function gpuTable(catalog: Catalog, paintHeader?: (text: string) => string): string {
   const columns: Column[] = [
     { header: 'ID' },
@@ -31,6 +31,7 @@ export function gpuTable(catalog: Catalog, paintHeader?: (text: string) => strin
     { header: '$/GPU-H', align: 'right' },
     { header: 'RENTED', align: 'right' },
     { header: 'TDP', align: 'right' },
+    { header: 'EVIDENCE' },
   ];
   const rows = sortedGpus(catalog).map((gpu) => [
     gpu.id,
@@ -43,6 +44,7 @@ export function gpuTable(catalog: Catalog, paintHeader?: (text: string) => strin
     formatUsd(gpu.price.usdPerHour),
     gpu.price.machines ? `${gpu.price.machines.map((m) => m.gpus).join('/')}-GPU machines` : 'per GPU',
     formatPower(gpu.tdpWatts),
+    gpu.evidence,
   ]);
   return renderTable(columns, rows, paintHeader);
 }
@@ -74,6 +76,8 @@ export function gpuJson(catalog: Catalog): object {
       priceSource: gpu.price.source ?? null,
       priceDate: gpu.price.date ?? null,
       source: gpu.source ?? null,
+      evidence: gpu.evidence,
+      evidenceNote: gpu.evidenceNote ?? null,
     })),
   };
 }

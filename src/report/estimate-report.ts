@@ -2,6 +2,7 @@ import type { Deployment } from '../perf/deployment.js';
 import type { ServingPrediction, Unservable } from '../perf/serving.js';
 import type { StepTiming } from '../perf/roofline.js';
 import type { EngineProfile } from '../spec/types.js';
+import { evidenceLine } from './evidence.js';
 import { formatBytes, formatDuration, sig } from './format.js';
 import { renderTable } from './table.js';
 
@@ -47,7 +48,7 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   ];
   const table = (r: string[][]) =>
     renderTable([{ header: '' }, { header: '', align: 'right' }, { header: '' }], r).split('\n').slice(1).map((l) => `  ${l}`).join('\n');
-  return [...headline(e), '', table(rows), '', 'memory per GPU', table(memory)].join('\n');
+  return [...headline(e), '', table(rows), '', 'memory per GPU', table(memory), '', evidenceLine({ [e.deployment.gpu.id]: e.deployment.gpu.evidence })!].join('\n');
 }
 
 /** The reason a deployment cannot serve the load, with its memory figures. */
@@ -127,10 +128,13 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     kvBytesPerToken: p.memory.kvBytesPerToken,
     maxKvTokens: p.memory.maxKvTokens,
   };
-  if ('reason' in p) return { version: 1, input, fits: false, reason: p.reason, memory };
+  // What the GPU's performance factors rest on (the catalog's evidence).
+  const gpuEvidence = { [d.gpu.id]: d.gpu.evidence };
+  if ('reason' in p) return { version: 1, input, gpuEvidence, fits: false, reason: p.reason, memory };
   return {
     version: 1,
     input,
+    gpuEvidence,
     fits: true,
     ttftMs: p.ttftSeconds * 1000,
     tpotMs: p.tpotSeconds * 1000,

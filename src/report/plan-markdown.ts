@@ -1,4 +1,5 @@
 import type { Plan } from '../plan/plan.js';
+import { evidenceText } from './evidence.js';
 import { formatUsd, sig } from './format.js';
 import { launchLines, machineLines, placementLines, routeLines } from './plan-routes.js';
 import { baselineLines, msText, poolCells, simplicityLine, usdText, verificationLine } from './plan-text.js';
@@ -31,6 +32,7 @@ export function planMarkdown(plan: Plan): string {
     pools,
     '',
     `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${plan.binding.detail}.`,
+    ...(plan.gpuEvidence && Object.keys(plan.gpuEvidence).length > 0 ? ['', `Performance factors: ${evidenceText(plan.gpuEvidence)}.`] : []),
     '',
     `${verificationLine(plan)}.`,
     ...(simplicityLine(plan) ? ['', `${simplicityLine(plan)}.`] : []),

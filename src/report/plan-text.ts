@@ -1,4 +1,5 @@
 import type { Plan, PlanPool } from '../plan/plan.js';
+import { evidenceLine } from './evidence.js';
 import { fixed, formatUsd, grouped, sig } from './format.js';
 import { launchLines, machineLines, placementLines, poolRoutesText, routeLines } from './plan-routes.js';
 import { renderTable } from './table.js';
@@ -123,6 +124,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     '',
     `total: ${usdText(t.costPerHour)}/h, ${usdText(t.costPerMonth)}/month, ${formatUsd(t.costPerMillionTokens)} per million tokens (${formatUsd(t.costPerMillionOutputTokens)} per million output tokens), ${t.gpus} GPUs in ${t.instances} instances, ${sig(t.powerKw)} kW`,
     `predicted at p${plan.predicted.percentile} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}${plan.predicted.e2eMs !== null ? `, E2E ${msText(plan.predicted.e2eMs)}` : ''}`,
+    ...(evidenceLine(plan.gpuEvidence) ? [evidenceLine(plan.gpuEvidence)!] : []),
     `binding: ${plan.binding.detail}`,
     `solver: ${solver} (${plan.solver.candidatesAfterPruning} of ${plan.solver.candidates} candidates after pruning)`,
     verificationLine(plan),

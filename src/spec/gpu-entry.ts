@@ -1,5 +1,5 @@
 import { checkedQuantity } from './models.js';
-import type { ComputeDtype, GpuEfficiency, GpuNetwork, GpuSpec } from './types.js';
+import type { ComputeDtype, GpuEfficiency, GpuEvidence, GpuNetwork, GpuSpec } from './types.js';
 
 /** Raw efficiency factors as written in a catalog. */
 export interface RawEfficiency {
@@ -38,6 +38,8 @@ export interface RawGpu {
   source?: string;
   notes?: string;
   efficiency?: RawEfficiency;
+  evidence?: GpuEvidence;
+  evidence_note?: string;
 }
 
 const REQUIRED_FIELDS: Array<keyof RawGpu> = [
@@ -99,6 +101,9 @@ export function normalizeGpu(id: string, raw: RawGpu, efficiency: RawEfficiency)
     source: raw.source,
     notes: raw.notes,
     efficiency: normalizeEfficiency(efficiency),
+    // A type added without saying what its factors rest on has the defaults': microbenchmarks at best.
+    evidence: raw.evidence ?? 'microbenchmarks',
+    ...(raw.evidence_note ? { evidenceNote: raw.evidence_note } : {}),
   };
 }
 

@@ -120,7 +120,17 @@ export interface GpuSpec {
   source?: string;
   notes?: string;
   efficiency: GpuEfficiency;
+  /** What the efficiency factors rest on (catalog `evidence`; `microbenchmarks` unless an entry says otherwise). */
+  evidence: GpuEvidence;
+  /** What that evidence is, in a phrase (catalog `evidence_note`). */
+  evidenceNote?: string;
 }
+
+/**
+ * What a GPU type's performance factors were fitted on: end-to-end serving measurements,
+ * operator-level (kernel) timings, or only published GEMM/STREAM/NCCL microbenchmarks (error unknown).
+ */
+export type GpuEvidence = 'end-to-end' | 'operators' | 'microbenchmarks';
 
 /** How a serving engine batches work and what it costs per iteration. */
 export interface EngineProfile {
