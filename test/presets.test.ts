@@ -24,6 +24,12 @@ const REQUIRED_MODELS: Record<string, string[]> = {
   'gpt-oss-120b': ['openai/gpt-oss-120b'],
   'deepseek-v3': ['deepseek-ai/DeepSeek-V3', 'deepseek-ai/DeepSeek-R1', 'deepseek-r1'],
   'bloom-176b': ['bigscience/bloom'],
+  'llama-3-8b': ['meta-llama/Meta-Llama-3-8B', 'meta-llama/Meta-Llama-3-8B-Instruct'],
+  'llama-3-70b': ['meta-llama/Meta-Llama-3-70B', 'meta-llama/Meta-Llama-3-70B-Instruct'],
+  'qwen3-coder-480b-a35b': ['Qwen/Qwen3-Coder-480B-A35B-Instruct', 'Qwen/Qwen3-Coder-480B-A35B-Instruct-FP8'],
+  'kimi-k2': ['moonshotai/Kimi-K2-Instruct', 'moonshotai/Kimi-K2-Base'],
+  'glm-4.5': ['zai-org/GLM-4.5', 'zai-org/GLM-4.5-FP8'],
+  'glm-4.5-air': ['zai-org/GLM-4.5-Air'],
 };
 
 describe('schemas', () => {
@@ -88,6 +94,13 @@ describe('preset models', () => {
     expect(active('deepseek-v3')).toBeLessThan(38);
     expect(active('mixtral-8x7b')).toBeCloseTo(12.9, 0);
     expect(active('qwen3-235b-a22b')).toBeCloseTo(22, 0);
+    expect(active('qwen3-coder-480b-a35b')).toBeCloseTo(35, -1);
+    expect(active('kimi-k2')).toBeCloseTo(32, 0);
+    // GLM's cards round (32B, 12B); the count here includes the LM head and the shared expert.
+    expect(active('glm-4.5')).toBeGreaterThan(31.5);
+    expect(active('glm-4.5')).toBeLessThan(34);
+    expect(active('glm-4.5-air')).toBeGreaterThan(11.5);
+    expect(active('glm-4.5-air')).toBeLessThan(13.5);
   });
 });
 
