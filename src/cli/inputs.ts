@@ -6,6 +6,7 @@ import { parseOverride } from '../spec/overrides.js';
 import type { Override } from '../spec/overrides.js';
 import { parsePlan } from '../plan/load-plan.js';
 import { parseYamlSource } from '../spec/yaml-source.js';
+import { modelConfigForSpec } from './model-config.js';
 import { traceForSpec } from './traces.js';
 import type { Plan } from '../plan/plan.js';
 import type { Loaded } from '../spec/load.js';
@@ -13,6 +14,7 @@ import type { ModelRegistry } from '../spec/models.js';
 import { createSchemaChecker } from '../spec/schema-check.js';
 import type { SchemaChecker } from '../spec/schema-check.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
+import type { Output } from './output.js';
 import { PACKAGE_ROOT, listPackageYaml, readPackageFile, readUserFile } from './files.js';
 
 /** The default catalog files (GPU types, serving engines), relative to the package root. */
@@ -56,8 +58,24 @@ export function loadInputs(catalogPaths: string[], cwd: string): Inputs {
   return { check, catalog, models };
 }
 
-/** Reads and resolves a service spec (with `--set` overrides), throwing an InputError with every problem found. */
-export function loadSpecFile(path: string, inputs: Inputs, cwd: string, overrides: string[] = []): ServiceSpec {
+/** Prints a warning about an input (`file:line:col: warning: message`). */
+export type Warn = (issue: InputIssue) => void;
+
+/** Warnings printed on stderr (not with --quiet). */
+export function warnTo(out: Pick<Output, 'info'>): Warn {
+  return (issue) => out.info(warningText(issue));
+}
+
+/** The usual rendering of a warning about an input. */
+export function warningText(issue: InputIssue): string {
+  return formatIssue({ ...issue, message: `warning: ${issue.message}` });
+}
+
+/**
+ * Reads and resolves a service spec (with `--set` overrides), throwing an InputError with every
+ * problem found; warnings (a precision that contradicts the model's name) go to `warn`.
+ */
+export function loadSpecFile(path: string, inputs: Inputs, cwd: string, overrides: string[] = [], warn?: Warn): ServiceSpec {
   const parsed = overrides.map(parseOverride);
   const bad = parsed.filter((o): o is InputIssue => 'message' in o);
   if (bad.length > 0) throw new InputError(bad);
@@ -65,7 +83,11 @@ export function loadSpecFile(path: string, inputs: Inputs, cwd: string, override
   // A trace the spec names is streamed here (the core only sees its summary).
   const source = parseYamlSource(file.path, file.text, undefined, parsed as Override[]);
   const traces = source.issues.length === 0 ? traceForSpec(source, path, cwd) : new Map();
-  return userValue(loadSpec(inputs.check, file, { ...inputs, traces }, undefined, parsed as Override[]));
+  // So is a Hugging Face config.json named as the model (the core sees its parsed content).
+  const modelConfig = source.issues.length === 0 ? modelConfigForSpec(source, path, cwd) : undefined;
+  const loaded = loadSpec(inputs.check, file, { ...inputs, traces, modelConfig }, undefined, parsed as Override[]);
+  if (loaded.value) for (const warning of loaded.warnings ?? []) warn?.(warning);
+  return userValue(loaded);
 }
 
 /** Reads a saved plan JSON, throwing an InputError when it is not one this planner reads. */

@@ -7,6 +7,7 @@ import type { LpSolver, SolverName } from '../optimize/solver.js';
 import type { SchemaChecker } from '../spec/schema-check.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { loadInputs, loadSpecFile } from './inputs.js';
+import type { Warn } from './inputs.js';
 import { collect } from './command-types.js';
 import type { Output } from './output.js';
 import { planVerified } from '../planning/verify.js';
@@ -29,9 +30,9 @@ export interface PlanningRun {
 }
 
 /** Loads catalog and spec (with --set overrides) and starts the solver, which loads while the caller prepares. */
-export function startPlanning(specPath: string, flags: PlanningFlags, cwd: string): PlanningRun {
+export function startPlanning(specPath: string, flags: PlanningFlags, cwd: string, warn?: Warn): PlanningRun {
   const inputs = loadInputs(flags.catalog, cwd);
-  const spec = loadSpecFile(specPath, inputs, cwd, flags.set);
+  const spec = loadSpecFile(specPath, inputs, cwd, flags.set, warn);
   const solver = createSolver(flags.solver ?? spec.planning.solver);
   solver.warmUp();
   return { spec, catalog: inputs.catalog, solver, check: inputs.check };

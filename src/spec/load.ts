@@ -20,6 +20,8 @@ export interface TextFile {
 export interface Loaded<T> {
   value?: T;
   issues: InputIssue[];
+  /** Problems that do not stop the value (a spec's precision that contradicts its model's name). */
+  warnings?: InputIssue[];
 }
 
 /**
@@ -91,5 +93,5 @@ export function loadSpec(
   const schemaIssues = check('spec', source);
   if (schemaIssues.length > 0) return { issues: sortIssues([...schemaIssues, ...nameIssues(source, context)]) };
   const normalized = normalizeSpec(source, context);
-  return { ...normalized, issues: sortIssues(normalized.issues) };
+  return { ...normalized, issues: sortIssues(normalized.issues), warnings: sortIssues(normalized.warnings) };
 }

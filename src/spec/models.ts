@@ -1,4 +1,5 @@
 import type { ModelArch, WeightDtype } from './types.js';
+import { nameTags } from './model-tags.js';
 import { parseQuantity } from './units.js';
 import type { QuantityKind } from './units.js';
 
@@ -100,17 +101,27 @@ export function normalizeModel(raw: RawModel, fallbackId = 'custom'): ModelArch 
   };
 }
 
+/** A name resolved to a preset, with what the name's variant tags say about its weights. */
+export interface ModelLookup {
+  /** The preset, its native precision set by the name's quantisation tag where it has one. */
+  model: ModelArch;
+  /** Weight precision the name's tag sets (`-FP8-dynamic` → fp8), and the tag as written. */
+  precision?: WeightDtype;
+  precisionTag?: string;
+  /** Quantisation-looking tags the name carries that planner does not model (GGUF, 3-bit…). */
+  ignoredTags: string[];
+}
+
 /** The preset models, found by id, Hugging Face id or alias. */
 export interface ModelRegistry {
   models: ModelArch[];
-  /** The model a name refers to, or undefined. */
+  /** The model a name refers to (a quantised checkpoint's name sets its precision), or undefined. */
   resolve(name: string): ModelArch | undefined;
+  /** As resolve, with the precision the name's tags set and the tags it ignored. */
+  lookup(name: string): ModelLookup | undefined;
   /** Every name a preset answers to, mapped to its id (for "did you mean" hints). */
   names: Map<string, string>;
 }
-
-/** Suffixes of fine-tuned or re-quantised checkpoints of the same architecture. */
-const VARIANT_SUFFIX = /-(instruct|chat|hf|it|base|fp8|fp8-dynamic|fp4|nvfp4|mxfp4|awq|gptq|int4|int8|w8a8|w4a16|bf16)$/;
 
 /** Lower-case key of a model name: the repository name without its organisation. */
 function nameKeys(name: string): string[] {
@@ -119,7 +130,11 @@ function nameKeys(name: string): string[] {
   return [...new Set([lower, bare])];
 }
 
-/** Builds the lookup of preset models by every name they answer to. */
+/**
+ * Builds the lookup of preset models by every name they answer to. A checkpoint's name resolves
+ * to its architecture with the fine-tune and quantisation tags stripped (`…-Instruct-AWQ-INT4`
+ * is the base model), and its quantisation tag becomes the model's native precision.
+ */
 export function createModelRegistry(models: ModelArch[]): ModelRegistry {
   const byKey = new Map<string, ModelArch>();
   for (const model of models) {
@@ -127,18 +142,15 @@ export function createModelRegistry(models: ModelArch[]): ModelRegistry {
       for (const key of nameKeys(name)) if (!byKey.has(key)) byKey.set(key, model);
     }
   }
-  const resolve = (name: string): ModelArch | undefined => {
-    for (let key of nameKeys(name)) {
-      for (let round = 0; round < 4; round++) {
-        const hit = byKey.get(key);
-        if (hit) return hit;
-        const stripped = key.replace(VARIANT_SUFFIX, '');
-        if (stripped === key) break;
-        key = stripped;
-      }
-    }
-    return undefined;
+  const lookup = (name: string): ModelLookup | undefined => {
+    const tags = nameTags(name);
+    const keys = [...nameKeys(name), ...tags.keys];
+    const hit = keys.map((key) => byKey.get(key)).find((m) => m !== undefined);
+    if (!hit) return undefined;
+    // An alias that names a quantised checkpoint (Qwen/Qwen3-8B-FP8) still carries its precision.
+    const model = tags.precision && tags.precision !== hit.nativePrecision ? { ...hit, nativePrecision: tags.precision } : hit;
+    return { model, ...(tags.precision ? { precision: tags.precision, precisionTag: tags.precisionTag } : {}), ignoredTags: tags.ignored };
   };
   const names = new Map(models.flatMap((m) => [m.id, ...m.aliases].map((name) => [name, m.id] as const)));
-  return { models, resolve, names };
+  return { models, resolve: (name) => lookup(name)?.model, lookup, names };
 }

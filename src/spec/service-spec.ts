@@ -1,6 +1,8 @@
 import { gpuNames, resolveGpuId } from './catalog.js';
 import { didYouMean } from './did-you-mean.js';
 import type { InputIssue } from './issues.js';
+import { modelFromHfConfig, modelSlug } from './hf-config.js';
+import { nameTags } from './model-tags.js';
 import { checkedQuantity, normalizeModel } from './models.js';
 import type { ModelRegistry, RawModel } from './models.js';
 import { normalizeSize } from './sizes.js';
@@ -33,7 +35,8 @@ interface RawClass {
 /** A service spec as written (schema-checked). */
 export interface RawSpec {
   name?: string;
-  model: string | RawModel;
+  /** A preset or Hugging Face id, a path to a config.json, `{ config: path }`, or an inline architecture. */
+  model: string | RawModel | RawModelConfig;
   precision?: { weights?: WeightDtype; kv_cache?: KvDtype };
   workload: {
     rate?: number | string;
@@ -66,6 +69,13 @@ export interface RawSpec {
   budget?: number | string | { max_cost_per_hour?: number | string; max_increase?: number | string };
 }
 
+/** `model: { config: path }`: a Hugging Face config.json, optionally renamed. */
+export interface RawModelConfig {
+  config: string;
+  id?: string;
+  name?: string;
+}
+
 /** Planning defaults an expert would pick; each can be set in the spec's `planning:`. */
 export const PLANNING_DEFAULTS = {
   tensorParallel: [1, 2, 4, 8],
@@ -86,25 +96,41 @@ export interface SpecContext {
   catalog: Catalog;
   /** Trace summaries by the file name as the spec writes it, with the file's resolved path. */
   traces?: Map<string, { path: string; summary: TraceSummary }>;
+  /**
+   * The Hugging Face config.json the spec's model names, parsed by the caller: by the path as the
+   * spec writes it, with the path shown in messages and the name of its folder.
+   */
+  modelConfig?: { written: string; shown: string; folderName: string; data: unknown };
+}
+
+/** The path of a config.json a spec's `model` names (a string ending in .json, or `{ config }`), if any. */
+export function modelConfigPath(model: unknown): string | undefined {
+  if (typeof model === 'string') return /\.json$/i.test(model.trim()) ? model.trim() : undefined;
+  if (typeof model === 'object' && model !== null && typeof (model as { config?: unknown }).config === 'string') return (model as RawModelConfig).config;
+  return undefined;
 }
 
 /** Resolves a schema-checked spec (model, GPU ids, units, shares) into a ServiceSpec. */
-export function normalizeSpec(source: YamlSource, context: SpecContext): { value?: ServiceSpec; issues: InputIssue[] } {
+export function normalizeSpec(source: YamlSource, context: SpecContext): { value?: ServiceSpec; issues: InputIssue[]; warnings: InputIssue[] } {
   const raw = source.data as RawSpec;
   const issues: InputIssue[] = [];
+  const warnings: InputIssue[] = [];
   const at = (path: DocPath, message: string) => issues.push(source.issueAt(path, `${pathText(path)}: ${message}`));
+  const warnAt = (path: DocPath, message: string) => warnings.push(source.issueAt(path, `${pathText(path)}: ${message}`));
 
-  const model = resolveModel(raw.model, context.models, at);
+  const resolved = resolveSpecModel(raw, context, { at, warnAt, issues, warnings });
+  const model = resolved?.model;
   const fromTrace = raw.workload.trace ? traceWorkload(raw, context, at) : undefined;
   const classes = fromTrace ? fromTrace.classes : normalizeClasses(raw, source, issues, at);
   const arrivalCv = arrivalVariation(raw, fromTrace?.cv, at);
   const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at);
   if (model) planning.measuredCapacity = measuredFor(model, raw, source, context, issues);
   if (model && classes) checkContext(model, classes, raw, at);
-  if (issues.length > 0 || !model || !classes) return { issues };
+  if (issues.length > 0 || !model || !classes) return { issues, warnings };
   const budget = typeof raw.budget === 'object' ? raw.budget : { max_cost_per_hour: raw.budget };
   return {
     issues,
+    warnings,
     value: {
       name: raw.name,
       model,
@@ -159,9 +185,69 @@ function arrivalVariation(raw: RawSpec, traceCv: number | undefined, at: At): nu
   return traceCv ?? 1;
 }
 
-function resolveModel(raw: RawSpec['model'], registry: ModelRegistry, at: At): ModelArch | undefined {
-  if (typeof raw === 'object') return normalizeModel(raw, raw.id ?? 'custom');
-  const model = registry.resolve(raw);
+/** Where spec problems and warnings go. */
+interface Sinks {
+  at: At;
+  warnAt: At;
+  issues: InputIssue[];
+  warnings: InputIssue[];
+}
+
+/**
+ * The spec's model (a preset, a config.json the caller read, or inline) and the weight precision
+ * its name or quantization_config sets. A spec's precision.weights wins; a contradiction warns.
+ */
+function resolveSpecModel(raw: RawSpec, context: SpecContext, sinks: Sinks): { model: ModelArch } | undefined {
+  const { at, warnAt } = sinks;
+  let model: ModelArch | undefined;
+  /** The precision the model's name or config implies, and what implies it (for the warning). */
+  let implied: { dtype: ModelArch['nativePrecision']; from: string } | undefined;
+  const configPath = modelConfigPath(raw.model);
+  if (configPath !== undefined) {
+    const read = context.modelConfig;
+    if (!read || read.written !== configPath) {
+      at(['model'], `the config ${configPath} was not read (planner reads a config.json named in a spec file)`);
+      return undefined;
+    }
+    const names = typeof raw.model === 'object' ? { id: (raw.model as RawModelConfig).id, name: (raw.model as RawModelConfig).name } : {};
+    const parsed = modelFromHfConfig(read.shown, read.data, read.folderName, names);
+    sinks.issues.push(...parsed.issues);
+    sinks.warnings.push(...parsed.warnings);
+    model = parsed.model;
+    if (model && parsed.precisionFrom) implied = { dtype: model.nativePrecision, from: `${read.shown} (its ${parsed.precisionFrom})` };
+  } else if (typeof raw.model === 'object') {
+    model = inlineModel(raw.model as RawModel);
+    const tags = nameTags(model.name);
+    if ((raw.model as RawModel).native_precision === undefined && tags.precision) {
+      model = { ...model, nativePrecision: tags.precision };
+      implied = { dtype: tags.precision, from: `the "${tags.precisionTag}" tag of the model's name "${model.name}"` };
+    }
+  } else {
+    const lookup = resolveModel(raw.model, context.models, at);
+    model = lookup?.model;
+    if (lookup?.precision) implied = { dtype: lookup.precision, from: `the "${lookup.precisionTag}" tag of "${raw.model}"` };
+    if (lookup && lookup.ignoredTags.length > 0) {
+      const tags = lookup.ignoredTags.map((t) => `"${t}"`).join(', ');
+      const hint = raw.precision?.weights ? '' : '; set precision.weights';
+      warnAt(['model'], `${tags} looks like a quantisation planner does not model; ignored (weights planned as ${raw.precision?.weights ?? model!.nativePrecision}${hint})`);
+    }
+  }
+  const given = raw.precision?.weights;
+  if (model && implied && given !== undefined && given !== implied.dtype) {
+    warnAt(['precision', 'weights'], `${given} contradicts the ${implied.dtype} weights that ${implied.from} says the checkpoint has; planning with ${given}`);
+  }
+  return model && { model };
+}
+
+/** An inline architecture, named by its id, else its name (as an id), else its shape, never "custom". */
+function inlineModel(raw: RawModel): ModelArch {
+  const shape = `inline-${raw.layers}l-${raw.hidden_size}h${raw.moe ? `-${raw.moe.experts}e` : ''}`;
+  const id = raw.id ?? ((raw.name && modelSlug(raw.name)) || shape);
+  return normalizeModel(raw, id);
+}
+
+function resolveModel(raw: string, registry: ModelRegistry, at: At): ReturnType<ModelRegistry['lookup']> {
+  const model = registry.lookup(raw);
   if (!model) {
     const hint = didYouMean(raw, registry.names);
     at(['model'], `unknown model "${raw}"${hint}; \`planner models\` lists the presets, or give the architecture inline`);
@@ -306,7 +392,7 @@ export function nameIssues(source: YamlSource, context: SpecContext): InputIssue
   const issues: InputIssue[] = [];
   const at: At = (path, message) => issues.push(source.issueAt(path, `${pathText(path)}: ${message}`));
   const data = (typeof source.data === 'object' && source.data !== null ? source.data : {}) as Record<string, unknown>;
-  if (typeof data.model === 'string' && data.model.length > 0) resolveModel(data.model, context.models, at);
+  if (typeof data.model === 'string' && data.model.length > 0 && modelConfigPath(data.model) === undefined) resolveModel(data.model, context.models, at);
   const planning = (typeof data.planning === 'object' && data.planning !== null ? data.planning : {}) as Record<string, unknown>;
   if (Array.isArray(planning.gpus)) {
     planning.gpus.forEach((name, i) => typeof name === 'string' && resolveGpuAt(context.catalog, name, ['planning', 'gpus', i], at));

@@ -14,16 +14,24 @@ import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { readUserFile } from '../files.js';
 import { loadInputs } from '../inputs.js';
+import type { ModelRegistry } from '../../spec/models.js';
 import { operatorAccuracy } from '../operator-accuracy.js';
 
-/** Reads measurement CSVs; a file-level problem (missing column) is bad input. */
-function readMeasurements(paths: string[], cwd: string): MeasurementFile[] {
+/**
+ * Reads measurement CSVs; a file-level problem (missing column) is bad input. A row without a
+ * weights cell takes the precision its model's name sets (`…-FP8-dynamic`), as a spec does.
+ */
+function readMeasurements(paths: string[], cwd: string, models: ModelRegistry): MeasurementFile[] {
   const files = paths.map((path) => {
     const file = readUserFile(path, cwd);
     return parseMeasurements(file.path, file.text);
   });
   const issues = files.flatMap((f) => f.issues);
   if (issues.length > 0) throw new InputError(issues);
+  for (const row of files.flatMap((f) => f.rows)) {
+    const implied = (row.fields.weights ?? '') === '' ? models.lookup(row.model)?.precision : undefined;
+    if (implied) row.weights = implied;
+  }
   return files;
 }
 
@@ -58,7 +66,7 @@ export const registerAccuracyCommands: Register = (program, action) => {
           out.data(operatorAccuracy(paths, io.cwd, inputs.catalog, { ...options, worst }, out.paint.bold));
           return EXIT.ok;
         }
-        const files = readMeasurements(paths, io.cwd);
+        const files = readMeasurements(paths, io.cwd, inputs.models);
         const results = files.flatMap((f) => f.rows).map((row) => predictRow(row, inputs.catalog, inputs.models, options.engine));
         const report = accuracyReport(results, Math.max(0, Number.parseInt(options.worst, 10) || 0));
         out.data(
@@ -80,7 +88,7 @@ export const registerAccuracyCommands: Register = (program, action) => {
     .action(
       action(async ({ io, out }, paths: string[], options: { catalog: string[]; engine: string; out?: string }) => {
         const inputs = loadInputs(options.catalog, io.cwd);
-        const files = readMeasurements(paths, io.cwd);
+        const files = readMeasurements(paths, io.cwd, inputs.models);
         const rows = files.flatMap((f) => f.rows);
         if (rows.length === 0) throw new InputError([{ file: paths.join(', '), message: 'no usable measurement rows' }]);
         if (!inputs.catalog.engines[options.engine]) {

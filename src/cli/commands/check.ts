@@ -8,7 +8,7 @@ import { InputError } from '../../spec/issues.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { flagQuantity } from '../flags.js';
-import { loadPlanFile } from '../inputs.js';
+import { loadPlanFile, warnTo } from '../inputs.js';
 import { planSpec, planningOptions, reportInfeasible, startPlanning, verifyOptions } from '../run-plan.js';
 import type { PlanningFlags } from '../run-plan.js';
 import type { SimulationFlags } from '../run-simulation.js';
@@ -41,7 +41,7 @@ export const registerCheck: Register = (program, action) => {
       action(async ({ io, out }, specPath: string, options: CheckOptions) => {
         const maxCostPerHour = flagQuantity('--max-cost-per-hour', 'price', options.maxCostPerHour);
         const maxIncreasePercent = flagQuantity('--max-increase', 'percent', options.maxIncrease);
-        const run = startPlanning(specPath, options, io.cwd);
+        const run = startPlanning(specPath, options, io.cwd, warnTo(out));
         const baseline = options.baseline ? loadPlanFile(options.baseline, run, io.cwd) : undefined;
         const thresholds: Thresholds = {
           maxCostPerHour: maxCostPerHour ?? run.spec.budget.maxCostPerHourUsd,

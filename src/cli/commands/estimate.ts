@@ -9,7 +9,12 @@ import { parseQuantity } from '../../spec/units.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
-import { loadInputs } from '../inputs.js';
+import { loadInputs, warningText } from '../inputs.js';
+import type { Inputs } from '../inputs.js';
+import { readModelConfig } from '../model-config.js';
+import type { Output } from '../output.js';
+import { modelFromHfConfig } from '../../spec/hf-config.js';
+import type { ModelRegistry } from '../../spec/models.js';
 
 interface EstimateOptions {
   model: string;
@@ -36,12 +41,42 @@ function wholeNumber(flag: string, raw: string): number {
   return parsed.value;
 }
 
+/**
+ * The registry `--model` resolves against: the presets, or a Hugging Face config.json the flag
+ * names. Warns where --weights contradicts the model's name or config, or a tag is ignored.
+ */
+function modelsFor(options: EstimateOptions, inputs: Inputs, cwd: string, out: Output): ModelRegistry {
+  const warn = (message: string) => out.info(warningText({ file: '--model', message }));
+  let implied: { dtype: WeightDtype; from: string } | undefined;
+  let registry = inputs.models;
+  if (/\.json$/i.test(options.model.trim())) {
+    const { data, folderName } = readModelConfig(options.model, cwd);
+    const parsed = modelFromHfConfig(options.model, data, folderName);
+    if (!parsed.model) throw new InputError(parsed.issues);
+    for (const w of parsed.warnings) out.info(warningText(w));
+    const model = parsed.model;
+    if (parsed.precisionFrom) implied = { dtype: model.nativePrecision, from: `${options.model} (its ${parsed.precisionFrom})` };
+    const lookup = (name: string) => (name === options.model ? { model, ignoredTags: [] } : inputs.models.lookup(name));
+    registry = { ...inputs.models, lookup, resolve: (name) => lookup(name)?.model };
+  } else {
+    const found = inputs.models.lookup(options.model);
+    if (found?.precision) implied = { dtype: found.precision, from: `the "${found.precisionTag}" tag of "${options.model}"` };
+    if (found && found.ignoredTags.length > 0) {
+      warn(`${found.ignoredTags.map((t) => `"${t}"`).join(', ')} looks like a quantisation planner does not model; ignored (use --weights)`);
+    }
+  }
+  if (implied && options.weights && options.weights !== implied.dtype) {
+    warn(`--weights ${options.weights} contradicts the ${implied.dtype} weights that ${implied.from} says the checkpoint has; estimating with ${options.weights}`);
+  }
+  return registry;
+}
+
 /** `planner estimate`: latency, throughput and memory of one deployment under one load. */
 export const registerEstimate: Register = (program, action) => {
   program
     .command('estimate')
     .description('predict TTFT, TPOT, throughput and memory of one deployment under a closed loop of clients (or a static batch)')
-    .requiredOption('--model <id>', 'model preset id or Hugging Face id')
+    .requiredOption('--model <id>', 'model preset id, Hugging Face id (-FP8, -AWQ… set the weights) or a config.json')
     .requiredOption('--gpu <id>', 'GPU type (catalog id or alias)')
     .option('--tp <n>', 'tensor-parallel degree', '1')
     .option('--pp <n>', 'pipeline-parallel degree', '1')
@@ -59,6 +94,7 @@ export const registerEstimate: Register = (program, action) => {
     .action(
       action(({ io, out }, options: EstimateOptions) => {
         const inputs = loadInputs(options.catalog, io.cwd);
+        const models = modelsFor(options, inputs, io.cwd, out);
         const resolved = resolveDeployment(
           {
             model: options.model,
@@ -71,7 +107,7 @@ export const registerEstimate: Register = (program, action) => {
             engine: options.engine,
           },
           inputs.catalog,
-          inputs.models,
+          models,
         );
         if ('error' in resolved) throw new InputError([{ file: 'planner estimate', message: resolved.error }]);
         const input: EstimateInput = {

@@ -5,6 +5,7 @@ import type { PlanFormat } from '../../report/plan-formats.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { planningOptions, planSpec, reportInfeasible, startPlanning, verifyOptions } from '../run-plan.js';
+import { warnTo } from '../inputs.js';
 import type { PlanningFlags } from '../run-plan.js';
 import type { SimulationFlags } from '../run-simulation.js';
 
@@ -28,7 +29,7 @@ export const registerPlan: Register = (program, action) => {
     .option('--out <file>', 'also write the plan as JSON to this file')
     .action(
       action(async ({ io, out }, specPath: string, options: PlanOptions) => {
-        const run = startPlanning(specPath, options, io.cwd);
+        const run = startPlanning(specPath, options, io.cwd, warnTo(out));
         const result = await planSpec(run, { verify: options, cwd: io.cwd });
         if ('infeasible' in result) {
           reportInfeasible(out, specPath, result.infeasible);

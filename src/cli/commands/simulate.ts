@@ -8,7 +8,7 @@ import { didYouMean } from '../../spec/did-you-mean.js';
 import type { Register } from '../command-types.js';
 import { collect } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
-import { loadPlanFile } from '../inputs.js';
+import { loadPlanFile, warnTo } from '../inputs.js';
 import { planSpec, planningOptions, reportInfeasible, startPlanning, verifyFlag } from '../run-plan.js';
 import type { PlanningFlags } from '../run-plan.js';
 import { simulationFlags, simulationSettings } from '../run-simulation.js';
@@ -64,7 +64,7 @@ export const registerSimulate: Register = (program, action) => {
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices([...SIMULATION_FORMATS]))
     .action(
       action(async ({ io, out }, specPath: string, options: SimulateOptions) => {
-        const run = startPlanning(specPath, options, io.cwd);
+        const run = startPlanning(specPath, options, io.cwd, warnTo(out));
         const settings = simulationSettings(options, run.spec, io.cwd);
         let plan;
         if (options.plan) {

@@ -6,7 +6,7 @@ import { summarizeSpec } from '../../report/spec-summary.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
-import { loadInputs, loadSpecFile } from '../inputs.js';
+import { loadInputs, loadSpecFile, warningText } from '../inputs.js';
 
 interface ValidateOptions {
   catalog: string[];
@@ -15,12 +15,13 @@ interface ValidateOptions {
 }
 
 /** Loads the catalog overlays and the spec, collecting problems instead of throwing them. */
-function check(specPath: string | undefined, catalogPaths: string[], overrides: string[], cwd: string): { spec?: ServiceSpec; issues: InputIssue[] } {
+function check(specPath: string | undefined, catalogPaths: string[], overrides: string[], cwd: string): { spec?: ServiceSpec; issues: InputIssue[]; warnings: InputIssue[] } {
+  const warnings: InputIssue[] = [];
   try {
     const inputs = loadInputs(catalogPaths, cwd);
-    return { spec: specPath ? loadSpecFile(specPath, inputs, cwd, overrides) : undefined, issues: [] };
+    return { spec: specPath ? loadSpecFile(specPath, inputs, cwd, overrides, (w) => warnings.push(w)) : undefined, issues: [], warnings };
   } catch (err) {
-    if (err instanceof InputError) return { issues: sortIssues(err.issues) };
+    if (err instanceof InputError) return { issues: sortIssues(err.issues), warnings };
     throw err;
   }
 }
@@ -41,12 +42,13 @@ export const registerValidate: Register = (program, action) => {
           out.error('planner validate: give a spec file, a --catalog file, or both');
           return EXIT.badInput;
         }
-        const { spec, issues } = check(specPath, options.catalog, options.set, io.cwd);
+        const { spec, issues, warnings } = check(specPath, options.catalog, options.set, io.cwd);
         if (options.format === 'json') {
-          out.data(JSON.stringify({ version: 1, valid: issues.length === 0, files, issues }, null, 2));
+          out.data(JSON.stringify({ version: 1, valid: issues.length === 0, files, issues, warnings }, null, 2));
         } else if (issues.length > 0) {
           for (const issue of issues) out.error(formatIssue(issue));
         } else {
+          for (const warning of warnings) out.info(warningText(warning));
           for (const file of options.catalog) out.data(`${file}: ok`);
           if (specPath && spec) out.data(`${specPath}: ok — ${summarizeSpec(spec)}`);
         }

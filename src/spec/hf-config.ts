@@ -1,0 +1,207 @@
+import type { InputIssue } from './issues.js';
+import { nameTags } from './model-tags.js';
+import { normalizeModel } from './models.js';
+import type { RawModel } from './models.js';
+import type { ModelArch, WeightDtype } from './types.js';
+
+/** A model read from a Hugging Face config.json: the architecture, or the problems that stop it. */
+export interface ConfigModel {
+  model?: ModelArch;
+  /** What quantised the weights, when something did: quantization_config or the name's tag. */
+  precisionFrom?: string;
+  issues: InputIssue[];
+  warnings: InputIssue[];
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A lower-case id (as the model schema's pattern wants it) from a model's name. */
+export function modelSlug(name: string): string {
+  const bare = name.trim().replace(/[/\\]+$/, '');
+  const last = bare.includes('/') || bare.includes('\\') ? bare.slice(Math.max(bare.lastIndexOf('/'), bare.lastIndexOf('\\')) + 1) : bare;
+  return last.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+|-+$/g, '');
+}
+
+/**
+ * Weight precision of a `quantization_config` (vLLM reads the same field): fp8, compressed-tensors
+ * (its config groups' weight bits and type), AWQ/GPTQ bits, MXFP4, ModelOpt's NVFP4/FP8, bitsandbytes.
+ * Returns undefined with a reason when the method is one planner does not model.
+ */
+function quantPrecision(q: Json): { dtype?: WeightDtype; approx?: string; unknown?: string } {
+  const method = String(q.quant_method ?? '').toLowerCase();
+  const bitsDtype = (bits: unknown, type = 'int'): { dtype?: WeightDtype; approx?: string; unknown?: string } => {
+    const float = type.toLowerCase() === 'float';
+    if (bits === 8) return { dtype: float ? 'fp8' : 'int8' };
+    if (bits === 4) return { dtype: float ? 'fp4' : 'int4' };
+    if (bits === 16) return { dtype: 'bf16' };
+    // No 2- or 3-bit dtype in planner: the nearest wider one (int4) over-counts the bytes a little.
+    if (typeof bits === 'number' && bits > 0 && bits < 4) return { dtype: 'int4', approx: `${bits}-bit weights are planned as int4 (the narrowest integer planner models)` };
+    return { unknown: `${method} with bits ${JSON.stringify(bits)}` };
+  };
+  switch (method) {
+    case 'fp8':
+    case 'fbgemm_fp8':
+    case 'ptpc_fp8':
+      return { dtype: 'fp8' };
+    case 'mxfp4':
+      return { dtype: 'fp4' };
+    case 'experts_int8':
+      return { dtype: 'int8' };
+    case 'awq':
+    case 'awq_marlin':
+    case 'gptq':
+    case 'gptq_marlin':
+    case 'auto-round':
+      return bitsDtype(q.bits ?? q.w_bit ?? 4);
+    case 'bitsandbytes':
+      return q.load_in_4bit === true ? { dtype: 'int4' } : q.load_in_8bit === true ? { dtype: 'int8' } : { unknown: 'bitsandbytes without load_in_4bit or load_in_8bit' };
+    case 'modelopt': {
+      const algo = String(q.quant_algo ?? (isObject(q.quantization) ? q.quantization.quant_algo : '') ?? '').toUpperCase();
+      if (algo.includes('NVFP4') || algo === 'FP4') return { dtype: 'fp4' };
+      if (algo.startsWith('FP8')) return { dtype: 'fp8' };
+      if (algo.startsWith('W4A8') || algo.startsWith('W4A16')) return { dtype: 'int4' };
+      return { unknown: `modelopt ${algo || 'without quant_algo'}` };
+    }
+    case 'compressed-tensors': {
+      // The widest weight format among the groups: the layers it covers dominate the bytes.
+      const groups = isObject(q.config_groups) ? Object.values(q.config_groups).filter(isObject) : [];
+      const weights = groups.map((g) => g.weights).filter(isObject).sort((a, b) => Number(b.num_bits ?? 0) - Number(a.num_bits ?? 0));
+      if (weights.length === 0) return { unknown: 'compressed-tensors without config_groups weights' };
+      return bitsDtype(weights[0].num_bits, String(weights[0].type ?? 'int'));
+    }
+    default:
+      return { unknown: method ? `quant_method "${method}"` : 'no quant_method' };
+  }
+}
+
+/** The weight dtype a config's torch_dtype (or dtype) names. */
+function torchDtype(raw: unknown): WeightDtype | undefined {
+  const dtype = String(raw ?? '').replace(/^torch\./, '').toLowerCase();
+  if (dtype === 'bfloat16') return 'bf16';
+  // vLLM's dtype "auto" serves float32 checkpoints in float16.
+  if (dtype === 'float16' || dtype === 'float32') return 'fp16';
+  return undefined;
+}
+
+/** Sliding-window layout from layer_types (or Gemma's sliding_window_pattern, Llama 4's chunked layers). */
+function windowLayout(c: Json, layers: number): RawModel['sliding_window'] | undefined {
+  const window = typeof c.sliding_window === 'number' ? c.sliding_window : typeof c.attention_chunk_size === 'number' ? c.attention_chunk_size : undefined;
+  if (window === undefined || window <= 0 || c.use_sliding_window === false) return undefined;
+  let full: number | undefined;
+  if (Array.isArray(c.layer_types)) full = c.layer_types.filter((t) => t === 'full_attention').length;
+  else if (Array.isArray(c.no_rope_layers)) full = c.no_rope_layers.filter((t) => t === 0).length;
+  else if (typeof c.sliding_window_pattern === 'number' && c.sliding_window_pattern > 0) full = Math.floor(layers / c.sliding_window_pattern);
+  if (full === layers) return undefined;
+  // Every n-th layer full: planner models a regular period, the nearest one to the config's count.
+  return { size: window, full_every: full ? Math.max(1, Math.round(layers / full)) : 0 };
+}
+
+/** Model types whose MLP is a plain two-matrix GELU MLP (no gate). */
+const PLAIN_MLP = new Set(['bloom', 'gpt2', 'gpt_neox', 'gptj', 'falcon', 'opt', 'gpt_bigcode', 'phi', 'starcoder2']);
+
+/**
+ * Reads a Hugging Face config.json (already parsed) into a model architecture. `file` names the
+ * config in messages; `fallbackName` (the config's folder) names the model without `_name_or_path`.
+ */
+export function modelFromHfConfig(file: string, data: unknown, fallbackName: string, names: { id?: string; name?: string } = {}): ConfigModel {
+  const issues: InputIssue[] = [];
+  const warnings: InputIssue[] = [];
+  const issue = (message: string) => issues.push({ file, message });
+  if (!isObject(data)) {
+    issue('not a Hugging Face config: expected a JSON object');
+    return { issues, warnings };
+  }
+  // Multimodal checkpoints (Gemma 3, Llama 4, Mistral 3) keep the decoder's fields in text_config.
+  const c: Json = data.num_hidden_layers === undefined && isObject(data.text_config) ? { ...data.text_config, quantization_config: data.quantization_config } : data;
+  const where = c === data ? '' : 'text_config.';
+  const int = (keys: string[], required: boolean, min = 1): number | undefined => {
+    const key = keys.find((k) => c[k] !== undefined && c[k] !== null);
+    if (key === undefined) {
+      if (required) issue(`${where}${keys[0]}: missing (a Hugging Face config.json gives it; is this a model's config.json?)`);
+      return undefined;
+    }
+    const value = c[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+      issue(`${where}${key}: must be a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    return value;
+  };
+  const layers = int(['num_hidden_layers', 'n_layer', 'num_layers'], true);
+  const hidden = int(['hidden_size', 'n_embd', 'd_model'], true);
+  const heads = int(['num_attention_heads', 'n_head'], true);
+  const vocab = int(['vocab_size'], true);
+  const kvHeads = int(['num_key_value_heads', 'num_kv_heads'], false);
+  const headDim = int(['head_dim'], false);
+  const experts = int(['num_local_experts', 'num_experts', 'n_routed_experts'], false, 0);
+  const moe = experts !== undefined && experts > 1;
+  const expertFfn = moe ? int(['moe_intermediate_size'], false) : undefined;
+  // Mixtral and gpt-oss give the expert size as intermediate_size; Llama 4 its dense one as intermediate_size_mlp.
+  const ffn = int(['intermediate_size_mlp', 'intermediate_size', 'ffn_hidden_size', 'n_inner'], expertFfn === undefined && hidden !== undefined && !PLAIN_MLP.has(String(c.model_type)));
+  const active = moe ? int(['num_experts_per_tok', 'experts_per_token', 'moe_topk'], true) : undefined;
+  const sharedFfn = moe ? int(['shared_expert_intermediate_size'], false) : undefined;
+  const sharedCount = moe ? int(['n_shared_experts', 'num_shared_experts'], false, 0) : undefined;
+  const denseLayers = moe ? int(['first_k_dense_replace'], false, 0) : undefined;
+  const kvLora = int(['kv_lora_rank'], false);
+  if (heads !== undefined && kvHeads !== undefined && (kvHeads > heads || heads % kvHeads !== 0)) {
+    issue(`${where}num_key_value_heads: ${kvHeads} must divide num_attention_heads (${heads})`);
+  }
+  const mla = kvLora !== undefined ? { q_lora_rank: int(['q_lora_rank'], false), kv_lora_rank: kvLora, qk_nope_head_dim: int(['qk_nope_head_dim'], true)!, qk_rope_head_dim: int(['qk_rope_head_dim'], true)!, v_head_dim: int(['v_head_dim'], true)! } : undefined;
+  const maxContext = int(['max_position_embeddings', 'n_positions', 'seq_length'], false);
+  if (issues.length > 0 || layers === undefined || hidden === undefined || heads === undefined || vocab === undefined) return { issues, warnings };
+
+  const name = names.name ?? (typeof data._name_or_path === 'string' && data._name_or_path.trim() !== '' ? data._name_or_path.trim() : fallbackName);
+  const id = names.id ?? (modelSlug(name) || modelSlug(fallbackName) || `config-${layers}l-${hidden}h`);
+  const tags = nameTags(name);
+  let precision: WeightDtype | undefined;
+  let precisionFrom: string | undefined;
+  if (isObject(c.quantization_config)) {
+    const q = quantPrecision(c.quantization_config);
+    if (q.dtype) [precision, precisionFrom] = [q.dtype, 'quantization_config'];
+    if (q.approx) warnings.push({ file, message: `quantization_config: ${q.approx}` });
+    if (q.unknown) warnings.push({ file, message: `quantization_config: ${q.unknown} is not a quantisation planner models; ignored (set precision.weights)` });
+  }
+  if (!precision && tags.precision) [precision, precisionFrom] = [tags.precision, `the name's "${tags.precisionTag}" tag`];
+  // torch_dtype is the release's precision, not a quantisation: a spec may re-quantise it without a warning.
+  precision ??= torchDtype(c.torch_dtype ?? c.dtype ?? data.torch_dtype ?? data.dtype);
+  const sharedExperts = sharedCount ?? (sharedFfn !== undefined || c.model_type === 'llama4_text' ? 1 : 0);
+  const raw: RawModel = {
+    id,
+    name,
+    family: typeof c.model_type === 'string' ? c.model_type : undefined,
+    source: file,
+    native_precision: precision ?? 'bf16',
+    layers,
+    hidden_size: hidden,
+    heads,
+    ...(kvHeads !== undefined ? { kv_heads: kvHeads } : {}),
+    ...(headDim !== undefined ? { head_dim: headDim } : {}),
+    // A plain MLP without a size in the config is GPT-style: 4 × hidden.
+    ffn_size: ffn ?? expertFfn ?? 4 * hidden,
+    vocab_size: vocab,
+    // HF model classes in use (Llama, Qwen, Mistral, DeepSeek) default to untied embeddings.
+    tied_embeddings: c.tie_word_embeddings === true || data.tie_word_embeddings === true,
+    mlp: PLAIN_MLP.has(String(c.model_type)) ? 'plain' : 'gated',
+    bias: c.attention_bias === true || c.bias === true,
+    ...(maxContext !== undefined ? { max_context: maxContext } : {}),
+    ...(mla ? { mla } : {}),
+  };
+  const window = windowLayout(c, layers);
+  if (window) raw.sliding_window = window;
+  if (moe) {
+    const expertSize = expertFfn ?? int(['intermediate_size'], true) ?? raw.ffn_size;
+    raw.moe = {
+      experts: experts!,
+      active_experts: active ?? 1,
+      expert_ffn_size: expertSize,
+      shared_experts: sharedExperts,
+      // DeepSeek's shared experts are moe_intermediate_size each; Qwen-MoE's one shared expert has its own size.
+      shared_expert_ffn_size: sharedFfn ?? expertSize,
+      dense_layers: denseLayers ?? 0,
+    };
+  }
+  if (issues.length > 0) return { issues, warnings };
+  return { model: normalizeModel(raw), precisionFrom, issues, warnings };
+}

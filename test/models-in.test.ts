@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { modelFromHfConfig } from '../src/spec/hf-config.js';
+import { formatIssue } from '../src/spec/issues.js';
+import { nameTags } from '../src/spec/model-tags.js';
+import { cli, fixture, presets, specFromText } from './helpers.js';
+
+const WORKLOAD = `workload: { rate: 2/s, input_tokens: 1000, output_tokens: 200 }
+slo: { ttft: 2s, tpot: 100ms }
+`;
+
+/** The warnings of a spec as `line:col: message` strings. */
+function warnings(text: string): string[] {
+  return (specFromText(text).warnings ?? []).map((issue) => formatIssue(issue).replace(/^spec\.yaml:/, ''));
+}
+
+describe("a checkpoint's name sets its weight precision", () => {
+  it.each([
+    ['RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic', 'llama-3.3-70b', 'fp8'],
+    ['RedHatAI/Llama-3.3-70B-Instruct-FP8-Dynamic', 'llama-3.3-70b', 'fp8'],
+    ['meta-llama/Llama-3.1-405B-Instruct-FP8', 'llama-3.1-405b', 'fp8'],
+    ['Qwen/Qwen3-8B-FP8', 'qwen3-8b', 'fp8'],
+    ['hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4', 'llama-3.1-70b', 'int4'],
+    ['Qwen/Qwen2.5-72B-Instruct-GPTQ-Int4', 'qwen2.5-72b', 'int4'],
+    ['Qwen/Qwen2.5-7B-Instruct-GPTQ-Int8', 'qwen2.5-7b', 'int8'],
+    ['Qwen/Qwen3-32B-AWQ', 'qwen3-32b', 'int4'],
+    ['RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16', 'llama-3.1-8b', 'int4'],
+    ['RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w8a8', 'llama-3.1-8b', 'int8'],
+    ['meta-llama/Llama-3.1-8B-Instruct-INT8', 'llama-3.1-8b', 'int8'],
+    ['nvidia/Llama-3.3-70B-Instruct-FP4', 'llama-3.3-70b', 'fp4'],
+    ['nvidia/Qwen3-235B-A22B-NVFP4', 'qwen3-235b-a22b', 'fp4'],
+    ['someone/Qwen3-30B-A3B-MXFP4', 'qwen3-30b-a3b', 'fp4'],
+  ])('%s → %s with %s weights', (name, id, weights) => {
+    const spec = specFromText(`model: ${name}\n${WORKLOAD}`);
+    expect(spec.issues).toEqual([]);
+    expect(spec.value!.model.id).toBe(id);
+    expect(spec.value!.precision.weights).toBe(weights);
+    expect(spec.warnings).toEqual([]);
+  });
+
+  it('leaves names without a quantisation tag at the release precision', () => {
+    expect(specFromText(`model: meta-llama/Llama-3.3-70B-Instruct\n${WORKLOAD}`).value!.precision.weights).toBe('bf16');
+    expect(specFromText(`model: openai/gpt-oss-120b\n${WORKLOAD}`).value!.precision.weights).toBe('fp4');
+    expect(nameTags('Qwen/Qwen3-235B-A22B-Instruct-2507').precision).toBeUndefined();
+  });
+
+  it('lets precision.weights win, with a warning where it contradicts the tag', () => {
+    const text = `model: RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic\nprecision: { weights: bf16 }\n${WORKLOAD}`;
+    expect(specFromText(text).value!.precision.weights).toBe('bf16');
+    expect(warnings(text)).toEqual([expect.stringMatching(/^2:23: precision\.weights: bf16 contradicts the fp8 weights that the "FP8-dynamic" tag of "RedHatAI\/Llama-3\.3-70B-Instruct-FP8-dynamic"/)]);
+    expect(warnings(`model: Qwen/Qwen3-32B-AWQ\nprecision: { weights: int4 }\n${WORKLOAD}`)).toEqual([]);
+  });
+
+  it('warns that a quantisation tag it does not understand is ignored', () => {
+    const text = `model: unsloth/Llama-3.1-8B-Instruct-Q4_K_M-GGUF\n${WORKLOAD}`;
+    expect(specFromText(text).value!.model.id).toBe('llama-3.1-8b');
+    expect(specFromText(text).value!.precision.weights).toBe('bf16');
+    expect(warnings(text)).toEqual([expect.stringMatching(/^1:8: model: "Q4_K_M", "GGUF" looks like a quantisation planner does not model; ignored/)]);
+  });
+
+  it('resolves the same way for estimate and measurement rows (the registry carries the precision)', () => {
+    const lookup = presets().models.lookup('RedHatAI/Meta-Llama-3.1-70B-Instruct-quantized.w4a16')!;
+    expect(lookup.model.id).toBe('llama-3.1-70b');
+    expect(lookup.model.nativePrecision).toBe('int4');
+    expect(presets().models.resolve('meta-llama/Llama-3.1-70B')!.nativePrecision).toBe('bf16');
+  });
+});
+
+describe('inline architectures keep their name', () => {
+  const tiny = 'layers: 2, hidden_size: 256, heads: 4, ffn_size: 1024, vocab_size: 1000';
+  it('takes the id from the name, slugified', () => {
+    const model = specFromText(`model: { name: "My Tiny Model", ${tiny} }\n${WORKLOAD}`).value!.model;
+    expect(model).toMatchObject({ id: 'my-tiny-model', name: 'My Tiny Model' });
+  });
+
+  it('names a model with neither id nor name by its shape, never "custom"', () => {
+    expect(specFromText(`model: { ${tiny} }\n${WORKLOAD}`).value!.model.id).toBe('inline-2l-256h');
+  });
+});
+
+describe('a Hugging Face config.json', () => {
+  const deepseekLike = {
+    _name_or_path: 'moonshotai/Kimi-K2-Instruct',
+    model_type: 'kimi_k2',
+    num_hidden_layers: 61, hidden_size: 7168, num_attention_heads: 64, num_key_value_heads: 64, intermediate_size: 18432,
+    vocab_size: 163840, max_position_embeddings: 131072, tie_word_embeddings: false,
+    q_lora_rank: 1536, kv_lora_rank: 512, qk_nope_head_dim: 128, qk_rope_head_dim: 64, v_head_dim: 128,
+    n_routed_experts: 384, n_shared_experts: 1, num_experts_per_tok: 8, moe_intermediate_size: 2048, first_k_dense_replace: 1,
+    quantization_config: { quant_method: 'fp8', fmt: 'e4m3', weight_block_size: [128, 128] },
+  };
+
+  it('reads the MLA and MoE fields of a DeepSeek-style config as the preset writes them', () => {
+    const read = modelFromHfConfig('config.json', deepseekLike, 'folder');
+    expect(read.issues).toEqual([]);
+    const preset = presets().models.resolve('kimi-k2')!;
+    const pick = ({ layers, hiddenSize, heads, kvHeads, ffnSize, vocabSize, attention, mla, moe, nativePrecision }: typeof preset) => ({ layers, hiddenSize, heads, kvHeads, ffnSize, vocabSize, attention, mla, moe, nativePrecision });
+    expect(pick(read.model!)).toEqual(pick(preset));
+    expect(read.model).toMatchObject({ id: 'kimi-k2-instruct', name: 'moonshotai/Kimi-K2-Instruct' });
+  });
+
+  it('reads gpt-oss (experts in intermediate_size, alternating sliding window, mxfp4)', () => {
+    const read = modelFromHfConfig('config.json', {
+      model_type: 'gpt_oss', num_hidden_layers: 36, hidden_size: 2880, num_attention_heads: 64, num_key_value_heads: 8, head_dim: 64,
+      intermediate_size: 2880, vocab_size: 201088, num_local_experts: 128, num_experts_per_tok: 4, attention_bias: true, sliding_window: 128,
+      layer_types: Array.from({ length: 36 }, (_, i) => (i % 2 === 0 ? 'sliding_attention' : 'full_attention')),
+      quantization_config: { quant_method: 'mxfp4' },
+    }, 'gpt-oss-120b');
+    const preset = presets().models.resolve('gpt-oss-120b')!;
+    expect(read.model).toMatchObject({ id: 'gpt-oss-120b', nativePrecision: 'fp4', bias: true, slidingWindow: preset.slidingWindow, moe: preset.moe });
+  });
+
+  it.each([
+    [{ quant_method: 'compressed-tensors', config_groups: { group_0: { weights: { num_bits: 8, type: 'float' } } } }, 'fp8'],
+    [{ quant_method: 'compressed-tensors', config_groups: { group_0: { weights: { num_bits: 8, type: 'int' } } } }, 'int8'],
+    [{ quant_method: 'compressed-tensors', config_groups: { group_0: { weights: { num_bits: 4, type: 'int' } } } }, 'int4'],
+    [{ quant_method: 'compressed-tensors', format: 'nvfp4-pack-quantized', config_groups: { group_0: { weights: { num_bits: 4, type: 'float' } } } }, 'fp4'],
+    [{ quant_method: 'awq', bits: 4 }, 'int4'],
+    [{ quant_method: 'gptq', bits: 8 }, 'int8'],
+    [{ quant_method: 'modelopt', quant_algo: 'NVFP4' }, 'fp4'],
+    [{ quant_method: 'fp8' }, 'fp8'],
+  ])('quantization_config %j sets %s weights', (quantization_config, weights) => {
+    const read = modelFromHfConfig('c.json', { ...deepseekLike, quantization_config }, 'x');
+    expect(read.model!.nativePrecision).toBe(weights);
+    expect(read.warnings).toEqual([]);
+  });
+
+  it('names the file and the field that is missing or invalid', () => {
+    const { num_hidden_layers: _, ...noLayers } = deepseekLike;
+    expect(modelFromHfConfig('m/config.json', { ...noLayers, hidden_size: 'big' }, 'm').issues.map(formatIssue)).toEqual([
+      expect.stringMatching(/^m\/config\.json: num_hidden_layers: missing/),
+      'm/config.json: hidden_size: must be a whole number of at least 1, got "big"',
+    ]);
+    expect(modelFromHfConfig('m/config.json', [1, 2], 'm').issues.map(formatIssue)).toEqual(['m/config.json: not a Hugging Face config: expected a JSON object']);
+  });
+});
+
+describe('the CLI reads a config.json named as the model', () => {
+  it('plans from it end to end, with the precision its quantization_config sets', () => {
+    const result = cli(['plan', fixture('models/config-spec.yaml'), '--no-verify', '--format', 'json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    expect(plan.model).toBe('llama-3.3-70b-instruct-fp8-dynamic');
+    expect(plan.precision.weights).toBe('fp8');
+    const table = cli(['plan', fixture('models/config-spec.yaml'), '--no-verify', '--format', 'table']);
+    expect(table.stdout).toMatch(/^llama-3\.3-70b-instruct-fp8-dynamic \(fp8 weights, bf16 KV cache\)/);
+  });
+
+  it('reports a bad config with its file and field, exit 2, no stack trace', () => {
+    const result = cli(['validate', fixture('models/broken-spec.yaml')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^test\/fixtures\/models\/broken\/config\.json: num_hidden_layers: missing/),
+      'test/fixtures/models/broken/config.json: vocab_size: must be a whole number of at least 1, got "lots"',
+    ]);
+  });
+
+  it('reports a missing config at the spec line that names it, and malformed JSON at its line', () => {
+    const missing = cli(['validate', fixture('models/missing-spec.yaml')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe('test/fixtures/models/missing-spec.yaml:1:8: model: ./nowhere/config.json: file not found');
+    const garbled = cli(['estimate', '--model', fixture('models/garbled/config.json'), '--gpu', 'h100-sxm', '--concurrency', '1', '--input-tokens', '10', '--output-tokens', '10']);
+    expect(garbled.code).toBe(2);
+    expect(garbled.stderr).toMatch(/^test\/fixtures\/models\/garbled\/config\.json(:\d+:\d+)?: not valid JSON/);
+    expect(garbled.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('estimates from a config.json or a quantised name, warning where --weights contradicts it', () => {
+    const args = ['--gpu', 'h100-sxm', '--tp', '2', '--concurrency', '8', '--input-tokens', '1000', '--output-tokens', '100'];
+    const fromConfig = cli(['estimate', '--model', fixture('models/Llama-3.3-70B-Instruct-FP8-dynamic/config.json'), ...args]);
+    expect(fromConfig.code).toBe(0);
+    expect(fromConfig.stdout).toMatch(/^llama-3\.3-70b-instruct-fp8-dynamic on 2 × h100-sxm \(tp 2, pp 1\), fp8 weights/);
+    const awq = cli(['estimate', '--model', 'hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4', ...args]);
+    expect(awq.stdout).toMatch(/^llama-3\.1-70b on 2 × h100-sxm \(tp 2, pp 1\), int4 weights/);
+    const contradicted = cli(['estimate', '--model', 'RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic', '--weights', 'bf16', ...args]);
+    expect(contradicted.stdout).toMatch(/bf16 weights/);
+    expect(contradicted.stderr).toMatch(/^--model: warning: --weights bf16 contradicts the fp8 weights/);
+  });
+
+  it('prints spec warnings on stderr as file:line:col: warning', () => {
+    const result = cli(['validate', fixture('models/contradiction-spec.yaml')]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^test\/fixtures\/models\/contradiction-spec\.yaml:2:23: warning: precision\.weights: bf16 contradicts/);
+    expect(cli(['-q', 'validate', fixture('models/contradiction-spec.yaml')]).stderr).toBe('');
+  });
+});
+
+describe('measurement rows resolve their model names the same way', () => {
+  it('takes the weights of a row without a weights cell from its model name', () => {
+    const result = cli(['accuracy', fixture('models/quantised-names.csv'), '--format', 'json']);
+    expect(result.code).toBe(0);
+    const [tagged, explicit, plain] = JSON.parse(result.stdout).rows;
+    expect(tagged.predictedTpotMs).toBe(explicit.predictedTpotMs);
+    expect(plain.predictedTpotMs).toBeGreaterThan(explicit.predictedTpotMs);
+  });
+});
