@@ -112,3 +112,32 @@ describe('planner accuracy on operator profiles', () => {
     expect(mixed.stderr).toMatch(/separate runs/);
   });
 });
+
+describe('rows that give only a whole-request latency (e2e_ms)', () => {
+  const header = 'model,gpu,tp,concurrency,input_tokens,output_tokens,ttft_ms,tpot_ms,e2e_ms,mode\n';
+
+  it('are read and predicted as TTFT + (output − 1) × TPOT; a row with neither kind is rejected with its reason', () => {
+    const file = parseMeasurements('m.csv', `${header}llama-3.1-70b,mi300x,8,16,128,2048,,,22000,static\nllama-3.1-70b,mi300x,8,16,128,2048,,,,static\nllama-3.1-70b,mi300x,8,16,128,2048,300,,,static\n`);
+    expect(file.rows).toHaveLength(1);
+    expect(file.rows[0]).toMatchObject({ e2eMs: 22000 });
+    expect(file.rows[0].ttftMs).toBeUndefined();
+    expect(file.rejected.map((r) => r.reason)).toEqual(['needs ttft_ms and tpot_ms, or e2e_ms', 'needs ttft_ms and tpot_ms, or e2e_ms']);
+    const result = predictRow(file.rows[0], presets().catalog, presets().models, 'vllm');
+    expect(result.predictedE2eMs).toBeCloseTo(result.predictedTtftMs! + 2047 * result.predictedTpotMs!, 6);
+    expect(parseMeasurements('x.csv', 'model,gpu,tp,concurrency,input_tokens,output_tokens,ttft_ms\n').issues[0].message).toMatch(/missing column\(s\) tpot_ms/);
+  });
+
+  it('MI300X: AMD\'s vLLM table is predicted within 10% median, unbiased, and the report gains E2E columns', () => {
+    const path = 'test/fixtures/measurements/mi300x-vllm.csv';
+    const amd = parseMeasurements(path, readFileSync(`${ROOT}${path}`, 'utf8')).rows;
+    expect(amd).toHaveLength(32);
+    const report = accuracyReport(amd.map((row) => predictRow(row, presets().catalog, presets().models, 'vllm')));
+    expect(report.overall.e2eRows).toBe(32);
+    expect(report.overall.e2eMedianPct).toBeLessThanOrEqual(10);
+    expect(Math.abs(report.overall.e2eBiasPct)).toBeLessThanOrEqual(5);
+    expect(Number.isNaN(report.overall.ttftMedianPct)).toBe(true);
+    const text = cli(['accuracy', path]).stdout;
+    expect(text).toMatch(/E2E MEDIAN/);
+    expect(text).toMatch(/E2E \d+ → \d+ ms/);
+  });
+});

@@ -29,7 +29,7 @@ const NEW_TYPE = `gpus:
 `;
 
 describe('what each GPU type\'s performance factors rest on (catalog evidence)', () => {
-  it('every preset type says it; the H100 SXM is fitted end to end, the A100 80GB on operator timings, the rest on microbenchmarks', () => {
+  it('every preset type says it; the H100 SXM and MI300X are fitted end to end, the A100 80GB on operator timings, the rest on microbenchmarks', () => {
     const raw = parse(readFileSync(`${ROOT}presets/gpus.yaml`, 'utf8')) as { gpus: Record<string, { evidence?: string; evidence_note?: string }> };
     for (const [id, gpu] of Object.entries(raw.gpus)) {
       expect(gpu.evidence, id).toBeDefined();
@@ -37,9 +37,10 @@ describe('what each GPU type\'s performance factors rest on (catalog evidence)',
     }
     const levels = Object.fromEntries(Object.values(presets().catalog.gpus).map((g) => [g.id, g.evidence]));
     expect(levels['h100-sxm']).toBe('end-to-end');
+    expect(levels.mi300x).toBe('end-to-end');
     expect(levels['a100-80gb']).toBe('operators');
     expect(Object.entries(levels).filter(([, level]) => level === 'microbenchmarks').map(([id]) => id).sort()).toEqual(
-      Object.keys(levels).filter((id) => id !== 'h100-sxm' && id !== 'a100-80gb').sort(),
+      Object.keys(levels).filter((id) => !['h100-sxm', 'mi300x', 'a100-80gb'].includes(id)).sort(),
     );
   });
 
@@ -64,7 +65,8 @@ describe('what each GPU type\'s performance factors rest on (catalog evidence)',
     expect(table.split('\n')[0]).toMatch(/\sEVIDENCE$/);
     expect(table).toMatch(/^h100-sxm\s.*\send-to-end$/m);
     expect(table).toMatch(/^a100-80gb\s.*\soperators$/m);
-    expect(table).toMatch(/^mi300x\s.*\smicrobenchmarks$/m);
+    expect(table).toMatch(/^mi300x\s.*\send-to-end$/m);
+    expect(table).toMatch(/^l40s\s.*\smicrobenchmarks$/m);
     const json = JSON.parse(cli(['gpus', '--format', 'json']).stdout);
     expect(json.gpus.find((g: { id: string }) => g.id === 'h100-sxm')).toMatchObject({ evidence: 'end-to-end', evidenceNote: expect.stringMatching(/vLLM/) });
   });

@@ -18,11 +18,16 @@ const solver = createSolver('highs');
 afterAll(() => solver.close());
 const TMP = mkdtempSync(join(tmpdir(), 'planner-operator-'));
 
-/** The default catalog with its pods on an RDMA cluster fabric (what a user's overlay for a cluster says). */
+/**
+ * The default catalog with its pods on an RDMA cluster fabric (what a user's overlay for a
+ * cluster says), and H100s at a contract price where they prefill cheaper than MI300Xs but
+ * decode dearer (so pairing across vendors pays).
+ */
 const CLUSTER = join(TMP, 'cluster.yaml');
 writeFileSync(
   CLUSTER,
-  ['gpus:', ...['l40s', 'mi300x', 'h100-sxm'].map((g) => `  ${g}:\n    network: { bandwidth: 400Gb/s, per: gpu, fabric: rdma }`)].join('\n') + '\n',
+  ['gpus:', ...['l40s', 'mi300x', 'h100-sxm'].map((g) => `  ${g}:\n    network: { bandwidth: 400Gb/s, per: gpu, fabric: rdma }`)].join('\n') +
+    '\n    price: { usd_per_hour: 2.50, source: a cluster contract, date: 2026-12-02 }\n',
 );
 let cluster: Inputs | undefined;
 
@@ -37,8 +42,8 @@ async function planOf(text: string, inputs: Inputs = presets()): Promise<Plan> {
 /** Plans on the cluster overlay. */
 const onCluster = (text: string) => planOf(text, (cluster ??= loadInputs([CLUSTER], ROOT)));
 
-/** A spec where splitting prefill and decode across vendors would be cheapest (L40S prompts, MI300X decoding). */
-const MIXED = (planning: string, minSaving = '0', promptMedian = 8000) => `model: llama-3.1-8b
+/** A spec where, on the cluster overlay, splitting prefill and decode across vendors is cheapest (H100 prompts, MI300X decoding). */
+const MIXED = (planning: string, minSaving = '0', promptMedian = 3000) => `model: llama-3.1-8b
 workload:
   rate: 40/s
   input_tokens: { distribution: lognormal, median: ${promptMedian}, sigma: 0.6, max: 16k }

@@ -11,6 +11,11 @@ export interface ErrorStats {
   /** Median signed error of TTFT and TPOT (positive: the model predicts too slow). */
   ttftBiasPct: number;
   tpotBiasPct: number;
+  /** The same for rows that give a whole request's (or static batch's) latency; NaN where none does. */
+  e2eRows: number;
+  e2eMedianPct: number;
+  e2eP90Pct: number;
+  e2eBiasPct: number;
 }
 
 /** The accuracy of the performance model on a measurement file. */
@@ -29,16 +34,28 @@ export function signedErrorPct(predicted: number, measured: number): number {
   return (predicted / measured - 1) * 100;
 }
 
-/** The larger absolute error of a row's two predictions. */
+/** Signed % errors of a row's metrics that it measured: TTFT, TPOT and the whole request's latency. */
+export function rowErrors(r: RowResult): { ttft?: number; tpot?: number; e2e?: number } {
+  const err = (predicted: number | undefined, measured: number | undefined) =>
+    predicted !== undefined && measured !== undefined ? signedErrorPct(predicted, measured) : undefined;
+  return { ttft: err(r.predictedTtftMs, r.row.ttftMs), tpot: err(r.predictedTpotMs, r.row.tpotMs), e2e: err(r.predictedE2eMs, r.row.e2eMs) };
+}
+
+/** The largest absolute error of a row's measured metrics. */
 export function rowWorstErrorPct(r: RowResult): number {
-  return Math.max(Math.abs(signedErrorPct(r.predictedTtftMs!, r.row.ttftMs)), Math.abs(signedErrorPct(r.predictedTpotMs!, r.row.tpotMs)));
+  return Math.max(...Object.values(rowErrors(r)).filter((e): e is number => e !== undefined).map(Math.abs));
 }
 
 function stats(results: RowResult[]): ErrorStats {
-  const ttft = results.map((r) => signedErrorPct(r.predictedTtftMs!, r.row.ttftMs));
-  const tpot = results.map((r) => signedErrorPct(r.predictedTpotMs!, r.row.tpotMs));
+  const errors = results.map(rowErrors);
+  const of = (key: 'ttft' | 'tpot' | 'e2e') => errors.map((e) => e[key]).filter((e): e is number => e !== undefined);
+  const [ttft, tpot, e2e] = [of('ttft'), of('tpot'), of('e2e')];
   const abs = (xs: number[]) => xs.map(Math.abs);
   return {
+    e2eRows: e2e.length,
+    e2eMedianPct: percentile(abs(e2e), 50),
+    e2eP90Pct: percentile(abs(e2e), 90),
+    e2eBiasPct: percentile(e2e, 50),
     rows: results.length,
     ttftMedianPct: percentile(abs(ttft), 50),
     ttftP90Pct: percentile(abs(ttft), 90),

@@ -122,7 +122,7 @@ function chooseParams(results: RowResult[], catalog: Catalog, referenceEngine: s
     if (identified.has(gpu.id)) {
       add('gpu', gpu.id, 'compute.bf16', [0.2, 1]);
       const dtype = gemmDtype(gpu, r.row.weights);
-      if (dtype !== 'bf16') add('gpu', gpu.id, `compute.${dtype}`, [0.2, 1]);
+      if (dtype !== 'bf16') add('gpu', gpu.id, `compute.${dtype}`, [0.1, 1]);
       for (const field of Object.keys(GPU_BOUNDS)) add('gpu', gpu.id, field, GPU_BOUNDS[field]);
       // A weight-only-quantised MoE run cannot tell expert inefficiency from dequantisation: fit the latter.
       if (isWeightOnlyQuantized(gpu, r.row.weights)) add('gpu', gpu.id, 'dequant', FRACTION_BOUNDS);
@@ -148,11 +148,15 @@ function chooseParams(results: RowResult[], catalog: Catalog, referenceEngine: s
   return params;
 }
 
-/** Robust loss of one row: capped |log error| of TTFT plus that of TPOT (a row it cannot predict costs the cap). */
+/**
+ * Robust loss of one row: capped |log error| of TTFT plus that of TPOT, or twice that of the whole
+ * latency where the row gives only that, so every row weighs the same (one it cannot predict costs the cap).
+ */
 function rowLoss(r: RowResult): number {
   if (r.error) return 2;
   const cap = (x: number) => Math.min(Math.abs(Math.log(x)), 1);
-  return cap(r.predictedTtftMs! / r.row.ttftMs) + cap(r.predictedTpotMs! / r.row.tpotMs);
+  if (r.row.ttftMs !== undefined && r.row.tpotMs !== undefined) return cap(r.predictedTtftMs! / r.row.ttftMs) + cap(r.predictedTpotMs! / r.row.tpotMs);
+  return 2 * cap(r.predictedE2eMs! / r.row.e2eMs!);
 }
 
 /**

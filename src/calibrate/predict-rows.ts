@@ -16,6 +16,8 @@ export interface RowResult {
   moe?: boolean;
   predictedTtftMs?: number;
   predictedTpotMs?: number;
+  /** TTFT + (output tokens − 1) × TPOT: a request's (or a static batch's) whole latency. */
+  predictedE2eMs?: number;
   error?: string;
 }
 
@@ -33,5 +35,6 @@ export function predictRow(row: Measurement, catalog: Catalog, models: ModelRegi
       : predictClosedLoop(deployment, row.concurrency, shape, engine);
   const ids = { gpuId: deployment.gpu.id, engineId, moe: deployment.model.moe !== undefined };
   if ('reason' in prediction) return { row, group, ...ids, error: prediction.reason };
-  return { row, group, ...ids, predictedTtftMs: prediction.ttftSeconds * 1000, predictedTpotMs: prediction.tpotSeconds * 1000 };
+  const e2eSeconds = prediction.ttftSeconds + (row.outputTokens - 1) * prediction.tpotSeconds;
+  return { row, group, ...ids, predictedTtftMs: prediction.ttftSeconds * 1000, predictedTpotMs: prediction.tpotSeconds * 1000, predictedE2eMs: e2eSeconds * 1000 };
 }

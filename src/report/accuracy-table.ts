@@ -1,5 +1,5 @@
 import type { AccuracyReport, ErrorStats } from '../calibrate/accuracy.js';
-import { signedErrorPct } from '../calibrate/accuracy.js';
+import { rowErrors } from '../calibrate/accuracy.js';
 import type { RowResult } from '../calibrate/predict-rows.js';
 import type { MeasurementFile } from '../spec/measurements.js';
 import { sig } from './format.js';
@@ -16,9 +16,28 @@ const STAT_COLUMNS: Column[] = [
   { header: 'TPOT MEDIAN', align: 'right' },
   { header: 'TPOT P90', align: 'right' },
 ];
+/** Shown only when some row gives a whole request's (or static batch's) latency. */
+const E2E_COLUMNS: Column[] = [
+  { header: 'E2E MEDIAN', align: 'right' },
+  { header: 'E2E P90', align: 'right' },
+  { header: 'E2E BIAS', align: 'right' },
+];
 
-function statCells(s: ErrorStats): string[] {
-  return [String(s.rows), pct(s.ttftMedianPct), pct(s.ttftP90Pct), pct(s.tpotMedianPct), pct(s.tpotP90Pct)];
+function statCells(s: ErrorStats, e2e: boolean): string[] {
+  const cells = [String(s.rows), pct(s.ttftMedianPct), pct(s.ttftP90Pct), pct(s.tpotMedianPct), pct(s.tpotP90Pct)];
+  return e2e ? [...cells, pct(s.e2eMedianPct), pct(s.e2eP90Pct), Number.isFinite(s.e2eBiasPct) ? signed(s.e2eBiasPct) : '-'] : cells;
+}
+
+/** "TTFT 120 → 131 ms (+9%)" for each metric the row measured. */
+function metricChanges(r: RowResult): string {
+  const errors = rowErrors(r);
+  const change = (name: string, measured: number | undefined, predicted: number | undefined, error: number | undefined) =>
+    measured === undefined || error === undefined ? [] : [`${name} ${sig(measured)} → ${sig(predicted!)} ms (${signed(error)})`];
+  return [
+    ...change('TTFT', r.row.ttftMs, r.predictedTtftMs, errors.ttft),
+    ...change('TPOT', r.row.tpotMs, r.predictedTpotMs, errors.tpot),
+    ...change('E2E', r.row.e2eMs, r.predictedE2eMs, errors.e2e),
+  ].join(', ');
 }
 
 /** One line naming a measured row: where it came from and its configuration. */
@@ -31,27 +50,26 @@ export function describeRow(r: RowResult): string {
 /** The accuracy report as text tables: per model × GPU, per model, overall, worst rows, unpredicted rows. */
 export function accuracyText(report: AccuracyReport, files: MeasurementFile[], paintHeader?: (t: string) => string): string {
   const parts: string[] = [];
+  const e2e = report.overall.e2eRows > 0;
   parts.push(
     renderTable(
-      [{ header: 'MODEL × GPU' }, ...STAT_COLUMNS],
+      [{ header: 'MODEL × GPU' }, ...STAT_COLUMNS, ...(e2e ? E2E_COLUMNS : [])],
       [
-        ...report.byGroup.map((g) => [g.group, ...statCells(g)]),
-        ...report.byModel.map((m) => [`${m.model} (all GPUs)`, ...statCells(m)]),
-        ['overall', ...statCells(report.overall)],
+        ...report.byGroup.map((g) => [g.group, ...statCells(g, e2e)]),
+        ...report.byModel.map((m) => [`${m.model} (all GPUs)`, ...statCells(m, e2e)]),
+        ['overall', ...statCells(report.overall, e2e)],
       ],
       paintHeader,
     ),
   );
-  parts.push('absolute % error of the predicted mean TTFT and TPOT against the measured ones');
+  parts.push(
+    e2e
+      ? 'absolute % error of the predicted mean TTFT, TPOT and whole-request latency (TTFT + (output − 1) × TPOT) against the measured ones, over the rows that give each; bias: median signed error (+: predicted too slow)'
+      : 'absolute % error of the predicted mean TTFT and TPOT against the measured ones',
+  );
   if (report.worst.length > 0) {
     parts.push('', 'worst rows (measured → predicted):');
-    for (const r of report.worst) {
-      const ttft = signedErrorPct(r.predictedTtftMs!, r.row.ttftMs);
-      const tpot = signedErrorPct(r.predictedTpotMs!, r.row.tpotMs);
-      parts.push(
-        `  ${describeRow(r)}: TTFT ${sig(r.row.ttftMs)} → ${sig(r.predictedTtftMs!)} ms (${signed(ttft)}), TPOT ${sig(r.row.tpotMs)} → ${sig(r.predictedTpotMs!)} ms (${signed(tpot)})`,
-      );
-    }
+    for (const r of report.worst) parts.push(`  ${describeRow(r)}: ${metricChanges(r)}`);
   }
   const rejected = files.flatMap((f) => f.rejected);
   const unpredicted = report.unpredicted.length + rejected.length;
@@ -67,7 +85,7 @@ export function accuracyText(report: AccuracyReport, files: MeasurementFile[], p
 export function accuracyJson(report: AccuracyReport, results: RowResult[], files: MeasurementFile[]): object {
   const round = (x: number) => Number(x.toFixed(3));
   const roundStats = <T extends object>(s: T) =>
-    Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
+    Object.fromEntries(Object.entries(s).map(([k, v]) => [k, typeof v === 'number' ? (Number.isFinite(v) ? round(v) : null) : v]));
   return {
     version: 1,
     overall: roundStats(report.overall),
@@ -79,7 +97,7 @@ export function accuracyJson(report: AccuracyReport, results: RowResult[], files
         line: r.row.line,
         ...r.row.fields,
         ...(r.error === undefined
-          ? { predictedTtftMs: round(r.predictedTtftMs!), predictedTpotMs: round(r.predictedTpotMs!) }
+          ? { predictedTtftMs: round(r.predictedTtftMs!), predictedTpotMs: round(r.predictedTpotMs!), predictedE2eMs: round(r.predictedE2eMs!) }
           : { error: r.error }),
       })),
       ...files.flatMap((f) => f.rejected.map((r) => ({ file: r.file, line: r.line, ...r.fields, error: r.reason }))),

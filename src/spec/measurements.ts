@@ -21,17 +21,19 @@ export interface Measurement {
   concurrency: number;
   inputTokens: number;
   outputTokens: number;
-  ttftMs: number;
-  tpotMs: number;
+  /** Measured mean TTFT and TPOT, or only the whole request's (or static batch's) latency. */
+  ttftMs?: number;
+  tpotMs?: number;
+  e2eMs?: number;
   mode: MeasurementMode;
   /** The serving engine, when the file names one. */
   engine?: string;
 }
 
-/** Columns every measurement file must have. */
-export const REQUIRED_COLUMNS = ['model', 'gpu', 'tp', 'concurrency', 'input_tokens', 'output_tokens', 'ttft_ms', 'tpot_ms'];
+/** Columns every measurement file must have, besides its latencies (TTFT and TPOT, or the whole request's). */
+export const REQUIRED_COLUMNS = ['model', 'gpu', 'tp', 'concurrency', 'input_tokens', 'output_tokens'];
 /** Columns a file may add (defaults: pp 1, ep 1, weights bf16, kv_cache bf16, mode closed-loop, engine from --engine). */
-export const OPTIONAL_COLUMNS = ['pp', 'ep', 'weights', 'kv_cache', 'mode', 'engine'];
+export const OPTIONAL_COLUMNS = ['pp', 'ep', 'weights', 'kv_cache', 'mode', 'engine', 'ttft_ms', 'tpot_ms', 'e2e_ms'];
 
 const WEIGHTS = new Set(['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4']);
 const KV = new Set(['bf16', 'fp16', 'fp8']);
@@ -74,11 +76,13 @@ export function parseMeasurements(file: string, text: string): MeasurementFile {
   if (headerIndex < 0) return { rows: [], rejected: [], issues: [{ file, line: 1, col: 1, message: 'empty file: expected a CSV header row' }] };
   const header = splitCsvLine(lines[headerIndex]).map((h) => h.toLowerCase());
   const missing = REQUIRED_COLUMNS.filter((c) => !header.includes(c));
+  const splitLatency = header.includes('ttft_ms') && header.includes('tpot_ms');
+  if (!splitLatency && !header.includes('e2e_ms')) missing.push(header.includes('ttft_ms') ? 'tpot_ms' : header.includes('tpot_ms') ? 'ttft_ms' : 'ttft_ms and tpot_ms, or e2e_ms');
   if (missing.length > 0) {
     return {
       rows: [],
       rejected: [],
-      issues: [{ file, line: headerIndex + 1, col: 1, message: `missing column(s) ${missing.join(', ')}; the header needs ${REQUIRED_COLUMNS.join(',')}` }],
+      issues: [{ file, line: headerIndex + 1, col: 1, message: `missing column(s) ${missing.join(', ')}; the header needs ${REQUIRED_COLUMNS.join(',')} and ttft_ms,tpot_ms or e2e_ms` }],
     };
   }
   const result: MeasurementFile = { rows: [], rejected: [], issues: [] };
@@ -111,11 +115,17 @@ function readRow(file: string, line: number, f: Record<string, string>): Measure
     concurrency: count('concurrency'),
     inputTokens: count('input_tokens'),
     outputTokens: count('output_tokens'),
-    ttftMs: positive('ttft_ms'),
-    tpotMs: positive('tpot_ms'),
   };
   const bad = Object.values(values).find((v) => typeof v === 'string');
   if (bad !== undefined) return { reason: String(bad) };
+  // A latency cell may be empty where the row gives the other kind; what is given must be a number.
+  const latency = (name: string): number | string | undefined => ((f[name] ?? '') === '' ? undefined : positive(name));
+  const latencies = { ttftMs: latency('ttft_ms'), tpotMs: latency('tpot_ms'), e2eMs: latency('e2e_ms') };
+  const badLatency = Object.values(latencies).find((v) => typeof v === 'string');
+  if (badLatency !== undefined) return { reason: String(badLatency) };
+  const split = latencies.ttftMs !== undefined && latencies.tpotMs !== undefined;
+  if (!split && latencies.e2eMs === undefined) return { reason: 'needs ttft_ms and tpot_ms, or e2e_ms' };
+  const given = Object.fromEntries(Object.entries(latencies).filter(([, v]) => v !== undefined)) as Partial<Record<keyof typeof latencies, number>>;
   const weights = (f.weights || 'bf16').toLowerCase();
   const kvCache = (f.kv_cache || 'bf16').toLowerCase();
   const mode = (f.mode || 'closed-loop').toLowerCase();
@@ -131,6 +141,8 @@ function readRow(file: string, line: number, f: Record<string, string>): Measure
     model: f.model,
     gpu: f.gpu,
     ...(values as Record<keyof typeof values, number>),
+    ...(split ? { ttftMs: given.ttftMs, tpotMs: given.tpotMs } : {}),
+    ...(given.e2eMs !== undefined ? { e2eMs: given.e2eMs } : {}),
     weights: weights as WeightDtype,
     kvCache: kvCache as KvDtype,
     mode,

@@ -98,7 +98,7 @@ export const registerAccuracyCommands: Register = (program, action) => {
         const before = accuracyReport(fit.before).overall;
         const after = accuracyReport(fit.after).overall;
         const line = (name: string, s: typeof before) =>
-          `${name}: TTFT median ${sig(s.ttftMedianPct)}% (p90 ${sig(s.ttftP90Pct)}%), TPOT median ${sig(s.tpotMedianPct)}% (p90 ${sig(s.tpotP90Pct)}%) over ${s.rows} rows`;
+          `${name}: TTFT median ${sig(s.ttftMedianPct)}% (p90 ${sig(s.ttftP90Pct)}%), TPOT median ${sig(s.tpotMedianPct)}% (p90 ${sig(s.tpotP90Pct)}%)${s.e2eRows > 0 ? `, E2E median ${sig(s.e2eMedianPct)}% (p90 ${sig(s.e2eP90Pct)}%, ${s.e2eRows} rows)` : ''} over ${s.rows} rows`;
         const header = [
           `planner calibrate overlay: pass it with --catalog`,
           `fitted on ${paths.join(', ')} (reference engine ${options.engine})`,
