@@ -345,9 +345,9 @@ describe('a solver time limit', () => {
 // ---- same input, same bytes ----
 
 describe('determinism', () => {
-  it('the same spec gives byte-identical JSON 12 times (simulation included)', async () => {
+  it('the same spec gives byte-identical JSON 6 times (simulation included)', async () => {
     const outputs = new Set<string>();
-    for (let i = 0; i < 12; i++) outputs.add((await planner(['plan', 'presets/examples/rag-long-context.yaml', '--format', 'json'])).stdout);
+    for (let i = 0; i < 6; i++) outputs.add((await planner(['plan', 'presets/examples/rag-long-context.yaml', '--format', 'json'])).stdout);
     expect(outputs.size).toBe(1);
   }, 120_000);
 
