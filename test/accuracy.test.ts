@@ -42,6 +42,13 @@ describe('accuracy of the default catalog on the measured fixtures', () => {
 describe('calibration', () => {
   const subset = rows.filter((r) => r.model.startsWith('meta-llama') && r.tp <= 2 && r.outputTokens === 256);
 
+  it('leaves the factors named with keep as the catalog has them', () => {
+    const fit = calibrate(subset, presets().catalog, presets().models, 'trtllm', ['h100-sxm.compute', 'trtllm.stepOverheadSeconds']);
+    expect(fit.params.some((p) => p.field.startsWith('compute.'))).toBe(false);
+    expect(fit.params.some((p) => p.field === 'stepOverheadSeconds')).toBe(false);
+    expect(fit.params.some((p) => p.field === 'memory')).toBe(true);
+  });
+
   it('fits a few factors per GPU and engine, lowers the error, and writes an overlay the catalog loader accepts', () => {
     const start = { ...presets().catalog, engines: { ...presets().catalog.engines, trtllm: { ...presets().catalog.engines.trtllm, stepOverheadSeconds: 0.02 } } };
     const fit = calibrate(subset, start, presets().models, 'trtllm');

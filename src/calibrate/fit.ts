@@ -38,6 +38,8 @@ const GPU_BOUNDS: Record<string, [number, number]> = {
   'attention.prefill': [0.2, 1],
   // One factor on every kind's kernel floor (measured on A100s): faster clocks and launch paths shorten them alike.
   kernelFloorScale: [0.2, 1.5],
+  // How far kernels near the ridge point fall below both roofs (A100 kernels: 1.5).
+  rooflineKnee: [1, 3],
 };
 /** Coordinate-descent passes over all factors. */
 const SWEEPS = 4;
@@ -122,7 +124,7 @@ function chooseParams(results: RowResult[], catalog: Catalog, referenceEngine: s
     if (identified.has(gpu.id)) {
       add('gpu', gpu.id, 'compute.bf16', [0.2, 1]);
       const dtype = gemmDtype(gpu, r.row.weights);
-      if (dtype !== 'bf16') add('gpu', gpu.id, `compute.${dtype}`, [0.1, 1]);
+      if (dtype !== 'bf16') add('gpu', gpu.id, `compute.${dtype}`, [0.2, 1]);
       for (const field of Object.keys(GPU_BOUNDS)) add('gpu', gpu.id, field, GPU_BOUNDS[field]);
       // A weight-only-quantised MoE run cannot tell expert inefficiency from dequantisation: fit the latter.
       if (isWeightOnlyQuantized(gpu, r.row.weights)) add('gpu', gpu.id, 'dequant', FRACTION_BOUNDS);
@@ -166,11 +168,13 @@ function rowLoss(r: RowResult): number {
  * alike and a gentle pull towards the catalog's values. Rows the base catalog cannot predict
  * stay out of the fit.
  */
-export function calibrate(rows: Measurement[], base: Catalog, models: ModelRegistry, defaultEngine: string): Calibration {
+export function calibrate(rows: Measurement[], base: Catalog, models: ModelRegistry, defaultEngine: string, keep: string[] = []): Calibration {
   const catalog = workingCopy(base);
   const before = rows.map((row) => predictRow(row, base, models, defaultEngine));
   const usable = rows.filter((_, i) => before[i].error === undefined);
-  const params = chooseParams(before, catalog, defaultEngine);
+  // `keep` names factors known better elsewhere (`mi300x.compute`: a large-GEMM microbenchmark): they stay as the catalog has them.
+  const kept = (p: FittedParam) => keep.some((k) => `${p.id}.${p.field}` === k || `${p.id}.${p.field}`.startsWith(`${k}.`));
+  const params = chooseParams(before, catalog, defaultEngine).filter((p) => !kept(p));
   const current = usable.map((row) => predictRow(row, catalog, models, defaultEngine));
   const affects = (p: FittedParam, r: RowResult) => (p.owner === 'gpu' ? r.gpuId === p.id : r.engineId === p.id);
   // Every model × GPU group counts the same, however many rows it has: accuracy is judged per model.

@@ -8,6 +8,7 @@ const GPU_FIELDS: Record<string, string> = {
   kernelOverheadSeconds: 'kernel_overhead',
   moe: 'moe',
   dequant: 'dequant',
+  rooflineKnee: 'roofline_knee',
 };
 const ENGINE_FIELDS: Record<string, string> = {
   stepOverheadSeconds: 'step_overhead',

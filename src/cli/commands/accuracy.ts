@@ -85,8 +85,9 @@ export const registerAccuracyCommands: Register = (program, action) => {
     .option('--catalog <file>', 'catalog overlay to start from (repeatable)', collect, [])
     .option('--engine <id>', 'reference engine: rows without an engine column, and the one whose kernels the GPU factors describe', 'vllm')
     .option('-o, --out <file>', 'write the overlay YAML here (default: stdout, with the report on stderr)')
+    .option('--keep <id.factor>', 'a factor to leave as the catalog has it, e.g. mi300x.compute or vllm.stepOverheadSeconds (repeatable)', collect, [])
     .action(
-      action(async ({ io, out }, paths: string[], options: { catalog: string[]; engine: string; out?: string }) => {
+      action(async ({ io, out }, paths: string[], options: { catalog: string[]; engine: string; out?: string; keep: string[] }) => {
         const inputs = loadInputs(options.catalog, io.cwd);
         const files = readMeasurements(paths, io.cwd, inputs.models);
         const rows = files.flatMap((f) => f.rows);
@@ -94,7 +95,7 @@ export const registerAccuracyCommands: Register = (program, action) => {
         if (!inputs.catalog.engines[options.engine]) {
           throw new InputError([{ file: '--engine', message: `unknown engine "${options.engine}"; known: ${Object.keys(inputs.catalog.engines).join(', ')}` }]);
         }
-        const fit = calibrate(rows, inputs.catalog, inputs.models, options.engine);
+        const fit = calibrate(rows, inputs.catalog, inputs.models, options.engine, options.keep);
         const before = accuracyReport(fit.before).overall;
         const after = accuracyReport(fit.after).overall;
         const line = (name: string, s: typeof before) =>
