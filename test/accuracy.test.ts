@@ -47,6 +47,9 @@ describe('calibration', () => {
     expect(fit.params.some((p) => p.field.startsWith('compute.'))).toBe(false);
     expect(fit.params.some((p) => p.field === 'stepOverheadSeconds')).toBe(false);
     expect(fit.params.some((p) => p.field === 'memory')).toBe(true);
+    expect(fit.unmatchedKeep).toEqual([]);
+    // A name that matches nothing is reported (the CLI refuses it, exit 2), never ignored.
+    expect(calibrate(subset, presets().catalog, presets().models, 'trtllm', ['h100-sxm.computee']).unmatchedKeep).toEqual(['h100-sxm.computee']);
   });
 
   it('fits a few factors per GPU and engine, lowers the error, and writes an overlay the catalog loader accepts', () => {

@@ -26,6 +26,9 @@ export interface Calibration {
   catalog: Catalog;
   before: RowResult[];
   after: RowResult[];
+  /** `keep` entries that name no factor these rows would fit, and the names of those that they would. */
+  unmatchedKeep: string[];
+  fittable: string[];
 }
 
 /**
@@ -173,8 +176,10 @@ export function calibrate(rows: Measurement[], base: Catalog, models: ModelRegis
   const before = rows.map((row) => predictRow(row, base, models, defaultEngine));
   const usable = rows.filter((_, i) => before[i].error === undefined);
   // `keep` names factors known better elsewhere (`mi300x.compute`: a large-GEMM microbenchmark): they stay as the catalog has them.
-  const kept = (p: FittedParam) => keep.some((k) => `${p.id}.${p.field}` === k || `${p.id}.${p.field}`.startsWith(`${k}.`));
-  const params = chooseParams(before, catalog, defaultEngine).filter((p) => !kept(p));
+  const matches = (k: string, p: FittedParam) => `${p.id}.${p.field}` === k || `${p.id}.${p.field}`.startsWith(`${k}.`);
+  const candidates = chooseParams(before, catalog, defaultEngine);
+  const params = candidates.filter((p) => !keep.some((k) => matches(k, p)));
+  const unmatchedKeep = keep.filter((k) => !candidates.some((p) => matches(k, p)));
   const current = usable.map((row) => predictRow(row, catalog, models, defaultEngine));
   const affects = (p: FittedParam, r: RowResult) => (p.owner === 'gpu' ? r.gpuId === p.id : r.engineId === p.id);
   // Every model × GPU group counts the same, however many rows it has: accuracy is judged per model.
@@ -210,5 +215,5 @@ export function calibrate(rows: Measurement[], base: Catalog, models: ModelRegis
     }
   }
   const after = rows.map((row) => predictRow(row, catalog, models, defaultEngine));
-  return { params, catalog, before, after };
+  return { params, catalog, before, after, unmatchedKeep, fittable: candidates.map((p) => `${p.id}.${p.field}`) };
 }

@@ -96,6 +96,9 @@ export const registerAccuracyCommands: Register = (program, action) => {
           throw new InputError([{ file: '--engine', message: `unknown engine "${options.engine}"; known: ${Object.keys(inputs.catalog.engines).join(', ')}` }]);
         }
         const fit = calibrate(rows, inputs.catalog, inputs.models, options.engine, options.keep);
+        if (fit.unmatchedKeep.length > 0) {
+          throw new InputError([{ file: '--keep', message: `${fit.unmatchedKeep.join(', ')}: no such factor is fitted on these rows; they fit ${fit.fittable.join(', ')}` }]);
+        }
         const before = accuracyReport(fit.before).overall;
         const after = accuracyReport(fit.after).overall;
         const line = (name: string, s: typeof before) =>
