@@ -33,7 +33,7 @@ const DEFAULT_ROUNDS = 8;
  * plan that holds under the verification's seed holds under others too (with N requests the
  * attainment a of a class is known to about √(a(1 − a)/N)).
  */
-const MARGIN_STANDARD_ERRORS = 1.5;
+const MARGIN_STANDARD_ERRORS = 2;
 
 /** The attainment (percent) a class's SLO must reach in the verifying simulation: its percentile plus the margin. */
 export function requiredAttainment(percentile: number, attainmentPercent: number, requests: number): number {
