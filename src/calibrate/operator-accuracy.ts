@@ -75,13 +75,15 @@ export function predictOperator(row: OperatorMeasurement, gpu: GpuSpec, engine: 
 }
 
 /** Size bands per kind: tokens of an iteration, prompt-chunk tokens, decode sequences, message bytes. */
+const TOKEN_BANDS: Array<[string, number, number]> = [['1-8 tokens', 1, 8], ['9-64', 9, 64], ['65-256', 65, 256], ['257-1024', 257, 1024], ['1025-4096', 1025, 4096], ['4097+', 4097, Infinity]];
+const BYTE_BANDS: Array<[string, number, number]> = [['< 100 kB', 0, 1e5 - 1], ['0.1-1 MB', 1e5, 1e6 - 1], ['1-10 MB', 1e6, 1e7 - 1], ['10 MB+', 1e7, Infinity]];
 const BANDS: Record<OperatorKind, Array<[string, number, number]>> = {
-  gemm: [['1-8 tokens', 1, 8], ['9-64', 9, 64], ['65-256', 65, 256], ['257-1024', 257, 1024], ['1025-4096', 1025, 4096], ['4097+', 4097, Infinity]],
-  elementwise: [['1-8 tokens', 1, 8], ['9-64', 9, 64], ['65-256', 65, 256], ['257-1024', 257, 1024], ['1025-4096', 1025, 4096], ['4097+', 4097, Infinity]],
+  gemm: TOKEN_BANDS,
+  elementwise: TOKEN_BANDS,
   'prefill-attention': [['chunk 1-128', 1, 128], ['129-512', 129, 512], ['513-2048', 513, 2048], ['2049-8192', 2049, 8192], ['8193+', 8193, Infinity]],
   'decode-attention': [['batch 1', 1, 1], ['2-8', 2, 8], ['9-32', 9, 32], ['33-128', 33, 128], ['129+', 129, Infinity]],
-  'all-reduce': [['< 100 kB', 0, 1e5 - 1], ['0.1-1 MB', 1e5, 1e6 - 1], ['1-10 MB', 1e6, 1e7 - 1], ['10 MB+', 1e7, Infinity]],
-  send: [['< 100 kB', 0, 1e5 - 1], ['0.1-1 MB', 1e5, 1e6 - 1], ['1-10 MB', 1e6, 1e7 - 1], ['10 MB+', 1e7, Infinity]],
+  'all-reduce': BYTE_BANDS,
+  send: BYTE_BANDS,
 };
 const KINDS: OperatorKind[] = ['gemm', 'prefill-attention', 'decode-attention', 'elementwise', 'all-reduce', 'send'];
 

@@ -35,6 +35,5 @@ export function predictRow(row: Measurement, catalog: Catalog, models: ModelRegi
       : predictClosedLoop(deployment, row.concurrency, shape, engine);
   const ids = { gpuId: deployment.gpu.id, engineId, moe: deployment.model.moe !== undefined };
   if ('reason' in prediction) return { row, group, ...ids, error: prediction.reason };
-  const e2eSeconds = prediction.ttftSeconds + (row.outputTokens - 1) * prediction.tpotSeconds;
-  return { row, group, ...ids, predictedTtftMs: prediction.ttftSeconds * 1000, predictedTpotMs: prediction.tpotSeconds * 1000, predictedE2eMs: e2eSeconds * 1000 };
+  return { row, group, ...ids, predictedTtftMs: prediction.ttftSeconds * 1000, predictedTpotMs: prediction.tpotSeconds * 1000, predictedE2eMs: prediction.e2eSeconds * 1000 };
 }

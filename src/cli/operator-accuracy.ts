@@ -3,7 +3,8 @@ import { operatorJson, operatorText } from '../report/operator-table.js';
 import { InputError } from '../spec/issues.js';
 import { parseOperatorFile } from '../spec/operator-measurements.js';
 import type { Catalog } from '../spec/types.js';
-import { readUserFile } from './files.js';
+import { resolveGpuId } from '../spec/catalog.js';
+import type { TextFile } from '../spec/load.js';
 
 /** Options of the operator-level accuracy report. */
 export interface OperatorAccuracyOptions {
@@ -17,16 +18,14 @@ export interface OperatorAccuracyOptions {
  * `planner accuracy` on Vidur operator profiles: every kernel predicted on `--gpu` (the files do
  * not name their GPU), reported per op kind and size band.
  */
-export function operatorAccuracy(paths: string[], cwd: string, catalog: Catalog, options: OperatorAccuracyOptions, paint: (t: string) => string): string {
+export function operatorAccuracy(texts: TextFile[], catalog: Catalog, options: OperatorAccuracyOptions, paint: (t: string) => string): string {
   if (!options.gpu) throw new InputError([{ file: '--gpu', message: 'operator profiles do not name their GPU: give --gpu (e.g. --gpu a100-80gb for Vidur\'s a100/ files)' }]);
-  const gpu = Object.hasOwn(catalog.gpus, options.gpu) ? catalog.gpus[options.gpu] : Object.values(catalog.gpus).find((g) => g.aliases.includes(options.gpu!));
+  const gpuId = resolveGpuId(catalog, options.gpu);
+  const gpu = gpuId === undefined ? undefined : catalog.gpus[gpuId];
   if (!gpu) throw new InputError([{ file: '--gpu', message: `unknown GPU "${options.gpu}"; \`planner gpus\` lists them` }]);
   const engine = Object.hasOwn(catalog.engines, options.engine) ? catalog.engines[options.engine] : undefined;
   if (!engine) throw new InputError([{ file: '--engine', message: `unknown engine "${options.engine}"; known: ${Object.keys(catalog.engines).join(', ')}` }]);
-  const files = paths.map((path) => {
-    const file = readUserFile(path, cwd);
-    return parseOperatorFile(path, file.text);
-  });
+  const files = texts.map((file) => parseOperatorFile(file.path, file.text));
   const issues = files.flatMap((f) => f.issues);
   if (issues.length > 0) throw new InputError(issues);
   const results = files.flatMap((f) => f.rows).map((row) => predictOperator(row, gpu, engine));

@@ -110,11 +110,17 @@ function kernelFloor(d: Deployment, op: Operator): number {
   return op.kernels * floor;
 }
 
+/** GPU time of one execution of a non-collective operator: its floor, compute and memory time under the smooth roof. */
+function kernelSeconds(d: Deployment, op: Operator, compute: number, memory: number): number {
+  return smoothMax([kernelFloor(d, op), compute, memory], d.gpu.efficiency.rooflineKnee);
+}
+
 /** GPU time of one execution of an operator (no host-side launch): what a kernel profiler measures. */
 export function operatorKernelSeconds(d: Deployment, engine: EngineProfile, op: Operator): number {
-  if (op.kind === 'allreduce' || op.kind === 'alltoall') return timeOperator(d, engine, roofs(d, engine), op, 1).seconds;
-  const { compute, memory } = roofTimes(op, roofs(d, engine));
-  return smoothMax([kernelFloor(d, op), compute, memory], d.gpu.efficiency.rooflineKnee);
+  const r = roofs(d, engine);
+  if (op.kind === 'allreduce' || op.kind === 'alltoall') return timeOperator(d, engine, r, op, 1).seconds;
+  const { compute, memory } = roofTimes(op, r);
+  return kernelSeconds(d, op, compute, memory);
 }
 
 function timeOperator(d: Deployment, engine: EngineProfile, r: Roofs, op: Operator, count: number): TimedOperator {
@@ -127,7 +133,7 @@ function timeOperator(d: Deployment, engine: EngineProfile, r: Roofs, op: Operat
   const launch = op.kernels * r.launch;
   const { compute: computeSeconds, memory: memorySeconds } = roofTimes(op, r);
   const floor = kernelFloor(d, op);
-  const kernel = smoothMax([floor, computeSeconds, memorySeconds], d.gpu.efficiency.rooflineKnee);
+  const kernel = kernelSeconds(d, op, computeSeconds, memorySeconds);
   const busiest = Math.max(computeSeconds, memorySeconds);
   const bound: Bound = launch + floor > busiest ? 'overhead' : computeSeconds >= memorySeconds ? 'compute' : 'memory';
   return Object.assign({}, op, { count, computeSeconds, memorySeconds, seconds: kernel + launch, bound });

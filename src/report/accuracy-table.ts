@@ -2,12 +2,10 @@ import type { AccuracyReport, ErrorStats } from '../calibrate/accuracy.js';
 import { rowErrors } from '../calibrate/accuracy.js';
 import type { RowResult } from '../calibrate/predict-rows.js';
 import type { MeasurementFile } from '../spec/measurements.js';
-import { sig } from './format.js';
+import { errorPct, sig, signedPct } from './format.js';
 import { renderTable } from './table.js';
 import type { Column } from './table.js';
 
-const pct = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)}%` : '-');
-const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(0)}%`;
 
 const STAT_COLUMNS: Column[] = [
   { header: 'ROWS', align: 'right' },
@@ -24,15 +22,15 @@ const E2E_COLUMNS: Column[] = [
 ];
 
 function statCells(s: ErrorStats, e2e: boolean): string[] {
-  const cells = [String(s.rows), pct(s.ttftMedianPct), pct(s.ttftP90Pct), pct(s.tpotMedianPct), pct(s.tpotP90Pct)];
-  return e2e ? [...cells, pct(s.e2eMedianPct), pct(s.e2eP90Pct), Number.isFinite(s.e2eBiasPct) ? signed(s.e2eBiasPct) : '-'] : cells;
+  const cells = [String(s.rows), errorPct(s.ttftMedianPct), errorPct(s.ttftP90Pct), errorPct(s.tpotMedianPct), errorPct(s.tpotP90Pct)];
+  return e2e ? [...cells, errorPct(s.e2eMedianPct), errorPct(s.e2eP90Pct), Number.isFinite(s.e2eBiasPct) ? signedPct(s.e2eBiasPct) : '-'] : cells;
 }
 
 /** "TTFT 120 → 131 ms (+9%)" for each metric the row measured. */
 function metricChanges(r: RowResult): string {
   const errors = rowErrors(r);
   const change = (name: string, measured: number | undefined, predicted: number | undefined, error: number | undefined) =>
-    measured === undefined || error === undefined ? [] : [`${name} ${sig(measured)} → ${sig(predicted!)} ms (${signed(error)})`];
+    measured === undefined || error === undefined ? [] : [`${name} ${sig(measured)} → ${sig(predicted!)} ms (${signedPct(error)})`];
   return [
     ...change('TTFT', r.row.ttftMs, r.predictedTtftMs, errors.ttft),
     ...change('TPOT', r.row.tpotMs, r.predictedTpotMs, errors.tpot),

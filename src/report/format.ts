@@ -63,3 +63,13 @@ export function formatUsd(usd: number): string {
 export function formatPower(watts: number): string {
   return watts >= 10_000 ? `${sig(watts / 1000)} kW` : `${sig(watts)} W`;
 }
+
+/** An error in percent to one decimal ("12.3%"), "-" where there is none (NaN). */
+export function errorPct(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(1)}%` : '-';
+}
+
+/** A signed error in whole percent ("+12%", "-3%"). */
+export function signedPct(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(0)}%`;
+}

@@ -1,11 +1,9 @@
 import type { OperatorReport, OperatorResult } from '../calibrate/operator-accuracy.js';
 import { operatorErrorPct } from '../calibrate/operator-accuracy.js';
 import type { OperatorMeasurement } from '../spec/operator-measurements.js';
-import { sig } from './format.js';
+import { errorPct, sig, signedPct } from './format.js';
 import { renderTable } from './table.js';
 
-const pct = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)}%` : '-');
-const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(0)}%`;
 
 /** What a measured kernel was, in one line. */
 function describe(row: OperatorMeasurement): string {
@@ -26,8 +24,8 @@ export function operatorText(report: OperatorReport, skipped: number, paintHeade
     renderTable(
       [{ header: 'OPERATOR' }, { header: 'ROWS', align: 'right' }, { header: 'MEDIAN', align: 'right' }, { header: 'P90', align: 'right' }, { header: 'BIAS', align: 'right' }],
       [
-        ...report.byKind.map((k) => [k.kind, String(k.rows), pct(k.medianPct), pct(k.p90Pct), signed(k.biasPct)]),
-        ...report.byBand.map((b) => [`  ${b.kind} ${b.band}`, String(b.rows), pct(b.medianPct), pct(b.p90Pct), signed(b.biasPct)]),
+        ...report.byKind.map((k) => [k.kind, String(k.rows), errorPct(k.medianPct), errorPct(k.p90Pct), signedPct(k.biasPct)]),
+        ...report.byBand.map((b) => [`  ${b.kind} ${b.band}`, String(b.rows), errorPct(b.medianPct), errorPct(b.p90Pct), signedPct(b.biasPct)]),
       ],
       paintHeader,
     ),
@@ -35,7 +33,7 @@ export function operatorText(report: OperatorReport, skipped: number, paintHeade
   parts.push(`absolute % error of the predicted kernel time on ${report.gpu} (bias: median signed error, + predicts too slow)`);
   if (report.worst.length > 0) {
     parts.push('', 'worst rows (measured → predicted):');
-    for (const r of report.worst) parts.push(`  ${describe(r.row)}: ${sig(r.row.measuredMs * 1000)} → ${sig(r.predictedMs * 1000)} µs (${signed(operatorErrorPct(r))})`);
+    for (const r of report.worst) parts.push(`  ${describe(r.row)}: ${sig(r.row.measuredMs * 1000)} → ${sig(r.predictedMs * 1000)} µs (${signedPct(operatorErrorPct(r))})`);
   }
   if (skipped > 0) parts.push('', `${skipped} row(s) skipped (no counterpart in the model; --format json lists them)`);
   return parts.join('\n');

@@ -13,6 +13,7 @@ import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { readUserFile } from '../files.js';
+import type { TextFile } from '../../spec/load.js';
 import { loadInputs } from '../inputs.js';
 import type { ModelRegistry } from '../../spec/models.js';
 import { operatorAccuracy } from '../operator-accuracy.js';
@@ -21,11 +22,8 @@ import { operatorAccuracy } from '../operator-accuracy.js';
  * Reads measurement CSVs; a file-level problem (missing column) is bad input. A row without a
  * weights cell takes the precision its model's name sets (`…-FP8-dynamic`), as a spec does.
  */
-function readMeasurements(paths: string[], cwd: string, models: ModelRegistry): MeasurementFile[] {
-  const files = paths.map((path) => {
-    const file = readUserFile(path, cwd);
-    return parseMeasurements(file.path, file.text);
-  });
+function readMeasurements(texts: TextFile[], models: ModelRegistry): MeasurementFile[] {
+  const files = texts.map((file) => parseMeasurements(file.path, file.text));
   const issues = files.flatMap((f) => f.issues);
   if (issues.length > 0) throw new InputError(issues);
   for (const row of files.flatMap((f) => f.rows)) {
@@ -58,17 +56,18 @@ export const registerAccuracyCommands: Register = (program, action) => {
       action(({ io, out }, paths: string[], options: AccuracyOptions) => {
         const inputs = loadInputs(options.catalog, io.cwd);
         const worst = Math.max(0, Number.parseInt(options.worst, 10) || 0);
-        const operatorFiles = paths.filter((path) => isOperatorFile(readUserFile(path, io.cwd).text));
+        const texts = paths.map((path) => readUserFile(path, io.cwd));
+        const operatorFiles = texts.filter((file) => isOperatorFile(file.text));
         if (operatorFiles.length > 0) {
-          if (operatorFiles.length < paths.length) {
-            throw new InputError([{ file: paths.filter((p) => !operatorFiles.includes(p)).join(', '), message: 'give operator profiles and end-to-end measurement files in separate runs' }]);
+          if (operatorFiles.length < texts.length) {
+            throw new InputError([{ file: texts.filter((f) => !operatorFiles.includes(f)).map((f) => f.path).join(', '), message: 'give operator profiles and end-to-end measurement files in separate runs' }]);
           }
-          out.data(operatorAccuracy(paths, io.cwd, inputs.catalog, { ...options, worst }, out.paint.bold));
+          out.data(operatorAccuracy(texts, inputs.catalog, { ...options, worst }, out.paint.bold));
           return EXIT.ok;
         }
-        const files = readMeasurements(paths, io.cwd, inputs.models);
+        const files = readMeasurements(texts, inputs.models);
         const results = files.flatMap((f) => f.rows).map((row) => predictRow(row, inputs.catalog, inputs.models, options.engine));
-        const report = accuracyReport(results, Math.max(0, Number.parseInt(options.worst, 10) || 0));
+        const report = accuracyReport(results, worst);
         out.data(
           options.format === 'json'
             ? JSON.stringify(accuracyJson(report, results, files), null, 2)
@@ -89,7 +88,7 @@ export const registerAccuracyCommands: Register = (program, action) => {
     .action(
       action(async ({ io, out }, paths: string[], options: { catalog: string[]; engine: string; out?: string; keep: string[] }) => {
         const inputs = loadInputs(options.catalog, io.cwd);
-        const files = readMeasurements(paths, io.cwd, inputs.models);
+        const files = readMeasurements(paths.map((path) => readUserFile(path, io.cwd)), inputs.models);
         const rows = files.flatMap((f) => f.rows);
         if (rows.length === 0) throw new InputError([{ file: paths.join(', '), message: 'no usable measurement rows' }]);
         if (!inputs.catalog.engines[options.engine]) {
