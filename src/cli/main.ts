@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { terminalMessage, terminalOutput } from '../report/escape.js';
 import { InputError, formatIssue, sortIssues } from '../spec/issues.js';
 import { registerAccuracyCommands } from './commands/accuracy.js';
 import { registerCatalogCommands } from './commands/catalog.js';
@@ -31,7 +32,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--no-fail', 'exit 0 when a check fails or no plan meets the SLOs, after printing (report-only CI steps)')
     .showHelpAfterError('(run planner --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(terminalOutput(s, false)) });
 
   /** Wraps a command body so errors become messages and exit codes. */
   const action = <A extends unknown[]>(body: Action<A>) =>
@@ -67,13 +68,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   return exitCode;
 }
 
-/** Prints an error the way its kind deserves and returns the matching exit code. */
+/** Prints an error the way its kind deserves (the message as terminal text: it may quote input) and returns the matching exit code. */
 function reportError(err: unknown, out: Output, debug: boolean): ExitCode {
   if (err instanceof InputError) {
-    for (const issue of sortIssues(err.issues)) out.error(formatIssue(issue));
+    for (const issue of sortIssues(err.issues)) out.error(terminalMessage(formatIssue(issue)));
     return EXIT.badInput;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = terminalMessage(err instanceof Error ? err.message : String(err));
   out.error(`${out.paintErr.red('planner: internal error:')} ${message}`);
   if (debug && err instanceof Error && err.stack) out.error(err.stack);
   else out.error('(this is a bug in planner; run again with --debug for the stack trace)');

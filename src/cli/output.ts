@@ -1,5 +1,6 @@
 import { Chalk } from 'chalk';
 import type { ChalkInstance } from 'chalk';
+import { terminalOutput } from '../report/escape.js';
 
 /** The process streams and environment the CLI talks to (injectable for tests). */
 export interface Io {
@@ -47,19 +48,25 @@ export function wantsColor(stream: { isTTY?: boolean }, env: Io['env'], flag: bo
   return stream.isTTY === true;
 }
 
-/** Builds the output channel for one command run. */
+/**
+ * Builds the output channel for one command run. Renderers escape the user's strings for their
+ * format; as a last line of defence every write also loses escape sequences and controls (our
+ * own colour stays where colour is on), so nothing from an input can drive the terminal.
+ */
 export function createOutput(io: Io, options: { color?: boolean; quiet?: boolean }): Output {
-  const paint = new Chalk({ level: wantsColor(io.stdout, io.env, options.color) ? 1 : 0 });
-  const paintErr = new Chalk({ level: wantsColor(io.stderr, io.env, options.color) ? 1 : 0 });
+  const color = wantsColor(io.stdout, io.env, options.color);
+  const colorErr = wantsColor(io.stderr, io.env, options.color);
+  const paint = new Chalk({ level: color ? 1 : 0 });
+  const paintErr = new Chalk({ level: colorErr ? 1 : 0 });
   const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
   return {
     paint,
     paintErr,
-    data: (text) => io.stdout.write(line(text)),
+    data: (text) => io.stdout.write(terminalOutput(line(text), color)),
     info: (text) => {
-      if (!options.quiet) io.stderr.write(line(text));
+      if (!options.quiet) io.stderr.write(terminalOutput(line(text), colorErr));
     },
-    error: (text) => io.stderr.write(line(text)),
+    error: (text) => io.stderr.write(terminalOutput(line(text), colorErr)),
     progress: (text, done) => {
       if (!options.quiet && io.stderr.isTTY) io.stderr.write(`\r${text}${done ? '\n' : ''}`);
     },

@@ -27,7 +27,7 @@ export function resolveDeployment(
   if (!model) return { error: `unknown model "${names.model}"${didYouMean(names.model, models.names)}` };
   const gpuId = resolveGpuId(catalog, names.gpu);
   if (!gpuId) return { error: `unknown GPU "${names.gpu}"${didYouMean(names.gpu, Object.keys(catalog.gpus))}` };
-  const engine = catalog.engines[names.engine];
+  const engine = Object.hasOwn(catalog.engines, names.engine) ? catalog.engines[names.engine] : undefined;
   if (!engine) return { error: `unknown engine "${names.engine}"${didYouMean(names.engine, Object.keys(catalog.engines))}` };
   const deployment: Deployment = {
     model,

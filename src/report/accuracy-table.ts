@@ -2,6 +2,7 @@ import type { AccuracyReport, ErrorStats } from '../calibrate/accuracy.js';
 import { rowErrors } from '../calibrate/accuracy.js';
 import type { RowResult } from '../calibrate/predict-rows.js';
 import type { MeasurementFile } from '../spec/measurements.js';
+import { plainText } from './escape.js';
 import { errorPct, sig, signedPct } from './format.js';
 import { renderTable } from './table.js';
 import type { Column } from './table.js';
@@ -38,11 +39,11 @@ function metricChanges(r: RowResult): string {
   ].join(', ');
 }
 
-/** One line naming a measured row: where it came from and its configuration. */
+/** One line naming a measured row: where it came from and its configuration (plain text: the file's cells are the user's). */
 export function describeRow(r: RowResult): string {
   const row = r.row;
   const engine = row.engine ? ` ${row.engine}` : '';
-  return `${row.file}:${row.line}: ${row.model} ${row.gpu} tp${row.tp}${row.pp > 1 ? ` pp${row.pp}` : ''}${row.ep > 1 ? ` ep${row.ep}` : ''} ${row.weights}${engine} ${row.mode} c=${row.concurrency} ${row.inputTokens}→${row.outputTokens}`;
+  return plainText(`${row.file}:${row.line}: ${row.model} ${row.gpu} tp${row.tp}${row.pp > 1 ? ` pp${row.pp}` : ''}${row.ep > 1 ? ` ep${row.ep}` : ''} ${row.weights}${engine} ${row.mode} c=${row.concurrency} ${row.inputTokens}→${row.outputTokens}`);
 }
 
 /** The accuracy report as text tables: per model × GPU, per model, overall, worst rows, unpredicted rows. */
@@ -73,8 +74,8 @@ export function accuracyText(report: AccuracyReport, files: MeasurementFile[], p
   const unpredicted = report.unpredicted.length + rejected.length;
   if (unpredicted > 0) {
     parts.push('', `${unpredicted} row(s) could not be predicted:`);
-    for (const r of rejected) parts.push(`  ${r.file}:${r.line}: ${r.reason}`);
-    for (const r of report.unpredicted) parts.push(`  ${describeRow(r)}: ${r.error}`);
+    for (const r of rejected) parts.push(`  ${plainText(`${r.file}:${r.line}: ${r.reason}`)}`);
+    for (const r of report.unpredicted) parts.push(`  ${describeRow(r)}: ${plainText(String(r.error))}`);
   }
   return parts.join('\n');
 }

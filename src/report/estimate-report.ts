@@ -3,6 +3,7 @@ import type { ServingPrediction, Unservable } from '../perf/serving.js';
 import type { StepTiming } from '../perf/roofline.js';
 import type { EngineProfile } from '../spec/types.js';
 import { evidenceLine } from './evidence.js';
+import { plainText } from './escape.js';
 import { formatBytes, formatDuration, sig } from './format.js';
 import { renderTable } from './table.js';
 
@@ -24,7 +25,7 @@ function headline(e: EstimateInput): string[] {
       ? `a static batch of ${e.concurrency} requests`
       : `a closed loop of ${e.concurrency} client${e.concurrency === 1 ? '' : 's'}`;
   return [
-    `${d.model.id} on ${gpus} × ${d.gpu.id} (tp ${d.tp}, pp ${d.pp}${d.ep > 1 ? `, ep ${d.ep}` : ''}), ${d.weights} weights, ${d.kvCache} KV cache, ${e.engine.id}`,
+    plainText(`${d.model.id} on ${gpus} × ${d.gpu.id} (tp ${d.tp}, pp ${d.pp}${d.ep > 1 ? `, ep ${d.ep}` : ''}), ${d.weights} weights, ${d.kvCache} KV cache, ${e.engine.id}`),
     `${load}, ${e.inputTokens} input + ${e.outputTokens} output tokens each`,
   ];
 }
@@ -53,7 +54,7 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
 
 /** The reason a deployment cannot serve the load, with its memory figures. */
 export function unservableText(e: EstimateInput, u: Unservable): string {
-  return [...headline(e), `${u.reason}`].join('\n');
+  return [...headline(e), plainText(u.reason)].join('\n');
 }
 
 /** A step's operators as an LM-Viewer style table (per GPU, summed over the stage's layers). */
@@ -72,7 +73,7 @@ export function breakdownText(title: string, step: StepTiming): string {
     .map(([bound, s]) => `${bound} ${((100 * s) / total).toFixed(0)}%`)
     .join(', ');
   return [
-    `${title}: ${formatDuration(step.latencySeconds)} (${shares})`,
+    `${plainText(title)}: ${formatDuration(step.latencySeconds)} (${shares})`,
     renderTable(
       [
         { header: 'OPERATOR' },

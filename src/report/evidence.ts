@@ -1,4 +1,6 @@
 import type { GpuEvidence } from '../spec/types.js';
+import { plainText } from './escape.js';
+import type { Escape } from './escape.js';
 
 /** What each evidence level means, in the words a plan or estimate prints. */
 export const EVIDENCE_TEXT: Record<GpuEvidence, string> = {
@@ -7,11 +9,11 @@ export const EVIDENCE_TEXT: Record<GpuEvidence, string> = {
   microbenchmarks: 'microbenchmarks only, error unknown',
 };
 
-/** "h100-sxm fitted on end-to-end measurements; mi300x microbenchmarks only, error unknown" (ids sorted). */
-export function evidenceText(byGpu: Record<string, GpuEvidence>): string {
+/** "h100-sxm fitted on end-to-end measurements; mi300x microbenchmarks only, error unknown" (ids sorted, through `esc`). */
+export function evidenceText(byGpu: Record<string, GpuEvidence>, esc: Escape = plainText): string {
   return Object.entries(byGpu)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([gpu, level]) => `${gpu} ${EVIDENCE_TEXT[level] ?? level}`)
+    .map(([gpu, level]) => `${esc(gpu)} ${Object.hasOwn(EVIDENCE_TEXT, level) ? EVIDENCE_TEXT[level] : esc(String(level))}`)
     .join('; ');
 }
 

@@ -1,6 +1,7 @@
 import type { OperatorReport, OperatorResult } from '../calibrate/operator-accuracy.js';
 import { operatorErrorPct } from '../calibrate/operator-accuracy.js';
 import type { OperatorMeasurement } from '../spec/operator-measurements.js';
+import { plainText } from './escape.js';
 import { errorPct, sig, signedPct } from './format.js';
 import { renderTable } from './table.js';
 
@@ -14,7 +15,7 @@ function describe(row: OperatorMeasurement): string {
     : w.kind === 'prefill-attention' ? `prefill attention chunk ${w.chunkTokens} after ${w.cachedTokens}`
     : w.kind === 'decode-attention' ? `decode attention ${w.sequences} × ${w.cachedTokens} tokens`
     : `${w.kind} ${w.bytes} bytes`;
-  return `${row.file}:${row.line}:${shape} ${row.gpus} GPU${row.gpus > 1 ? 's' : ''} ${what}`;
+  return plainText(`${row.file}:${row.line}:${shape} ${row.gpus} GPU${row.gpus > 1 ? 's' : ''} ${what}`);
 }
 
 /** The operator-level report as text: per kind, per kind × size band (with bias), worst rows. */
@@ -30,7 +31,7 @@ export function operatorText(report: OperatorReport, skipped: number, paintHeade
       paintHeader,
     ),
   );
-  parts.push(`absolute % error of the predicted kernel time on ${report.gpu} (bias: median signed error, + predicts too slow)`);
+  parts.push(`absolute % error of the predicted kernel time on ${plainText(report.gpu)} (bias: median signed error, + predicts too slow)`);
   if (report.worst.length > 0) {
     parts.push('', 'worst rows (measured → predicted):');
     for (const r of report.worst) parts.push(`  ${describe(r.row)}: ${sig(r.row.measuredMs * 1000)} → ${sig(r.predictedMs * 1000)} µs (${signedPct(operatorErrorPct(r))})`);

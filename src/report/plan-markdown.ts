@@ -1,18 +1,27 @@
 import type { Plan } from '../plan/plan.js';
+import { markdownText } from './escape.js';
 import { evidenceText } from './evidence.js';
 import { formatUsd, sig } from './format.js';
 import { launchLines, machineLines, placementLines, routeLines } from './plan-routes.js';
 import { baselineLines, msText, poolCells, simplicityLine, usdText, verificationLine } from './plan-text.js';
 
-/** Escapes a table cell for GitHub-flavoured markdown. */
-export function mdCell(text: string): string {
-  return text.replace(/\|/g, '\\|');
+/** A table cell that is markdown already (our own emphasis), which mdTable passes through as it is. */
+export interface MarkdownCell {
+  markdown: string;
 }
 
-/** A markdown table from a header row and cell rows (numbers right-aligned by `right`). */
-export function mdTable(header: string[], rows: string[][], right: boolean[] = []): string {
-  const align = header.map((_, i) => (right[i] ? '---:' : '---'));
-  return [header, align, ...rows].map((r) => `| ${r.map(mdCell).join(' | ')} |`).join('\n');
+/** Marks our own markdown (never a user's string) for a table cell. */
+export const markdownCell = (markdown: string): MarkdownCell => ({ markdown });
+
+/** Escapes a table cell for GitHub-flavoured markdown (the user's text shown as it is, on one line). */
+export function mdCell(cell: string | MarkdownCell): string {
+  return typeof cell === 'string' ? markdownText(cell) : cell.markdown;
+}
+
+/** A markdown table from our header row and cell rows (numbers right-aligned by `right`); every text cell is escaped. */
+export function mdTable(header: string[], rows: Array<Array<string | MarkdownCell>>, right: boolean[] = []): string {
+  const align = header.map((_, i) => markdownCell(right[i] ? '---:' : '---'));
+  return [header.map(markdownCell), align, ...rows].map((r) => `| ${r.map(mdCell).join(' | ')} |`).join('\n');
 }
 
 /** The plan as markdown, for a pull-request comment. */
@@ -25,26 +34,26 @@ export function planMarkdown(plan: Plan): string {
     [true, false, true, true, true, false, false, true, true, true, true],
   );
   return [
-    `### Serving plan${plan.name ? `: ${plan.name}` : ''}`,
+    `### Serving plan${plan.name ? `: ${markdownText(plan.name)}` : ''}`,
     '',
-    `**${usdText(t.costPerHour)}/h** (${usdText(t.costPerMonth)}/month, ${formatUsd(t.costPerMillionTokens)} per million tokens) — ${t.gpus} GPUs, ${sig(t.powerKw)} kW — ${plan.model} (${plan.precision.weights}) at ${sig(plan.workload.ratePerSecond)} req/s on ${plan.engine}`,
+    `**${usdText(t.costPerHour)}/h** (${usdText(t.costPerMonth)}/month, ${formatUsd(t.costPerMillionTokens)} per million tokens) — ${t.gpus} GPUs, ${sig(t.powerKw)} kW — ${markdownText(plan.model)} (${markdownText(plan.precision.weights)}) at ${sig(plan.workload.ratePerSecond)} req/s on ${markdownText(plan.engine)}`,
     '',
     pools,
     '',
-    `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${plan.binding.detail}.`,
-    ...(plan.gpuEvidence && Object.keys(plan.gpuEvidence).length > 0 ? ['', `Performance factors: ${evidenceText(plan.gpuEvidence)}.`] : []),
+    `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${markdownText(plan.binding.detail)}.`,
+    ...(plan.gpuEvidence && Object.keys(plan.gpuEvidence).length > 0 ? ['', `Performance factors: ${evidenceText(plan.gpuEvidence, markdownText)}.`] : []),
     '',
-    `${verificationLine(plan)}.`,
-    ...(simplicityLine(plan) ? ['', `${simplicityLine(plan)}.`] : []),
+    `${verificationLine(plan, markdownText)}.`,
+    ...(simplicityLine(plan, markdownText) ? ['', `${simplicityLine(plan, markdownText)}.`] : []),
     '',
     '<details><summary>Routes and launch settings</summary>',
     '',
-    ...routeLines(plan).map((l) => `- ${mdCell(l)}`),
+    ...routeLines(plan, markdownText).map((l) => `- ${l}`),
     '',
-    ...[...launchLines(plan), ...placementLines(plan), ...machineLines(plan)].map((l) => `- ${mdCell(l)}`),
+    ...[...launchLines(plan, markdownText), ...placementLines(plan, markdownText), ...machineLines(plan, markdownText)].map((l) => `- ${l}`),
     '',
     '</details>',
-    ...(plan.baselines.length > 0 ? ['', ...baselineLines(plan).map((l) => `- ${l}`)] : []),
+    ...(plan.baselines.length > 0 ? ['', ...baselineLines(plan, markdownText).map((l) => `- ${l}`)] : []),
     '',
   ].join('\n');
 }

@@ -1,4 +1,6 @@
 import type { Plan, PlanPool } from '../plan/plan.js';
+import { plainText } from './escape.js';
+import type { Escape } from './escape.js';
 import { evidenceLine } from './evidence.js';
 import { fixed, formatUsd, grouped, sig } from './format.js';
 import { launchLines, machineLines, placementLines, poolRoutesText, routeLines } from './plan-routes.js';
@@ -17,14 +19,14 @@ export function usdText(value: number): string {
 }
 
 /** A pool's cells in the plan's pool tables (text and markdown): GPU, count, tp, pp, role, routes, TTFT, TPOT, util, $/h. */
-export function poolCells(plan: Plan, p: PlanPool): string[] {
+export function poolCells(plan: Plan, p: PlanPool, esc: Escape = plainText): string[] {
   return [
-    p.gpu,
+    esc(p.gpu),
     String(p.count),
     String(p.tp),
     String(p.pp),
-    p.role,
-    poolRoutesText(plan, p),
+    esc(p.role),
+    poolRoutesText(plan, p, esc),
     msText(p.predicted.ttftMs),
     msText(p.predicted.tpotMs),
     `${Math.round(p.utilization * 100)}%`,
@@ -34,44 +36,45 @@ export function poolCells(plan: Plan, p: PlanPool): string[] {
 
 /**
  * One line per baseline: its cost and what the chosen plan saves against it — or, for a cheaper
- * baseline, that its extra pools, types or vendors save less than the plan's min saving.
+ * baseline, that its extra pools, types or vendors save less than the plan's min saving (names through `esc`).
  */
-export function baselineLines(plan: Plan): string[] {
+export function baselineLines(plan: Plan, esc: Escape = plainText): string[] {
   return plan.baselines.map((b) => {
-    if (!b.feasible) return `${b.name}: no plan (${b.reason})`;
-    const cost = `${b.name}: ${usdText(b.costPerHour!)}/h`;
+    if (!b.feasible) return `${esc(b.name)}: no plan (${esc(String(b.reason))})`;
+    const cost = `${esc(b.name)}: ${usdText(b.costPerHour!)}/h`;
     if (b.savingPercent! >= 0) return `${cost} — the plan saves ${sig(b.savingPercent!)}%`;
     return `${cost} — ${sig(-b.savingPercent!)}% cheaper than the plan, but its ${b.pools.length} pools on ${new Set(b.pools.map((p) => p.gpu)).size} GPU types save less than the ${sig(plan.simplicity.minSavingPercent)}% min saving`;
   });
 }
 
-/** What the plan keeps to for simplicity, against the cheapest fleet found; empty when it is that fleet. */
-export function simplicityLine(plan: Plan): string | undefined {
+/** What the plan keeps to for simplicity, against the cheapest fleet found; empty when it is that fleet (limits through `esc`). */
+export function simplicityLine(plan: Plan, esc: Escape = plainText): string | undefined {
   const s = plan.simplicity;
+  const limits = s.limits.map(esc).join(', ');
   if (s.limits.length === 0) return undefined;
   const c = s.cheapest;
   const cheapest = `${c.pools} ${c.pools === 1 ? 'pool' : 'pools'}, ${c.gpuTypes} GPU ${c.gpuTypes === 1 ? 'type' : 'types'}, ${c.vendors} ${c.vendors === 1 ? 'vendor' : 'vendors'}${c.disaggregated ? ', disaggregated' : ''}`;
-  if (s.costAbovePercent === 0) return `kept simple: ${s.limits.join(', ')} — as cheap as the richest fleet found (${cheapest})`;
-  return `kept simple: ${s.limits.join(', ')} — ${sig(s.costAbovePercent)}% above the cheapest fleet found (${usdText(c.costPerHour)}/h: ${cheapest}), which saves less than the ${sig(s.minSavingPercent)}% min saving (planning.min_saving)`;
+  if (s.costAbovePercent === 0) return `kept simple: ${limits} — as cheap as the richest fleet found (${cheapest})`;
+  return `kept simple: ${limits} — ${sig(s.costAbovePercent)}% above the cheapest fleet found (${usdText(c.costPerHour)}/h: ${cheapest}), which saves less than the ${sig(s.minSavingPercent)}% min saving (planning.min_saving)`;
 }
 
-/** What `plan --verify` found, in one line; without it, that the predictions are per slice. */
-export function verificationLine(plan: Plan): string {
+/** What `plan --verify` found, in one line; without it, that the predictions are per slice (names through `esc`). */
+export function verificationLine(plan: Plan, esc: Escape = plainText): string {
   const v = plan.verification;
   if (!v && plan.pools.length > 0 && plan.pools.every((p) => p.binding === 'measured')) return 'not simulated: every pool is planned from measured capacities, which the simulator (timed by the performance model) cannot judge';
   if (!v) return 'not simulated (--no-verify): the predictions are the analytic model\'s, which treats each slice as if it had its pools to itself; `planner simulate --plan` checks a saved plan request by request';
   const source = v.arrivals === 'trace' ? 'the trace' : v.arrivals === 'poisson' ? 'Poisson arrivals' : 'bursty arrivals';
-  const slos = v.slos.map((s) => `${s.class === 'default' ? '' : `${s.class} `}${s.metric.toUpperCase()} p${s.percentile} ${s.attainmentPercent === null ? '-' : `${sig(s.attainmentPercent, 4)}%`} within ${msText(s.targetMs)}`).join(', ');
+  const slos = v.slos.map((s) => `${s.class === 'default' ? '' : `${esc(s.class)} `}${esc(s.metric.toUpperCase())} p${s.percentile} ${s.attainmentPercent === null ? '-' : `${sig(s.attainmentPercent, 4)}%`} within ${msText(s.targetMs)}`).join(', ');
   const lowest = Math.min(...v.derated.map((d) => d.factor));
   const derated = v.derated.length > 0 ? `; modelled capacity lowered for ${v.derated.length} slice–pool ${v.derated.length === 1 ? 'pair' : 'pairs'} (down to ×${sig(lowest)})` : '';
-  const verdict = v.holds ? 'holds' : `does not hold: ${v.reason}`;
+  const verdict = v.holds ? 'holds' : `does not hold: ${esc(String(v.reason))}`;
   const requests = Math.min(...v.slos.map((s) => s.requests));
   return `verified by simulation (${sig(v.durationSeconds)} s of ${source}, at least ${grouped(requests)} requests per class, seed ${v.seed}, ${v.rounds} ${v.rounds === 1 ? 'round' : 'rounds'}): ${slos} — ${verdict}${derated}`;
 }
 
 /** The plan as terminal text: pools, slices, totals, baselines and what binds. */
 export function planText(plan: Plan, paintHeader: (t: string) => string = (t) => t): string {
-  const title = `${plan.name ? `${plan.name}: ` : ''}${plan.model} (${plan.precision.weights} weights, ${plan.precision.kvCache} KV cache) on ${plan.engine}, ${sig(plan.workload.ratePerSecond)} req/s`;
+  const title = plainText(`${plan.name ? `${plan.name}: ` : ''}${plan.model} (${plan.precision.weights} weights, ${plan.precision.kvCache} KV cache) on ${plan.engine}, ${sig(plan.workload.ratePerSecond)} req/s`);
   const pools = renderTable(
     [
       { header: 'POOL' },
@@ -125,7 +128,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     `total: ${usdText(t.costPerHour)}/h, ${usdText(t.costPerMonth)}/month, ${formatUsd(t.costPerMillionTokens)} per million tokens (${formatUsd(t.costPerMillionOutputTokens)} per million output tokens), ${t.gpus} GPUs in ${t.instances} instances, ${sig(t.powerKw)} kW`,
     `predicted at p${plan.predicted.percentile} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}${plan.predicted.e2eMs !== null ? `, E2E ${msText(plan.predicted.e2eMs)}` : ''}`,
     ...(evidenceLine(plan.gpuEvidence) ? [evidenceLine(plan.gpuEvidence)!] : []),
-    `binding: ${plan.binding.detail}`,
+    `binding: ${plainText(plan.binding.detail)}`,
     `solver: ${solver} (${plan.solver.candidatesAfterPruning} of ${plan.solver.candidates} candidates after pruning)`,
     verificationLine(plan),
     ...(simplicityLine(plan) ? [simplicityLine(plan)!] : []),

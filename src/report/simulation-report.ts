@@ -1,8 +1,10 @@
 import { atPercentile } from '../simulate/outcomes.js';
 import type { GroupOutcome, SloOutcome } from '../simulate/outcomes.js';
 import type { SimulationReport } from '../simulate/simulate.js';
+import { markdownText, plainText } from './escape.js';
+import type { Escape } from './escape.js';
 import { formatCount, sig } from './format.js';
-import { mdTable } from './plan-markdown.js';
+import { markdownCell, mdTable } from './plan-markdown.js';
 import { msText, usdText } from './plan-text.js';
 import { renderTable } from './table.js';
 
@@ -13,11 +15,11 @@ export type SimulationFormat = (typeof SIMULATION_FORMATS)[number];
 
 const percentText = (value: number | null) => (value === null ? '-' : `${sig(value, 4)}%`);
 
-/** One line saying what was simulated. */
-export function simulationHeadline(report: SimulationReport): string {
+/** One line saying what was simulated (names through `esc`). */
+export function simulationHeadline(report: SimulationReport, esc: Escape = plainText): string {
   const a = report.arrivals;
-  const source = a.source === 'trace' ? `the trace ${a.trace}` : a.source === 'poisson' ? 'Poisson arrivals' : `bursty arrivals (cv ${sig(a.cv!)})`;
-  const name = report.plan.name ? `${report.plan.name}: ` : '';
+  const source = a.source === 'trace' ? `the trace ${esc(String(a.trace))}` : a.source === 'poisson' ? 'Poisson arrivals' : `bursty arrivals (cv ${sig(a.cv!)})`;
+  const name = report.plan.name ? `${esc(report.plan.name)}: ` : '';
   return `${name}simulated ${sig(report.durationSeconds)} s of ${source} — ${formatCount(a.requests)} requests, ${sig(a.ratePerSecond)} req/s — through ${report.plan.instances} instances (${usdText(report.plan.costPerHourUsd)}/h), seed ${report.seed}; the first ${sig(report.warmupSeconds)} s are not measured`;
 }
 
@@ -32,10 +34,10 @@ function latencyRows(g: GroupOutcome): string[][] {
   ]);
 }
 
-/** "SLOs missed: default p99 TPOT (97.4% within 15 ms), …" (for a run where some miss). */
-export function missedSlos(report: SimulationReport): string {
+/** "SLOs missed: default p99 TPOT (97.4% within 15 ms), …" (for a run where some miss; names through `esc`). */
+export function missedSlos(report: SimulationReport, esc: Escape = plainText): string {
   const missed = sloRows(report).filter((r) => !r.slo.holds);
-  return `SLOs missed: ${missed.map((r) => `${r.group} p${r.slo.percentile} ${r.slo.metric.toUpperCase()} (${percentText(r.slo.attainmentPercent)} within ${msText(r.slo.targetMs)})`).join(', ')}`;
+  return `SLOs missed: ${missed.map((r) => `${esc(r.group)} p${r.slo.percentile} ${r.slo.metric.toUpperCase()} (${percentText(r.slo.attainmentPercent)} within ${msText(r.slo.targetMs)})`).join(', ')}`;
 }
 
 /** The simulation as terminal text: SLO attainment, latency percentiles, pools and slices. */
@@ -93,7 +95,7 @@ export function simulationText(report: SimulationReport, paintHeader: (t: string
     slos,
     '',
     verdict,
-    ...report.notes.map((n) => `note: ${n}`),
+    ...report.notes.map((n) => `note: ${plainText(n)}`),
     '',
     latency,
     '',
@@ -108,16 +110,16 @@ export function simulationMarkdown(report: SimulationReport): string {
   return [
     `### Simulation: ${report.holds ? 'SLOs hold' : 'SLOs missed'}`,
     '',
-    simulationHeadline(report),
+    simulationHeadline(report, markdownText),
     '',
     mdTable(
       ['Class', 'SLO', 'Target', 'Percentile', 'Attained', 'At percentile', 'Holds'],
-      sloRows(report).map(({ group, slo }) => [group, slo.metric.toUpperCase(), msText(slo.targetMs), `p${slo.percentile}`, percentText(slo.attainmentPercent), msText(slo.atPercentileMs), slo.holds ? 'yes' : '**no**']),
+      sloRows(report).map(({ group, slo }) => [group, slo.metric.toUpperCase(), msText(slo.targetMs), `p${slo.percentile}`, percentText(slo.attainmentPercent), msText(slo.atPercentileMs), slo.holds ? 'yes' : markdownCell('**no**')]),
       [false, false, true, true, true, true, false],
     ),
     '',
     mdTable(['All requests', 'p50', 'p90', 'p95', 'p99'], latencyRows(report.overall), [false, true, true, true, true]),
-    ...(report.notes.length > 0 ? ['', ...report.notes.map((n) => `- ${n}`)] : []),
+    ...(report.notes.length > 0 ? ['', ...report.notes.map((n) => `- ${markdownText(n)}`)] : []),
   ].join('\n');
 }
 

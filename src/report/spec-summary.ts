@@ -1,4 +1,5 @@
 import type { LatencyTarget, ServiceSpec } from '../spec/types.js';
+import { plainText } from './escape.js';
 import { formatDuration, sig } from './format.js';
 
 function target(name: string, t: LatencyTarget | undefined): string | undefined {
@@ -10,10 +11,10 @@ export function summarizeSpec(spec: ServiceSpec): string {
   const classes = spec.classes.length === 1 ? '1 request class' : `${spec.classes.length} request classes`;
   const first = spec.classes[0].slo;
   const slos = [target('TTFT', first.ttft), target('TPOT', first.tpot), target('E2E', first.e2e)].filter(Boolean);
-  return [
+  return plainText([
     `${spec.model.id} (${spec.precision.weights} weights, ${spec.precision.kvCache} KV cache)`,
     `${sig(spec.totalRatePerSecond)} req/s in ${classes}`,
     slos.join(', '),
     `${spec.planning.gpus.length} GPU types allowed`,
-  ].join('; ');
+  ].join('; '));
 }

@@ -1,4 +1,5 @@
 import type { SweepResult } from '../planning/sweep.js';
+import { csvCell, plainText } from './escape.js';
 import { sig } from './format.js';
 import { usdText } from './plan-text.js';
 import { renderTable } from './table.js';
@@ -20,7 +21,7 @@ export function sweepText(result: SweepResult, paintHeader?: (t: string) => stri
       sweepValueText(result, p.value),
       p.costPerHour === null ? '-' : usdText(p.costPerHour),
       p.gpus === null ? '-' : String(p.gpus),
-      p.feasible ? p.mix : `no plan: ${p.reason}`,
+      p.feasible ? p.mix : `no plan: ${plainText(String(p.reason))}`,
     ]),
     paintHeader,
   );
@@ -34,10 +35,6 @@ export function sweepText(result: SweepResult, paintHeader?: (t: string) => stri
     return `${sweepValueText(result, p.value).padStart(width)} │${bar} ${p.costPerHour === null ? 'no plan' : usdText(p.costPerHour)}${changed}`;
   });
   return [table, '', 'cost per hour:', ...chart].join('\n');
-}
-
-function csvCell(text: string): string {
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** The sweep as CSV (one row per point; the value in SI units). */

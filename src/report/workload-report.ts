@@ -1,5 +1,6 @@
 import type { TraceSummary } from '../workload/trace-summary.js';
 import { round6 } from '../plan/round.js';
+import { plainText } from './escape.js';
 import { formatDuration, sig } from './format.js';
 
 const BAR_WIDTH = 40;
@@ -35,8 +36,8 @@ function statsLine(name: string, s: TraceSummary['input']): string {
 export function workloadText(file: string, summary: TraceSummary, skipped: number, skippedExamples: string[]): string {
   const window = formatDuration(summary.peakWindowSeconds);
   return [
-    `${file}: ${summary.requests} requests over ${formatDuration(summary.durationSeconds)}${skipped > 0 ? ` (${skipped} rows skipped)` : ''}`,
-    ...skippedExamples.map((e) => `  skipped ${e}`),
+    `${plainText(file)}: ${summary.requests} requests over ${formatDuration(summary.durationSeconds)}${skipped > 0 ? ` (${skipped} rows skipped)` : ''}`,
+    ...skippedExamples.map((e) => `  skipped ${plainText(e)}`),
     `rate: mean ${sig(summary.meanRatePerSecond)}/s, peak ${sig(summary.peakRatePerSecond)}/s (p${summary.peakPercentile} of ${window} windows), inter-arrival CV ${sig(summary.interArrivalCv)} (within windows; 1 = Poisson)`,
     statsLine('input tokens', summary.input),
     statsLine('output tokens', summary.output),

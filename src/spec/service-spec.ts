@@ -405,7 +405,7 @@ export function nameIssues(source: YamlSource, context: SpecContext): InputIssue
 
 function resolveEngineAt(catalog: Catalog, name: string, at: At): string {
   const id = name.trim().toLowerCase();
-  if (!catalog.engines[id]) at(['planning', 'engine'], `unknown engine "${name}"${didYouMean(name, Object.keys(catalog.engines))}`);
+  if (!Object.hasOwn(catalog.engines, id)) at(['planning', 'engine'], `unknown engine "${name}"${didYouMean(name, Object.keys(catalog.engines))}`);
   return id;
 }
 
