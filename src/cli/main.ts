@@ -32,7 +32,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     .option('--no-fail', 'exit 0 when a check fails or no plan meets the SLOs, after printing (report-only CI steps)')
     .showHelpAfterError('(run planner --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(terminalOutput(s, false)) });
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(terminalOutput(s, false, 'message')) });
 
   /** Wraps a command body so errors become messages and exit codes. */
   const action = <A extends unknown[]>(body: Action<A>) =>

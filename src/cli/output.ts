@@ -64,9 +64,9 @@ export function createOutput(io: Io, options: { color?: boolean; quiet?: boolean
     paintErr,
     data: (text) => io.stdout.write(terminalOutput(line(text), color)),
     info: (text) => {
-      if (!options.quiet) io.stderr.write(terminalOutput(line(text), colorErr));
+      if (!options.quiet) io.stderr.write(terminalOutput(line(text), colorErr, 'message'));
     },
-    error: (text) => io.stderr.write(terminalOutput(line(text), colorErr)),
+    error: (text) => io.stderr.write(terminalOutput(line(text), colorErr, 'message')),
     progress: (text, done) => {
       if (!options.quiet && io.stderr.isTTY) io.stderr.write(`\r${text}${done ? '\n' : ''}`);
     },

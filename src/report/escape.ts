@@ -9,10 +9,10 @@ export type Escape = (text: string) => string;
 
 /**
  * Terminal escape sequences, 7- and 8-bit: CSI (`ESC [` … final byte), OSC, DCS, SOS, PM and APC
- * strings (up to BEL or ST, or the end of the text when unterminated), and two-character escapes.
+ * strings (up to BEL or ST, or the end of the line when unterminated), and two-character escapes.
  */
 const SEQUENCE =
-  /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
+  /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c\n]*(?:\u0007|\u001b\\|\u009c)?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
 /** Characters that end a line somewhere (C0 breaks, NEL, Unicode line and paragraph separators). */
 const BREAK = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
 /** C0 and C1 controls and DEL. */
@@ -37,15 +37,16 @@ export function terminalMessage(text: string): string {
 
 /**
  * Last line of defence at the streams: text about to be written with escape sequences and
- * controls removed (newlines and tabs kept), except our own colour (SGR) when colour is on. C1
- * characters become `\u009b`-style text, which leaves JSON and YAML strings meaning what they did.
+ * controls removed (newlines and tabs kept), except our own colour (SGR) when colour is on. DEL
+ * and C1 characters, which JSON.stringify leaves raw, become `\u009b`-style text: JSON and YAML
+ * strings still mean what they did. A `message` (stderr, never data) loses bidi overrides too.
  */
-export function terminalOutput(text: string, color: boolean): string {
+export function terminalOutput(text: string, color: boolean, kind: 'data' | 'message' = 'data'): string {
   const clean = (piece: string) =>
-    piece
-      .replace(/\u001b(?:\[[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|[\]PX^_][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|[\u0020-\u002f]*[\u0030-\u007e]?)/g, '')
-      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
-      .replace(/[\u0080-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    (kind === 'message' ? piece.replace(BIDI, '') : piece)
+      .replace(/\u001b(?:\[[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]|[\]PX^_][^\u0007\u001b\u009c\n]*(?:\u0007|\u001b\\|\u009c)?|[\u0020-\u002f]*[\u0030-\u007e]?)/g, '')
+      .replace(/[\u0000-\u0008\u000b-\u001f]/g, '')
+      .replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (!color) return clean(text);
   return text
     .split(/(\u001b\[[0-9;]*m)/)
