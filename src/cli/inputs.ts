@@ -32,7 +32,7 @@ export interface Inputs {
 /** Loads the JSON Schemas that ship with planner. */
 export function loadSchemaChecker(): SchemaChecker {
   const read = (name: string) => JSON.parse(readPackageFile(`schemas/${name}.schema.json`).text) as object;
-  return createSchemaChecker({ spec: read('spec'), catalog: read('catalog'), model: read('model'), plan: read('plan') });
+  return createSchemaChecker({ spec: read('spec'), catalog: read('catalog'), model: read('model'), plan: read('plan'), deploy: read('deploy') });
 }
 
 /** A preset that fails its own checks is planner's bug, not the user's: report it as internal. */

@@ -4,6 +4,7 @@ import { InputError, formatIssue, sortIssues } from '../spec/issues.js';
 import { registerAccuracyCommands } from './commands/accuracy.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerPlanFileCommands } from './commands/diff.js';
 import { registerEstimate } from './commands/estimate.js';
 import { registerPlan } from './commands/plan.js';
@@ -55,6 +56,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   registerValidate(program, action);
   registerWorkload(program, action);
   registerSimulate(program, action);
+  registerDeploy(program, action);
   registerCatalogCommands(program, action);
   registerEstimate(program, action);
   registerAccuracyCommands(program, action);

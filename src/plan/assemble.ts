@@ -101,6 +101,7 @@ export function assemblePlan(
     version: PLAN_VERSION,
     name: spec.name ?? null,
     model: spec.model.id,
+    checkpoint: spec.checkpoint ?? null,
     precision: { weights: spec.precision.weights, kvCache: spec.precision.kvCache },
     engine: spec.planning.engine,
     loadFactor: problem.loadFactor,

@@ -149,6 +149,8 @@ export interface Plan {
   version: typeof PLAN_VERSION;
   name: string | null;
   model: string;
+  /** The Hugging Face id the spec named the model by (null: a preset id, config.json or inline model; absent in older plans). */
+  checkpoint?: string | null;
   precision: { weights: string; kvCache: string };
   engine: string;
   loadFactor: number;

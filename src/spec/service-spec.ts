@@ -134,6 +134,7 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
     value: {
       name: raw.name,
       model,
+      ...(checkpointName(raw.model) ? { checkpoint: checkpointName(raw.model) } : {}),
       precision: { weights: raw.precision?.weights ?? model.nativePrecision, kvCache: raw.precision?.kv_cache ?? 'bf16' },
       totalRatePerSecond: classes.reduce((sum, c) => sum + c.ratePerSecond, 0),
       classes,
@@ -149,6 +150,13 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
 }
 
 type At = (path: DocPath, message: string) => void;
+
+/** The Hugging Face id a spec's model names (`org/name`, not a config.json path), if any. */
+function checkpointName(model: RawSpec['model']): string | undefined {
+  if (typeof model !== 'string' || modelConfigPath(model)) return undefined;
+  const name = model.trim();
+  return /^[\w.-]+\/[\w.-]+$/.test(name) ? name : undefined;
+}
 
 /** The workload a trace describes (its summary read by the caller), or the reason it cannot be used. */
 function traceWorkload(raw: RawSpec, context: SpecContext, at: At): { classes?: RequestClass[]; trace?: TraceSource; cv: number } | undefined {

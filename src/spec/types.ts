@@ -294,6 +294,8 @@ export interface Budget {
 export interface ServiceSpec {
   name?: string;
   model: ModelArch;
+  /** The Hugging Face id the spec named the model by (`org/name`), if it did. */
+  checkpoint?: string;
   precision: { weights: WeightDtype; kvCache: KvDtype };
   totalRatePerSecond: number;
   classes: RequestClass[];

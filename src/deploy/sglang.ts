@@ -1,0 +1,38 @@
+import { flags } from './launch.js';
+import type { EngineLaunch, Word } from './launch.js';
+import type { LaunchPool } from './pools.js';
+import type { DeployInput } from './types.js';
+
+/** Port the nodes of a multi-node SGLang instance rendezvous on (its --dist-init-addr). */
+const DIST_INIT_PORT = 5000;
+
+/**
+ * `python3 -m sglang.launch_server` for one instance of a pool: the same limits as the plan
+ * (context, running requests, chunk size, static memory fraction), KV and weight precision,
+ * prefill or decode mode with NIXL transfer, and node ranks across nodes.
+ */
+export function sglangLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
+  const { pool } = lp;
+  const command = (rank: string): Word[] => [
+    'python3', '-m', 'sglang.launch_server',
+    ...flags([
+      ['--model-path', input.model.path],
+      ['--host', '0.0.0.0'],
+      ['--port', input.engineInfo.port],
+      ['--tp-size', pool.tp],
+      ['--pp-size', pool.pp > 1 ? pool.pp : undefined],
+      ['--context-length', pool.launch.maxModelLen],
+      ['--max-running-requests', pool.launch.maxNumSeqs],
+      ['--chunked-prefill-size', pool.launch.maxNumBatchedTokens],
+      ['--mem-fraction-static', pool.launch.gpuMemoryUtilization],
+      ['--kv-cache-dtype', lp.kvFp8 ? 'fp8_e4m3' : undefined],
+      ['--quantization', lp.quantization ?? undefined],
+      ['--disaggregation-mode', pool.role === 'colocated' ? undefined : pool.role],
+      ['--disaggregation-transfer-backend', pool.role === 'colocated' ? undefined : 'nixl'],
+      ['--nnodes', lp.nodes > 1 ? lp.nodes : undefined],
+      ['--node-rank', lp.nodes > 1 ? rank : undefined],
+      ['--dist-init-addr', lp.nodes > 1 ? `{{LEADER_ADDRESS}}:${DIST_INIT_PORT}` : undefined],
+    ]),
+  ];
+  return { leader: [command('0')], ...(lp.nodes > 1 ? { worker: [command('{{NODE_RANK}}')] } : {}), files: [], env: {} };
+}

@@ -1,0 +1,47 @@
+import { stringify } from 'yaml';
+import { flags } from './launch.js';
+import type { EngineLaunch } from './launch.js';
+import type { LaunchPool } from './pools.js';
+import type { DeployInput } from './types.js';
+
+/** Where the extra LLM API options of a pool are written (beside the script, or mounted in the pod). */
+export function trtllmOptionsFile(lp: LaunchPool): string {
+  return `trtllm-${lp.name}.yaml`;
+}
+
+/**
+ * `trtllm-serve` (PyTorch backend) for one instance of a pool, with the plan's limits; the KV
+ * cache is capped at the tokens the plan counted on (kv_cache_config.max_tokens), fp8 where
+ * planned, chunked prefill on, and the KV cache transceiver on prefill/decode pools.
+ */
+export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
+  const { pool } = lp;
+  const options = {
+    kv_cache_config: {
+      free_gpu_memory_fraction: pool.launch.gpuMemoryUtilization,
+      max_tokens: pool.launch.kvCacheTokens,
+      ...(lp.kvFp8 ? { dtype: 'fp8' } : {}),
+    },
+    enable_chunked_prefill: true,
+    ...(pool.role === 'colocated' ? {} : { cache_transceiver_config: { backend: 'DEFAULT' } }),
+    // Context servers hand each request on after one token: the overlap scheduler only delays that.
+    ...(pool.role === 'prefill' ? { disable_overlap_scheduler: true } : {}),
+  };
+  const file = trtllmOptionsFile(lp);
+  const serve = [
+    'trtllm-serve', input.model.path,
+    ...flags([
+      ['--host', '0.0.0.0'],
+      ['--port', input.engineInfo.port],
+      ['--backend', 'pytorch'],
+      ['--tp_size', pool.tp],
+      ['--pp_size', pool.pp],
+      ['--max_batch_size', pool.launch.maxNumSeqs],
+      ['--max_num_tokens', pool.launch.maxNumBatchedTokens],
+      ['--max_seq_len', pool.launch.maxModelLen],
+      ['--kv_cache_free_gpu_memory_fraction', pool.launch.gpuMemoryUtilization],
+      ['--extra_llm_api_options', `{{FILES_DIR}}/${file}`],
+    ]),
+  ];
+  return { leader: [serve], files: [{ name: file, text: stringify(options) }], env: {} };
+}

@@ -1,0 +1,48 @@
+import { flags } from './launch.js';
+import type { EngineLaunch, Word } from './launch.js';
+import type { LaunchPool } from './pools.js';
+import type { DeployInput } from './types.js';
+
+/** Port of the Ray head that multi-node vLLM instances join. */
+const RAY_PORT = 6379;
+
+/** A Python snippet that waits until the Ray cluster has all of an instance's nodes. */
+function waitForNodes(nodes: number): string {
+  return ['import time, ray', 'ray.init(address="auto")', `while len([n for n in ray.nodes() if n["Alive"]]) < ${nodes}: time.sleep(5)`].join('\n');
+}
+
+/**
+ * `vllm serve` for one instance of a pool, with the flags that realise the plan: parallelism,
+ * the context, sequence and token limits the plan sized, the memory fraction, KV and weight
+ * precision, chunked prefill, prefix caching (the plan assumes no hits; cached blocks only use
+ * free KV room), NIXL KV transfer on prefill/decode pools, and a Ray cluster across nodes.
+ */
+export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
+  const { pool } = lp;
+  const serve: Word[] = [
+    'vllm', 'serve', input.model.path,
+    ...flags([
+      ['--host', '0.0.0.0'],
+      ['--port', input.engineInfo.port],
+      ['--tensor-parallel-size', pool.tp],
+      ['--pipeline-parallel-size', pool.pp > 1 ? pool.pp : undefined],
+      ['--distributed-executor-backend', lp.nodes > 1 ? 'ray' : undefined],
+      ['--max-model-len', pool.launch.maxModelLen],
+      ['--max-num-seqs', pool.launch.maxNumSeqs],
+      ['--max-num-batched-tokens', pool.launch.maxNumBatchedTokens],
+      ['--gpu-memory-utilization', pool.launch.gpuMemoryUtilization],
+      ['--kv-cache-dtype', lp.kvFp8 ? 'fp8' : undefined],
+      ['--quantization', lp.quantization ?? undefined],
+      ['--enable-chunked-prefill', true],
+      ['--enable-prefix-caching', true],
+      ['--kv-transfer-config', pool.role === 'colocated' ? undefined : JSON.stringify({ kv_connector: 'NixlConnector', kv_role: 'kv_both' })],
+    ]),
+  ];
+  if (lp.nodes === 1) return { leader: [serve], files: [], env: {} };
+  return {
+    leader: [['ray', 'start', '--head', `--port=${RAY_PORT}`], ['python3', '-c', waitForNodes(lp.nodes)], serve],
+    worker: [['ray', 'start', `--address={{LEADER_ADDRESS}}:${RAY_PORT}`, '--block']],
+    files: [],
+    env: {},
+  };
+}
