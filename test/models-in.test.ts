@@ -157,7 +157,7 @@ describe('the CLI reads a config.json named as the model', () => {
   it('reports a missing config at the spec line that names it, and malformed JSON at its line', () => {
     const missing = cli(['validate', fixture('models/missing-spec.yaml')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr.trim()).toBe('test/fixtures/models/missing-spec.yaml:1:8: model: ./nowhere/config.json: file not found');
+    expect(missing.stderr.trim()).toBe('test/fixtures/models/missing-spec.yaml:1:8: model: ./nowhere/config.json: not readable');
     const garbled = cli(['estimate', '--model', fixture('models/garbled/config.json'), '--gpu', 'h100-sxm', '--concurrency', '1', '--input-tokens', '10', '--output-tokens', '10']);
     expect(garbled.code).toBe(2);
     expect(garbled.stderr).toMatch(/^test\/fixtures\/models\/garbled\/config\.json(:\d+:\d+)?: not valid JSON/);

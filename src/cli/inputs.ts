@@ -8,6 +8,7 @@ import { parsePlan } from '../plan/load-plan.js';
 import { parseYamlSource } from '../spec/yaml-source.js';
 import { modelConfigForSpec } from './model-config.js';
 import { traceForSpec } from './traces.js';
+import type { SpecAccess } from './spec-paths.js';
 import type { Plan } from '../plan/plan.js';
 import type { Loaded } from '../spec/load.js';
 import type { ModelRegistry } from '../spec/models.js';
@@ -73,18 +74,19 @@ export function warningText(issue: InputIssue): string {
 
 /**
  * Reads and resolves a service spec (with `--set` overrides), throwing an InputError with every
- * problem found; warnings (a precision that contradicts the model's name) go to `warn`.
+ * problem found; warnings (a precision that contradicts the model's name) go to `warn`. Files the
+ * spec names are read only inside its folder or the folders `access` allows.
  */
-export function loadSpecFile(path: string, inputs: Inputs, cwd: string, overrides: string[] = [], warn?: Warn): ServiceSpec {
+export function loadSpecFile(path: string, inputs: Inputs, cwd: string, overrides: string[] = [], warn?: Warn, access: SpecAccess = { allow: [] }): ServiceSpec {
   const parsed = overrides.map(parseOverride);
   const bad = parsed.filter((o): o is InputIssue => 'message' in o);
   if (bad.length > 0) throw new InputError(bad);
   const file = readUserFile(path, cwd);
   // A trace the spec names is streamed here (the core only sees its summary).
   const source = parseYamlSource(file.path, file.text, undefined, parsed as Override[]);
-  const traces = source.issues.length === 0 ? traceForSpec(source, path, cwd) : new Map();
+  const traces = source.issues.length === 0 ? traceForSpec(source, path, cwd, access) : new Map();
   // So is a Hugging Face config.json named as the model (the core sees its parsed content).
-  const modelConfig = source.issues.length === 0 ? modelConfigForSpec(source, path, cwd) : undefined;
+  const modelConfig = source.issues.length === 0 ? modelConfigForSpec(source, path, cwd, access) : undefined;
   const loaded = loadSpec(inputs.check, file, { ...inputs, traces, modelConfig }, undefined, parsed as Override[]);
   if (loaded.value) for (const warning of loaded.warnings ?? []) warn?.(warning);
   return userValue(loaded);

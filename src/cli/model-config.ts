@@ -5,6 +5,8 @@ import { modelConfigPath } from '../spec/service-spec.js';
 import type { SpecContext } from '../spec/service-spec.js';
 import type { YamlSource } from '../spec/yaml-source.js';
 import { readUserFile } from './files.js';
+import { atSpecField, specFilePath } from './spec-paths.js';
+import type { SpecAccess } from './spec-paths.js';
 
 /** Line and column of a character offset in a text (1-based). */
 function lineCol(text: string, offset: number): { line: number; col: number } {
@@ -12,9 +14,13 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
   return { line: before.length, col: before[before.length - 1].length + 1 };
 }
 
-/** Reads and parses a Hugging Face config.json; a missing or malformed file is an InputError naming it. */
-export function readModelConfig(shownPath: string, cwd: string): { data: unknown; folderName: string } {
-  const file = readUserFile(shownPath, cwd);
+/**
+ * Reads and parses a Hugging Face config.json; a missing or malformed file is an InputError naming
+ * it. `fullPath` is where to read it (default: `shownPath` from `cwd`). A file that is not JSON is
+ * reported by position only: its content is never quoted.
+ */
+export function readModelConfig(shownPath: string, cwd: string, fullPath?: string): { data: unknown; folderName: string } {
+  const file = readUserFile(fullPath ?? shownPath, cwd);
   let data: unknown;
   try {
     data = JSON.parse(file.text);
@@ -22,30 +28,27 @@ export function readModelConfig(shownPath: string, cwd: string): { data: unknown
     const message = err instanceof Error ? err.message : String(err);
     const position = message.match(/position (\d+)/);
     const where: Partial<InputIssue> = position ? lineCol(file.text, Number(position[1])) : {};
-    throw new InputError([{ file: shownPath, ...where, message: `not valid JSON (${message.replace(/^JSON\.parse: /, '')}); give a Hugging Face config.json` }]);
+    const what = /end of JSON input/i.test(message) ? 'it ends too soon' : position ? 'unexpected text here' : 'unexpected text';
+    throw new InputError([{ file: shownPath, ...where, message: `not valid JSON (${what}); give a Hugging Face config.json` }]);
   }
   const full = isAbsolute(shownPath) ? shownPath : resolve(cwd, shownPath);
   return { data, folderName: basename(dirname(full)) };
 }
 
 /**
- * Reads the config.json a parsed spec's `model` names (relative to the spec's folder), for spec
- * normalisation. A file that cannot be found or read is reported at the spec line that names it.
+ * Reads the config.json a parsed spec's `model` names (relative to the spec's folder, and inside it
+ * or a folder `access` allows), for spec normalisation. A file that cannot be opened is reported
+ * at the spec line that names it, as "not readable" whatever the cause.
  */
-export function modelConfigForSpec(source: YamlSource, specPath: string, cwd: string): SpecContext['modelConfig'] {
+export function modelConfigForSpec(source: YamlSource, specPath: string, cwd: string, access: SpecAccess = { allow: [] }): SpecContext['modelConfig'] {
   const written = modelConfigPath((source.data as { model?: unknown } | null)?.model);
   if (written === undefined || written === '') return undefined;
   const shown = isAbsolute(written) ? written : join(dirname(specPath), written);
+  const field = typeof (source.data as { model?: unknown }).model === 'object' ? ['model', 'config'] : ['model'];
+  const full = specFilePath(source, field, written, specPath, cwd, access);
   try {
-    return { written, shown, ...readModelConfig(shown, cwd) };
+    return { written, shown, ...readModelConfig(shown, cwd, full) };
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    throw new InputError(
-      err.issues.map((issue) =>
-        issue.file === shown && issue.line === undefined && /^(file not found|is a directory|is not a regular file|cannot read)/.test(issue.message)
-          ? source.issueAt(['model'], `model: ${written}: ${issue.message.replace('give a YAML file', 'give a config.json')}`)
-          : issue,
-      ),
-    );
+    return atSpecField(err, full, shown, source, field, written);
   }
 }

@@ -1,6 +1,8 @@
 import { Chalk } from 'chalk';
 import type { ChalkInstance } from 'chalk';
 import { terminalOutput } from '../report/escape.js';
+import { EXIT } from './exit-codes.js';
+import { writeErrorCause } from './write-file.js';
 
 /** The process streams and environment the CLI talks to (injectable for tests). */
 export interface Io {
@@ -26,12 +28,23 @@ export interface Output {
   progress(text: string, done: boolean): void;
 }
 
-/** The real process streams and environment. A closed pipe (planner … | head) ends quietly. */
+/**
+ * The real process streams and environment. A closed pipe (planner … | head) ends quietly; any
+ * other failure to write stdout (a full disk) is a message on stderr and exit 2, never a stack
+ * trace or a success that wrote nothing.
+ */
 export function processIo(): Io {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
+      if (stream === process.stdout) {
+        try {
+          process.stderr.write(`planner: cannot write to stdout: ${writeErrorCause(err)}\n`);
+        } catch {
+          // stderr is gone too: the exit code is all that is left.
+        }
+      }
+      process.exit(EXIT.badInput);
     });
   }
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };

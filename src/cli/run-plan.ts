@@ -9,6 +9,7 @@ import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { loadInputs, loadSpecFile } from './inputs.js';
 import type { Warn } from './inputs.js';
 import { collect } from './command-types.js';
+import { allowPathOption, specAccess } from './spec-paths.js';
 import type { Output } from './output.js';
 import { planVerified } from '../planning/verify.js';
 import { simulationFlags, simulationSettings } from './run-simulation.js';
@@ -19,6 +20,8 @@ export interface PlanningFlags {
   catalog: string[];
   set: string[];
   solver?: SolverName;
+  /** Folders the spec may name files in besides its own (--allow-path). */
+  allowPath?: string[];
 }
 
 /** The loaded spec and catalog of a planning command, with a started solver (close it when done). */
@@ -29,10 +32,14 @@ export interface PlanningRun {
   check: SchemaChecker;
 }
 
-/** Loads catalog and spec (with --set overrides) and starts the solver, which loads while the caller prepares. */
-export function startPlanning(specPath: string, flags: PlanningFlags, cwd: string, warn?: Warn): PlanningRun {
+/**
+ * Loads catalog and spec (with --set overrides; the files the spec names only inside its folder,
+ * --allow-path folders and those of PLANNER_ALLOW_PATHS in `env`) and starts the solver, which
+ * loads while the caller prepares.
+ */
+export function startPlanning(specPath: string, flags: PlanningFlags, cwd: string, warn?: Warn, env: Record<string, string | undefined> = {}): PlanningRun {
   const inputs = loadInputs(flags.catalog, cwd);
-  const spec = loadSpecFile(specPath, inputs, cwd, flags.set, warn);
+  const spec = loadSpecFile(specPath, inputs, cwd, flags.set, warn, specAccess(flags.allowPath, env));
   const solver = createSolver(flags.solver ?? spec.planning.solver);
   solver.warmUp();
   return { spec, catalog: inputs.catalog, solver, check: inputs.check };
@@ -68,9 +75,9 @@ export function reportInfeasible(out: Output, specPath: string, reasons: string[
   for (const reason of reasons) out.error(`  - ${reason}`);
 }
 
-/** Adds the options every planning command takes: --catalog, --set, --solver. */
+/** Adds the options every planning command takes: --catalog, --set, --solver, --allow-path. */
 export function planningOptions(command: Command): Command {
-  return command
+  return allowPathOption(command)
     .option('--catalog <file>', 'catalog overlay: your prices, GPUs, engines (repeatable)', collect, [])
     .option('--set <path=value>', 'override a spec field, e.g. --set workload.rate=40/s (repeatable)', collect, [])
     .addOption(new Option('--solver <name>', "MILP solver (default: the spec's planning.solver, else highs)").choices([...SOLVERS]));

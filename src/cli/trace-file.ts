@@ -23,7 +23,12 @@ const MAX_LINE_BYTES = 1 << 20;
 
 /** Lines of a file, read in 1 MiB chunks: memory stays flat however long the file is. */
 function* lines(fullPath: string, shownPath: string): Generator<string> {
-  const fd = openSync(fullPath, 'r');
+  let fd: number;
+  try {
+    fd = openSync(fullPath, 'r');
+  } catch (err) {
+    throw new InputError([{ file: shownPath, message: `cannot read (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})` }]);
+  }
   try {
     const buffer = Buffer.alloc(1 << 20);
     let rest = '';
@@ -98,16 +103,17 @@ export function* traceRecords(shownPath: string, cwd: string, layout: TraceLayou
       inputTokens: Number(i),
       outputTokens: Number(o),
     };
-    if (!Number.isFinite(record.timestampSeconds)) skip(lineNo, `unreadable timestamp "${String(t)}"`);
-    else if (!(record.inputTokens >= 1) || !Number.isFinite(record.inputTokens)) skip(lineNo, `input tokens "${String(i)}"`);
-    else if (!(record.outputTokens >= 1) || !Number.isFinite(record.outputTokens)) skip(lineNo, `output tokens "${String(o)}"`);
+    if (!Number.isFinite(record.timestampSeconds)) skip(lineNo, 'unreadable timestamp');
+    else if (!(record.inputTokens >= 1) || !Number.isFinite(record.inputTokens)) skip(lineNo, `input tokens ${numberShown(i)}`);
+    else if (!(record.outputTokens >= 1) || !Number.isFinite(record.outputTokens)) skip(lineNo, `output tokens ${numberShown(o)}`);
     else yield record;
   }
 }
 
-/** At most 200 characters of a header, for a message. */
-function shortened(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+/** A cell in a message: quoted only when it is a short number (a file that is not a trace must never be quoted). */
+function numberShown(cell: unknown): string {
+  const text = String(cell ?? '').trim();
+  return /^[-+]?[\d.eE+-]{1,20}$/.test(text) ? `"${text}"` : 'not a number';
 }
 
 /** Finds the timestamp, input and output columns in a CSV header, by format or by the given names. */
@@ -125,7 +131,7 @@ function headerIndex(file: string, line: number, header: string[], format: Trace
     .map(([k]) => `${k} ("${(names as Record<string, string | undefined>)[k]}")`);
   if (missing.length > 0) {
     throw new InputError([
-      { file, line, col: 1, message: `trace header lacks ${missing.join(', ')}; it has ${shortened(header.join(', '))} (map the columns with trace.columns in a spec or --columns, or give the format: burstgpt, azure)` },
+      { file, line, col: 1, message: `trace header lacks ${missing.join(', ')}; it has ${header.length} ${header.length === 1 ? 'column' : 'columns'} (map the columns with trace.columns in a spec or --columns, or give the format: burstgpt, azure)` },
     ]);
   }
   return index;

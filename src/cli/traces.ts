@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Arrival } from '../simulate/requests.js';
 import { InputError } from '../spec/issues.js';
 import { peakOptions, traceLayout } from '../spec/trace-workload.js';
@@ -9,6 +9,8 @@ import type { YamlSource } from '../spec/yaml-source.js';
 import { TraceAccumulator } from '../workload/trace-summary.js';
 import type { TraceSummary } from '../workload/trace-summary.js';
 import { traceRecords } from './trace-file.js';
+import { atSpecField, specFilePath } from './spec-paths.js';
+import type { SpecAccess } from './spec-paths.js';
 import type { TraceLayout } from './trace-file.js';
 
 /** A trace's summary and the rows it could not read (a count and the first few, with their line). */
@@ -24,9 +26,11 @@ export function summarizeTrace(path: string, cwd: string, layout: TraceLayout, p
   let stats;
   try {
     stats = statSync(full);
-  } catch {
-    throw new InputError([{ file: path, message: 'file not found' }]);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError([{ file: path, message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? 'unknown error'})` }]);
   }
+  if (stats.isDirectory()) throw new InputError([{ file: path, message: 'is a directory; give a CSV or JSON-lines trace' }]);
   if (!stats.isFile()) throw new InputError([{ file: path, message: 'is not a regular file; give a CSV or JSON-lines trace' }]);
   const accumulator = new TraceAccumulator(peak.windowSeconds);
   let skipped = 0;
@@ -41,14 +45,16 @@ export function summarizeTrace(path: string, cwd: string, layout: TraceLayout, p
 }
 
 /**
- * Reads the trace a parsed spec names (relative to the spec's folder), for spec normalisation.
- * A trace that cannot be read is reported at the spec line that names it.
+ * Reads the trace a parsed spec names (relative to the spec's folder, and inside it or a folder
+ * `access` allows), for spec normalisation. A trace that cannot be read is reported at the spec
+ * line that names it, as "not readable" whatever the cause.
  */
-export function traceForSpec(source: YamlSource, specPath: string, cwd: string): Map<string, { path: string; summary: TraceSummary }> {
+export function traceForSpec(source: YamlSource, specPath: string, cwd: string, access: SpecAccess = { allow: [] }): Map<string, { path: string; summary: TraceSummary }> {
   const traces = new Map<string, { path: string; summary: TraceSummary }>();
   const raw = (source.data as { workload?: { trace?: RawTrace } } | null)?.workload?.trace;
   if (!raw || typeof raw.file !== 'string' || raw.file === '') return traces;
-  const path = isAbsolute(raw.file) ? raw.file : resolve(cwd, dirname(specPath), raw.file);
+  const field = ['workload', 'trace', 'file'];
+  const path = specFilePath(source, field, raw.file, specPath, cwd, access);
   let peak = { windowSeconds: 60, percentile: 99 };
   let layout: TraceLayout = { format: 'auto', timeUnitSeconds: 1 };
   try {
@@ -57,18 +63,12 @@ export function traceForSpec(source: YamlSource, specPath: string, cwd: string):
   } catch {
     // Bad values here are reported by the schema check; read with the defaults meanwhile.
   }
+  const shown = isAbsolute(raw.file) ? raw.file : join(dirname(specPath), raw.file);
   try {
     traces.set(raw.file, { path, summary: summarizeTrace(path, cwd, layout, peak).summary });
   } catch (err) {
-    if (!(err instanceof InputError)) throw err;
     // A missing or unreadable trace is reported where the spec names it; a bad row keeps its own line.
-    throw new InputError(
-      err.issues.map((issue) =>
-        issue.file === path && issue.line === undefined
-          ? source.issueAt(['workload', 'trace', 'file'], `workload.trace.file: ${raw.file}: ${issue.message}`)
-          : issue,
-      ),
-    );
+    atSpecField(err, path, shown, source, field, raw.file);
   }
   return traces;
 }

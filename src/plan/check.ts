@@ -31,7 +31,8 @@ export interface CheckResult {
   diff: PlanDiff | null;
 }
 
-const usd = (x: number) => `$${x.toFixed(2)}/h`;
+/** "$12.34/h"; an absurd amount (a tampered plan) in e-notation, never "undefined". */
+const usd = (x: number) => `$${Number.isFinite(x) && Math.abs(x) < 1e15 ? x.toFixed(2) : x.toExponential(2)}/h`;
 
 /** Checks a plan against cost thresholds and, with a baseline, its increase over it. */
 export function checkPlan(plan: Plan, thresholds: Thresholds, baseline?: Plan): CheckResult {
@@ -60,9 +61,14 @@ export function checkPlan(plan: Plan, thresholds: Thresholds, baseline?: Plan): 
       passed,
       actual,
       limit,
-      message: passed
-        ? `cost changes by ${actual.toFixed(1)}% against the baseline (${usd(diff.base.costPerHour)}), within +${limit}%`
-        : `cost rises ${actual.toFixed(1)}% against the baseline (${usd(diff.base.costPerHour)} → ${usd(cost)}), over the +${limit}% allowed`,
+      message:
+        diff.costDeltaPercent === null
+          ? passed
+            ? `the baseline costs $0/h and so does the plan (${usd(cost)}), within +${limit}%`
+            : `the baseline costs $0/h and the plan ${usd(cost)}: any increase over $0 exceeds the +${limit}% allowed`
+          : passed
+            ? `cost changes by ${actual.toFixed(1)}% against the baseline (${usd(diff.base.costPerHour)}), within +${limit}%`
+            : `cost rises ${actual.toFixed(1)}% against the baseline (${usd(diff.base.costPerHour)} → ${usd(cost)}), over the +${limit}% allowed`,
     });
   }
   return { version: CHECK_VERSION, passed: checks.every((c) => c.passed), costPerHour: cost, checks, diff };

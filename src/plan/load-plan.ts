@@ -1,10 +1,11 @@
 import type { InputIssue } from '../spec/issues.js';
 import type { SchemaChecker } from '../spec/schema-check.js';
 import { parseYamlSource } from '../spec/yaml-source.js';
+import { planLimitIssues } from './plan-limits.js';
 import { PLAN_VERSION } from './plan.js';
 import type { Plan } from './plan.js';
 
-/** Reads a saved plan (the JSON of `planner plan`), checking its version and its schema. */
+/** Reads a saved plan (the JSON of `planner plan`), checking its version, its schema and its limits (planLimitIssues). */
 export function parsePlan(check: SchemaChecker, file: string, text: string): { value?: Plan; issues: InputIssue[] } {
   const source = parseYamlSource(file, text);
   if (source.issues.length > 0) return { issues: source.issues };
@@ -13,5 +14,7 @@ export function parsePlan(check: SchemaChecker, file: string, text: string): { v
     return { issues: [source.issueAt(['version'], `plan version ${version}: this planner reads version ${PLAN_VERSION} (re-run planner plan to produce one)`)] };
   }
   const issues = check('plan', source);
-  return issues.length > 0 ? { issues } : { value: source.data as Plan, issues: [] };
+  if (issues.length > 0) return { issues };
+  const limits = planLimitIssues(source.data as Plan, source);
+  return limits.length > 0 ? { issues: limits } : { value: source.data as Plan, issues: [] };
 }

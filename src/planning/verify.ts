@@ -4,7 +4,7 @@ import type { LpSolver } from '../optimize/solver.js';
 import { round6 } from '../plan/round.js';
 import type { Plan, PlanVerification } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
-import { simulatePlan } from '../simulate/simulate.js';
+import { measurementShortfall, simulatePlan } from '../simulate/simulate.js';
 import type { SimulationOptions, SimulationReport } from '../simulate/simulate.js';
 import { atPercentile } from '../simulate/outcomes.js';
 import type { LatencyPercentiles } from '../simulate/outcomes.js';
@@ -139,8 +139,10 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
     // model, has nothing better to judge them by.
     if (draft.plan.pools.every((p) => p.binding === 'measured')) return { result: await planOf({ capacityScale: new Map(scale) }) };
     const report = simulate(draft.plan);
-    const holds = report.holds && clears(report);
-    let reason: string | null = null;
+    // A simulation that measured too little certifies nothing, and another round would measure no more.
+    const shortfall = measurementShortfall(report);
+    const holds = shortfall === undefined && report.holds && clears(report);
+    let reason: string | null = shortfall === undefined ? null : `not verified: ${shortfall}`;
     const lower = holds ? new Map<string, number>() : derating(report);
     const keys: Array<[string, number]> = [];
     for (const pool of draft.plan.pools.filter((p) => p.binding !== 'measured')) {
@@ -150,7 +152,9 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
       }
     }
     const exhausted = keys.filter(([key]) => (scale.get(key) ?? 1) < LOW_LOAD);
-    if (!holds && exhausted.length > 0) {
+    if (reason) {
+      // Not measured: reported as it is.
+    } else if (!holds && exhausted.length > 0) {
       reason = `the simulation misses ${missedText(report) || 'its margin'} though ${exhausted.map(([k]) => k.replace(' ', ' for ')).join(', ')} runs below ${LOW_LOAD * 100}% of its modelled capacity: latency at low load, which more instances cannot fix`;
     } else if (!holds && round >= maxRounds) {
       reason = `the simulation still misses ${missedText(report) || 'its margin'} after ${round} rounds`;

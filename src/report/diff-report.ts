@@ -9,7 +9,7 @@ export function signedUsd(value: number): string {
 }
 
 function signedPercent(value: number | null): string {
-  if (value === null) return 'n/a';
+  if (value === null) return 'from a baseline that costs $0';
   return `${value > 0 ? '+' : value < 0 ? '−' : '±'}${Math.abs(value).toFixed(1)}%`;
 }
 

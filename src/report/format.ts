@@ -54,9 +54,23 @@ export function formatDuration(seconds: number): string {
   return `${sig(seconds * 1e6)} µs`;
 }
 
-/** USD with two decimals: 2.5 → "$2.50". */
+/** Amounts of money up to this print in full; larger ones (only an absurd input has them) in e-notation. */
+const LARGEST_PRINTED_USD = 1e15;
+
+/** USD with two decimals: 2.5 → "$2.50" (an absurd amount: "$1.00e+300", never "undefined" or "Infinity"). */
 export function formatUsd(usd: number): string {
-  return `$${fixed(usd)}`;
+  return usdAmount(usd, (whole) => whole);
+}
+
+/**
+ * USD with two decimals, the whole dollars through `group` (thousands separators): 1234.5 →
+ * "$1,234.50"; past $10^15, or not a finite number, e-notation or the number's name.
+ */
+export function usdAmount(usd: number, group: (whole: string) => string = (whole) => grouped(Number(whole))): string {
+  if (!Number.isFinite(usd)) return Number.isNaN(usd) ? '$NaN' : `${usd < 0 ? '−' : ''}$∞`;
+  if (Math.abs(usd) >= LARGEST_PRINTED_USD) return `${usd < 0 ? '-' : ''}$${Math.abs(usd).toExponential(2)}`;
+  const [whole, cents] = fixed(usd).split('.');
+  return `$${group(whole)}.${cents}`;
 }
 
 /** Power: 700 → "700 W", 12500 → "12.5 kW". */

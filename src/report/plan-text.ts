@@ -2,7 +2,7 @@ import type { Plan, PlanPool } from '../plan/plan.js';
 import { plainText } from './escape.js';
 import type { Escape } from './escape.js';
 import { evidenceLine } from './evidence.js';
-import { fixed, formatUsd, grouped, sig } from './format.js';
+import { formatUsd, grouped, sig, usdAmount } from './format.js';
 import { launchLines, machineLines, placementLines, poolRoutesText, routeLines } from './plan-routes.js';
 import { renderTable } from './table.js';
 
@@ -14,8 +14,7 @@ export function msText(value: number | null): string {
 
 /** "$1,234.56" with thousands separators (stable: no locale). */
 export function usdText(value: number): string {
-  const [whole, cents] = fixed(value).split('.');
-  return `$${grouped(Number(whole))}.${cents}`;
+  return usdAmount(value);
 }
 
 /** A pool's cells in the plan's pool tables (text and markdown): GPU, count, tp, pp, role, routes, TTFT, TPOT, util, $/h. */

@@ -5,6 +5,15 @@ export function requestsForPercentile(percentile: number): number {
   return Math.ceil(200 / (1 - percentile / 100));
 }
 
+/**
+ * Fewest requests past warm-up that measure a class at its tightest percentile p at all: 100 /
+ * (100 − p), so that at least one request lies at or beyond the percentile (10 for p90, 100 for
+ * p99). A simulation with fewer certifies nothing: it is not verified.
+ */
+export function minimumMeasured(percentile: number): number {
+  return Math.max(1, Math.ceil(100 / (100 - percentile) - 1e-9));
+}
+
 /** The shortest run planner simulates (below it queues have not settled), and the longest. */
 export const MIN_SIMULATED_SECONDS = 600;
 export const MAX_SIMULATED_SECONDS = 86_400;

@@ -9,8 +9,10 @@ import { routeFinder, sliceFinder, syntheticArrivals } from './requests.js';
 import type { Arrival } from './requests.js';
 import { createRng } from './rng.js';
 import { instanceTiming } from './timing.js';
-import { requestsForPercentile, warmupFor } from './duration.js';
+import { minimumMeasured, requestsForPercentile, warmupFor } from './duration.js';
 import { isNodeLocal, kvTransferSeconds } from '../perf/transfer.js';
+import { shapeProblems } from '../perf/deployment.js';
+import { memoryPlan } from '../perf/memory.js';
 
 /** Version of the simulation JSON; a breaking change bumps it. */
 export const SIMULATION_VERSION = 2;
@@ -70,6 +72,15 @@ export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog):
   }
   if (!catalog.engines[plan.engine]) problems.push(`the plan's engine ${plan.engine} is not in the catalog`);
   for (const gpu of new Set(plan.pools.map((p) => p.gpu))) if (!catalog.gpus[gpu]) problems.push(`the plan's GPU ${gpu} is not in the catalog`);
+  // Shapes the planner's own candidates could never have: a hand-edited (or tampered) plan.
+  plan.pools.forEach((pool, i) => {
+    const gpu = catalog.gpus[pool.gpu];
+    if (!gpu) return;
+    const deployment = { model: spec.model, gpu, tp: pool.tp, pp: pool.pp, ep: 1, weights: spec.precision.weights, kvCache: spec.precision.kvCache };
+    const shape = shapeProblems(deployment);
+    for (const problem of shape) problems.push(`pools[${i}] (pool ${pool.id}): tp ${pool.tp}, pp ${pool.pp}: ${problem}`);
+    if (shape.length === 0 && pool.binding !== 'measured' && !memoryPlan(deployment, 1).fits) problems.push(`pools[${i}] (pool ${pool.id}): tp ${pool.tp}, pp ${pool.pp}: ${spec.model.id} does not fit in the memory of ${pool.tp * pool.pp} ${gpu.id}`);
+  });
   const planned = new Set(plan.workload.slices.map((s) => s.class));
   const specified = new Set(spec.classes.map((c) => c.name));
   for (const name of specified) if (!planned.has(name)) problems.push(`the spec's class ${name} is not in the plan`);
@@ -102,6 +113,26 @@ export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog):
     }
   }
   return problems;
+}
+
+/** The tightest percentile of a class's SLOs (50 when it has none). */
+function tightestPercentile(slos: ReadonlyArray<{ percentile: number }>): number {
+  return Math.max(50, ...slos.map((x) => x.percentile));
+}
+
+/**
+ * Why a simulation certifies nothing — the classes with fewer requests past warm-up than
+ * {@link minimumMeasured} for their tightest percentile, with the counts — or undefined.
+ */
+export function measurementShortfall(report: Pick<SimulationReport, 'classes'>): string | undefined {
+  const short = report.classes.flatMap((c) => {
+    const percentile = tightestPercentile(c.slos);
+    const measured = c.requests + c.unfinished;
+    const needed = minimumMeasured(percentile);
+    return measured < needed ? [`class ${c.name} has ${measured} ${measured === 1 ? 'request' : 'requests'} past the warm-up, fewer than the ${needed} its p${percentile} target needs to be measured at all`] : [];
+  });
+  if (short.length === 0) return undefined;
+  return `${short.join('; ')} (a longer --duration, a shorter --warmup, a higher rate, or a trace in time order)`;
 }
 
 /** The simulator's pools: one per plan pool (less the instances taken down), timed by the performance model for the slices it serves. */
@@ -193,14 +224,14 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
   }));
   const classes = spec.classes.map((c) => {
     const members = plan.workload.slices.flatMap((s, i) => (s.class === c.name ? [i] : []));
-    return {
-      name: c.name,
-      ...groupOutcome(
-        members.flatMap((i) => bySlice[i]),
-        members.reduce((sum, i) => sum + result.unfinished[i], 0),
-        c.slo,
-      ),
-    };
+    const outcome = groupOutcome(
+      members.flatMap((i) => bySlice[i]),
+      members.reduce((sum, i) => sum + result.unfinished[i], 0),
+      c.slo,
+    );
+    // A class measured too little to place its percentile holds nothing.
+    const short = outcome.requests + outcome.unfinished < minimumMeasured(tightestPercentile(outcome.slos));
+    return { name: c.name, ...outcome, slos: short ? outcome.slos.map((x) => ({ ...x, holds: false })) : outcome.slos };
   });
   const unfinished = result.unfinished.reduce((a, b) => a + b, 0);
   const span = options.replay ? Math.min(duration, seen.last) : duration;
@@ -213,11 +244,13 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
   if (preempted > 0) notes.push(`${preempted} running sequences were preempted for KV room and recomputed`);
   const rejected = result.pools.reduce((sum, p) => sum + p.rejected, 0);
   if (rejected > 0) notes.push(`${rejected} requests were refused (longer than a pool's max model length, or sent to a pool with no instance left); they count as SLO misses`);
+  const shortfall = measurementShortfall({ classes });
+  if (shortfall) notes.push(`not verified: ${shortfall}`);
   for (const c of classes) {
     const percentile = Math.max(50, ...c.slos.map((x) => x.percentile));
     const needed = requestsForPercentile(percentile);
     const measuredRequests = c.requests + c.unfinished;
-    if (measuredRequests < needed) notes.push(`class ${c.name}: ${measuredRequests} requests measured, fewer than the ${needed} its p${percentile} target needs for a steady figure (--duration)`);
+    if (measuredRequests >= minimumMeasured(tightestPercentile(c.slos)) && measuredRequests < needed) notes.push(`class ${c.name}: ${measuredRequests} requests measured, fewer than the ${needed} its p${percentile} target needs for a steady figure (--duration)`);
   }
   if (unfinished > 0) notes.push(`${unfinished} measured requests were still unfinished when the run stopped draining; they count as SLO misses`);
   return {
@@ -250,7 +283,7 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
       ttftMs: p.role === 'decode' ? null : groupOutcome(result.outcomes.filter((o) => o.pool === i), 0, undefined).ttftMs,
       tpotMs: p.role === 'prefill' ? null : groupOutcome(result.outcomes.filter((o) => o.decodePool === i), 0, undefined).tpotMs,
     })),
-    holds: classes.every((c) => c.slos.every((s) => s.holds)),
+    holds: shortfall === undefined && classes.every((c) => c.slos.every((s) => s.holds)),
     notes,
   };
 }

@@ -112,7 +112,8 @@ function describe(error: ErrorObject): Described | undefined {
       return { path, message: `must be one of ${allowed.join(', ')}; got ${got}${hint}` };
     }
     case 'type':
-      return { path, message: `must be ${typeWords(params.type)}; got ${describeValue(error.data)}` };
+      // A whole file of the wrong kind (not a mapping) is never quoted: it may not be planner's at all.
+      return { path, message: `must be ${typeWords(params.type)}; got ${path.length === 0 ? describeKind(error.data) : describeValue(error.data)}` };
     case 'anyOf':
       return { path, message: anyOfMessage(error) };
     case 'unit':
@@ -137,6 +138,12 @@ function typeWords(type: unknown): string {
   const types = (Array.isArray(type) ? type : String(type).split(',')).map(String);
   const words = types.map((t) => (t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : t === 'integer' ? 'a whole number' : `a ${t}`));
   return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}` : words[0];
+}
+
+/** What kind of value a document is, without its content. */
+function describeKind(value: unknown): string {
+  if (value === null) return 'nothing (null)';
+  return Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'a mapping' : `a ${typeof value}`;
 }
 
 function describeValue(value: unknown): string {

@@ -13,6 +13,7 @@ import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { readUserFile } from '../files.js';
+import { writeFileAtomic } from '../write-file.js';
 import type { TextFile } from '../../spec/load.js';
 import { loadInputs } from '../inputs.js';
 import type { ModelRegistry } from '../../spec/models.js';
@@ -111,8 +112,7 @@ export const registerAccuracyCommands: Register = (program, action) => {
         const yaml = overlayYaml(fit.params, header);
         const report = [line('error before', before), line('error after ', after)].join('\n');
         if (options.out) {
-          const { writeFileSync } = await import('node:fs');
-          writeFileSync(options.out, yaml);
+          writeFileAtomic(options.out, yaml, io.cwd);
           out.data(`${report}\nwrote ${options.out}`);
         } else {
           out.data(yaml);

@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { PLAN_FORMATS, renderPlan } from '../../report/plan-formats.js';
 import type { PlanFormat } from '../../report/plan-formats.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
+import { writeFileAtomic } from '../write-file.js';
 import { planningOptions, planSpec, reportInfeasible, startPlanning, verifyOptions } from '../run-plan.js';
 import { warnTo } from '../inputs.js';
 import type { PlanningFlags } from '../run-plan.js';
@@ -29,14 +29,14 @@ export const registerPlan: Register = (program, action) => {
     .option('--out <file>', 'also write the plan as JSON to this file')
     .action(
       action(async ({ io, out }, specPath: string, options: PlanOptions) => {
-        const run = startPlanning(specPath, options, io.cwd, warnTo(out));
+        const run = startPlanning(specPath, options, io.cwd, warnTo(out), io.env);
         const result = await planSpec(run, { verify: options, cwd: io.cwd });
         if ('infeasible' in result) {
           reportInfeasible(out, specPath, result.infeasible);
           return EXIT.failed;
         }
         const format = options.format ?? (io.stdout.isTTY ? 'table' : 'json');
-        if (options.out) writeFileSync(options.out, `${renderPlan(result.plan, 'json')}\n`);
+        if (options.out) writeFileAtomic(options.out, `${renderPlan(result.plan, 'json')}\n`, io.cwd);
         out.data(renderPlan(result.plan, format, out.paint.bold));
         const verification = result.plan.verification;
         if (verification && !verification.holds) {

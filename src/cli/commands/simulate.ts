@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { planMismatches, simulatePlan } from '../../simulate/simulate.js';
+import { measurementShortfall, planMismatches, simulatePlan } from '../../simulate/simulate.js';
 import { missedSlos, renderSimulation, SIMULATION_FORMATS } from '../../report/simulation-report.js';
 import type { SimulationFormat } from '../../report/simulation-report.js';
 import { InputError } from '../../spec/issues.js';
@@ -64,7 +64,7 @@ export const registerSimulate: Register = (program, action) => {
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices([...SIMULATION_FORMATS]))
     .action(
       action(async ({ io, out }, specPath: string, options: SimulateOptions) => {
-        const run = startPlanning(specPath, options, io.cwd, warnTo(out));
+        const run = startPlanning(specPath, options, io.cwd, warnTo(out), io.env);
         const settings = simulationSettings(options, run.spec, io.cwd);
         let plan;
         if (options.plan) {
@@ -86,7 +86,9 @@ export const registerSimulate: Register = (program, action) => {
         const format = options.format ?? (io.stdout.isTTY ? 'table' : 'json');
         out.data(renderSimulation(report, format, out.paint.bold));
         if (report.holds) return EXIT.ok;
-        out.error(`${specPath}: ${missedSlos(report)}`);
+        // Too few requests measured certifies nothing: say so, rather than list SLOs "missed" at no attainment.
+        const shortfall = measurementShortfall(report);
+        out.error(`${specPath}: ${shortfall ? `not verified: ${shortfall}` : missedSlos(report)}`);
         return EXIT.failed;
       }),
     );

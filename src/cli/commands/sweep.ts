@@ -56,7 +56,7 @@ export const registerSweep: Register = (program, action) => {
         if (!Number.isInteger(steps) || steps < 1 || steps > 200) {
           throw new InputError([{ file: '--steps', message: `must be a whole number from 1 to 200, got "${options.steps}"` }]);
         }
-        const run = startPlanning(specPath, options, io.cwd, warnTo(out));
+        const run = startPlanning(specPath, options, io.cwd, warnTo(out), io.env);
         const progress = (done: number, total: number) => out.progress(`sweep ${done}/${total}`, done === total);
         try {
           const result = await sweep(run.spec, run.catalog, run.solver, variable, sweepValues(from, to, steps, options.scale === 'log'), progress);

@@ -7,19 +7,22 @@ import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { loadInputs, loadSpecFile, warningText } from '../inputs.js';
+import { ALLOW_PATH_HELP, specAccess } from '../spec-paths.js';
+import type { SpecAccess } from '../spec-paths.js';
 
 interface ValidateOptions {
   catalog: string[];
   set: string[];
+  allowPath: string[];
   format: 'text' | 'json';
 }
 
 /** Loads the catalog overlays and the spec, collecting problems instead of throwing them. */
-function check(specPath: string | undefined, catalogPaths: string[], overrides: string[], cwd: string): { spec?: ServiceSpec; issues: InputIssue[]; warnings: InputIssue[] } {
+function check(specPath: string | undefined, catalogPaths: string[], overrides: string[], cwd: string, access: SpecAccess): { spec?: ServiceSpec; issues: InputIssue[]; warnings: InputIssue[] } {
   const warnings: InputIssue[] = [];
   try {
     const inputs = loadInputs(catalogPaths, cwd);
-    return { spec: specPath ? loadSpecFile(specPath, inputs, cwd, overrides, (w) => warnings.push(w)) : undefined, issues: [], warnings };
+    return { spec: specPath ? loadSpecFile(specPath, inputs, cwd, overrides, (w) => warnings.push(w), access) : undefined, issues: [], warnings };
   } catch (err) {
     if (err instanceof InputError) return { issues: sortIssues(err.issues), warnings };
     throw err;
@@ -34,6 +37,7 @@ export const registerValidate: Register = (program, action) => {
     .argument('[spec]', 'service spec YAML file')
     .option('--catalog <file>', 'hardware catalog overlay (repeatable)', collect, [])
     .option('--set <path=value>', 'override a spec field, e.g. --set workload.rate=40/s (repeatable)', collect, [])
+    .option('--allow-path <dir>', ALLOW_PATH_HELP, collect, [])
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(
       action(({ io, out }, specPath: string | undefined, options: ValidateOptions) => {
@@ -42,7 +46,7 @@ export const registerValidate: Register = (program, action) => {
           out.error('planner validate: give a spec file, a --catalog file, or both');
           return EXIT.badInput;
         }
-        const { spec, issues, warnings } = check(specPath, options.catalog, options.set, io.cwd);
+        const { spec, issues, warnings } = check(specPath, options.catalog, options.set, io.cwd, specAccess(options.allowPath, io.env));
         if (options.format === 'json') {
           out.data(JSON.stringify({ version: 1, valid: issues.length === 0, files, issues, warnings }, null, 2));
         } else if (issues.length > 0) {
