@@ -117,6 +117,32 @@ describe('the packing MILP', () => {
   });
 });
 
+describe('the solver\'s work limit', () => {
+  /** A small market-split program (two equality rows over 30 binaries): hard for branch and bound. */
+  function marketSplit(seed: number) {
+    const random = rng(seed);
+    const n = 30;
+    const x0 = Array.from({ length: n }, () => (random() < 0.5 ? 1 : 0));
+    const constraints = Array.from({ length: 2 }, (_, k) => {
+      const a = Array.from({ length: n }, () => Math.floor(random() * 100));
+      return { name: `r${k}`, terms: Object.fromEntries(a.map((v, i) => [`x${i}`, v])), equal: a.reduce((t, v, i) => t + v * x0[i], 0) };
+    });
+    const names = Array.from({ length: n }, (_, i) => `x${i}`);
+    return { objective: Object.fromEntries(names.map((name) => [name, Math.floor(random() * 20)])), constraints, integers: names, upper: Object.fromEntries(names.map((name) => [name, 1])) };
+  }
+
+  it('stops HiGHS at a node count, not a clock: the same best answer every time, marked work-limit', async () => {
+    const lp = marketSplit(3);
+    const limited = [await solvers.highs.solve(lp, { timeLimitSeconds: 60, nodeLimit: 50 }), await solvers.highs.solve(lp, { timeLimitSeconds: 60, nodeLimit: 50 })];
+    expect(limited.map((r) => r.status)).toEqual(['work-limit', 'work-limit']);
+    expect(limited[1]!.values).toEqual(limited[0]!.values);
+    expect(violations(lp, limited[0]!.values)).toEqual([]);
+    const full = await solvers.highs.solve(lp, { timeLimitSeconds: 60 });
+    expect(full.status).toBe('optimal');
+    expect(full.objective).toBeLessThanOrEqual(limited[0]!.objective + 1e-9);
+  });
+});
+
 describe('pruning', () => {
   const slice = (id: string) => ({ id, ratePerSecond: 1 }) as Slice;
   const candidate = (id: string, cost: number, rates: number[], gpu = 'g') =>

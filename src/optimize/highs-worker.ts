@@ -8,7 +8,6 @@ import type { LinearProgram, LpSolution } from './lp.js';
 // The package's types describe CommonJS interop (the loader under .default); its ESM build
 // exports the loader itself as the default export.
 type Loader = (options?: InitOptions) => Promise<Highs>;
-type HighsOptions = Parameters<Highs['solve']>[1];
 const loadHighs: Loader = (highsModule as unknown as { default?: Loader }).default ?? (highsModule as unknown as Loader);
 // A plan solves a few small programs in a short-lived process: V8's baseline WebAssembly compiler
 // alone starts HiGHS far sooner than tiering up to the optimising one (measured: first solve
@@ -16,9 +15,12 @@ const loadHighs: Loader = (highsModule as unknown as { default?: Loader }).defau
 setFlagsFromString('--liftoff-only');
 const highsReady = loadHighs();
 
+/** HiGHS model status codes (highs.constants.modelStatus) this worker tells apart. */
+const MODEL_STATUS = { optimal: 7, infeasible: 8, unboundedOrInfeasible: 9, timeLimit: 13, solutionLimit: 16 } as const;
+
 /** Runs HiGHS (WebAssembly) on programs sent by the parent thread. */
-parentPort?.on('message', async (message: { lp: LinearProgram; relax: boolean; softLimitMs: number }) => {
-  const { lp, relax, softLimitMs } = message;
+parentPort?.on('message', async (message: { lp: LinearProgram; relax: boolean; softLimitMs: number; nodeLimit: number }) => {
+  const { lp, relax, softLimitMs, nodeLimit } = message;
   const started = performance.now();
   const reply = (solution: Omit<LpSolution, 'seconds'>) =>
     parentPort!.postMessage({ ...solution, seconds: (performance.now() - started) / 1000 });
@@ -28,38 +30,51 @@ parentPort?.on('message', async (message: { lp: LinearProgram; relax: boolean; s
   }
   try {
     const highs = await highsReady;
-    const result = highs.solve(toLpFormat(lp, relax), {
-      time_limit: softLimitMs / 1000,
-      output_flag: false,
-      random_seed: 0,
-      threads: 1,
-      // Our programs are small and already reduced (pruned candidates, merged slices): HiGHS's
-      // presolve found nothing to gain and cost time — the large bench MILP solves in 1.3 s
-      // without it against 2.5–3.9 s with it (same optimum).
-      presolve: 'off',
-      // Its RINS/RENS sub-MIPs and feasibility jump spend more than they save on these programs:
-      // without them the examples' main MILPs solve 1.5–2.3× faster (median of 5 warm solves each,
-      // same optimum), the large bench's 1.3× faster.
-      mip_heuristic_run_rins: false,
-      mip_heuristic_run_rens: false,
-      mip_heuristic_run_feasibility_jump: false,
-      // (HiGHS options the package's type does not list yet.)
-    } as HighsOptions);
-    const values: Record<string, number> = {};
-    for (const [name, column] of Object.entries(result.Columns ?? {})) {
-      const value = (column as { Primal?: number }).Primal;
-      if (typeof value === 'number' && value !== 0) values[name] = value;
-    }
-    const hasValues = Object.keys(values).length > 0 || result.Status === 'Optimal';
+    // The model interface keeps the incumbent when the node limit stops the search (the
+    // one-call interface drops it) and reports the node count and the gap.
+    const solution = highs.withModel({ format: 'lp', data: toLpFormat(lp, relax) }, (model) => {
+      model.options.set({
+        time_limit: softLimitMs / 1000,
+        output_flag: false,
+        // With one thread (the WebAssembly build has no others) and a fixed seed, the same
+        // nodes give the same answer: the node limit is the deterministic work limit.
+        random_seed: 0,
+        mip_max_nodes: nodeLimit,
+        // Our programs are small and already reduced (pruned candidates, merged slices): HiGHS's
+        // presolve found nothing to gain and cost time — the large bench MILP solves in 1.3 s
+        // without it against 2.5–3.9 s with it (same optimum).
+        presolve: 'off',
+        // Its RINS/RENS sub-MIPs and feasibility jump spend more than they save on these programs:
+        // without them the examples' main MILPs solve 1.5–2.3× faster (median of 5 warm solves each,
+        // same optimum), the large bench's 1.3× faster.
+        mip_heuristic_run_rins: false,
+        mip_heuristic_run_rens: false,
+        mip_heuristic_run_feasibility_jump: false,
+      });
+      const status = model.run().modelStatus;
+      // primal_solution_status 2: a feasible primal solution exists.
+      const feasible = Number(model.info.get('primal_solution_status')) === 2;
+      const values: Record<string, number> = {};
+      if (feasible) {
+        const columns = model.getSolution().colValue;
+        columns.forEach((value, i) => {
+          if (value !== 0) values[model.getColName(i)] = value;
+        });
+      }
+      return { status, feasible, values, objective: feasible ? model.getObjectiveValue() : Number.NaN };
+    });
+    const { status: code, feasible, values, objective } = solution;
     const status =
-      result.Status === 'Optimal'
+      code === MODEL_STATUS.optimal
         ? 'optimal'
-        : result.Status === 'Infeasible' || result.Status === 'Primal infeasible or unbounded'
+        : code === MODEL_STATUS.infeasible || code === MODEL_STATUS.unboundedOrInfeasible
           ? 'infeasible'
-          : result.Status === 'Time limit reached' && hasValues
+          : code === MODEL_STATUS.timeLimit && feasible
             ? 'time-limit'
-            : 'failed';
-    reply({ status, values, objective: result.ObjectiveValue });
+            : code === MODEL_STATUS.solutionLimit && feasible
+              ? 'work-limit'
+              : 'failed';
+    reply({ status, values, objective });
   } catch {
     reply({ status: 'failed', values: {}, objective: Number.NaN });
   }

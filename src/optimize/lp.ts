@@ -17,9 +17,21 @@ export interface LinearConstraint {
   equal?: number;
 }
 
-/** What a solver returned: values of the variables it set (others are 0). */
+/**
+ * Branch-and-bound nodes a MILP may explore: the solver's deterministic work limit, so that the
+ * same program gives the same answer on a quiet and on a loaded machine. The programs planner
+ * builds prove their optimum within a few hundred nodes (examples, the large bench spec, chat
+ * at 1,000 req/s: at most 1,000); the wall-clock limit is only a guard behind it.
+ */
+export const MIP_NODE_LIMIT = 5000;
+
+/**
+ * What a solver returned: values of the variables it set (others are 0). work-limit: the best
+ * solution found within MIP_NODE_LIMIT nodes (deterministic); time-limit: the wall-clock guard
+ * stopped it (the answer depends on the machine's speed and load).
+ */
 export interface LpSolution {
-  status: 'optimal' | 'time-limit' | 'infeasible' | 'failed';
+  status: 'optimal' | 'work-limit' | 'time-limit' | 'infeasible' | 'failed';
   values: Record<string, number>;
   objective: number;
   seconds: number;

@@ -13,8 +13,11 @@ export interface Fleet {
   /** For GPU types rented by the machine: how many of each machine size (machineShapes order) the fleet rents. */
   machines: Record<string, number[]>;
   costPerHour: number;
-  /** optimal: proven by the MILP; time-limit: the best verified plan found within the limit. */
-  status: 'optimal' | 'time-limit';
+  /**
+   * optimal: proven by the MILP; work-limit: the best verified plan within the solver's node
+   * limit (the same on any machine); time-limit: the best found before the wall-clock guard.
+   */
+  status: 'optimal' | 'work-limit' | 'time-limit';
   /** LP-relaxation lower bound on the cost, and the relative gap to it. */
   lowerBound: number;
   gap: number;
@@ -39,11 +42,13 @@ export async function solveFleet(problem: PackingProblem, solver: LpSolver, time
   if (milp.status === 'infeasible') {
     return { status: 'infeasible', reason: 'the constraints (availability, budget, power cap) leave no way to serve every slice' };
   }
-  if (milp.status === 'optimal' || (milp.status === 'time-limit' && Object.keys(milp.values).length > 0)) {
+  // What stopped the search short of a proof: the deterministic node limit unless the wall clock did.
+  const limit = milp.status === 'time-limit' ? 'time-limit' : 'work-limit';
+  if (milp.status === 'optimal' || (milp.status !== 'failed' && Object.keys(milp.values).length > 0)) {
     const counts = problem.candidates.map((_, i) => Math.round(valueOf(milp.values, countVar(i))));
     const fleet = verified(problem, lp, counts, milp.values) ?? (await routeAndVerify(problem, lp, counts, solver, timeLimitSeconds));
     if (fleet && milp.status === 'optimal') return { ...fleet, status: 'optimal', lowerBound: fleet.costPerHour, gap: 0 };
-    if (fleet) return withBound(fleet, await solver.solve(lp, { timeLimitSeconds, relax: true }));
+    if (fleet) return withBound(fleet, await solver.solve(lp, { timeLimitSeconds, relax: true }), limit);
   }
   const relaxed = await solver.solve(lp, { timeLimitSeconds, relax: true });
   if (relaxed.status === 'infeasible') {
@@ -53,14 +58,14 @@ export async function solveFleet(problem: PackingProblem, solver: LpSolver, time
   const counts = problem.candidates.map((_, i) => Math.ceil(valueOf(relaxed.values, countVar(i)) - 1e-9));
   const fleet = await routeAndVerify(problem, lp, counts, solver, timeLimitSeconds);
   if (!fleet) return { status: 'failed', reason: `the solver gave no plan that passes verification within ${timeLimitSeconds} s (planning.solver_time_limit)` };
-  return withBound(fleet, relaxed);
+  return withBound(fleet, relaxed, limit);
 }
 
 /** A best-found (unproven) fleet with the LP relaxation's bound and the gap to it. */
-function withBound(fleet: Pick<Fleet, 'counts' | 'shares' | 'machines' | 'costPerHour'>, relaxed: { status: string; objective: number }): Fleet {
+function withBound(fleet: Pick<Fleet, 'counts' | 'shares' | 'machines' | 'costPerHour'>, relaxed: { status: string; objective: number }, status: 'work-limit' | 'time-limit'): Fleet {
   const lowerBound = relaxed.status === 'optimal' ? Math.min(relaxed.objective, fleet.costPerHour) : 0;
   const gap = fleet.costPerHour > 0 ? (fleet.costPerHour - lowerBound) / fleet.costPerHour : 0;
-  return { ...fleet, status: 'time-limit', lowerBound, gap };
+  return { ...fleet, status, lowerBound, gap };
 }
 
 /** The fleet the values describe, if they satisfy every constraint with the counts rounded. */

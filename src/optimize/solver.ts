@@ -1,10 +1,14 @@
 import { Worker } from 'node:worker_threads';
+import { MIP_NODE_LIMIT } from './lp.js';
 import type { LinearProgram, LpSolution } from './lp.js';
 
 /** Solves linear and mixed-integer programs under a time limit. */
 export interface LpSolver {
-  /** Solves `lp` (with its integer variables relaxed when `relax`) within `timeLimitSeconds`. */
-  solve(lp: LinearProgram, options: { timeLimitSeconds: number; relax?: boolean }): Promise<LpSolution>;
+  /**
+   * Solves `lp` (with its integer variables relaxed when `relax`) within `nodeLimit`
+   * branch-and-bound nodes (default MIP_NODE_LIMIT; HiGHS only) and `timeLimitSeconds`.
+   */
+  solve(lp: LinearProgram, options: { timeLimitSeconds: number; relax?: boolean; nodeLimit?: number }): Promise<LpSolution>;
   /** Starts one solver thread now, so loading the solver overlaps the caller's own work. */
   warmUp(): void;
   /** Releases the solver's threads. */
@@ -52,7 +56,7 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
     warmUp() {
       if (idle.length + busy.size === 0) idle.push(start());
     },
-    async solve(lp, { timeLimitSeconds, relax = false }) {
+    async solve(lp, { timeLimitSeconds, relax = false, nodeLimit = MIP_NODE_LIMIT }) {
       const worker = await acquire();
       const hardLimitMs = Math.max(50, timeLimitSeconds * 1000);
       return new Promise<LpSolution>((resolve) => {
@@ -69,7 +73,7 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
         );
         worker.on('message', (solution: LpSolution) => finish(solution, true));
         worker.on('error', () => finish({ status: 'failed', values: {}, objective: Number.NaN, seconds: 0 }, false));
-        worker.postMessage({ lp, relax, softLimitMs: hardLimitMs * 0.8 });
+        worker.postMessage({ lp, relax, softLimitMs: hardLimitMs * 0.8, nodeLimit });
       });
     },
     async close() {

@@ -183,7 +183,8 @@ export interface Plan {
   simplicity: PlanSimplicity;
   binding: { constraint: string; detail: string };
   solver: {
-    status: 'optimal' | 'time-limit';
+    /** work-limit: stopped at the solver's node limit (deterministic); time-limit: at the wall-clock guard. */
+    status: 'optimal' | 'work-limit' | 'time-limit';
     gapPercent: number;
     lowerBoundCostPerHour: number;
     candidates: number;

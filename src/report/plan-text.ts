@@ -118,7 +118,9 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
   const solver =
     plan.solver.status === 'optimal'
       ? 'optimal'
-      : `time limit reached: best verified plan, within ${sig(plan.solver.gapPercent)}% of the lower bound`;
+      : plan.solver.status === 'work-limit'
+        ? `work limit reached (the solver's node limit): best verified plan, within ${sig(plan.solver.gapPercent)}% of the lower bound`
+        : `wall-clock guard fired (planning.solver_time_limit): best verified plan so far, within ${sig(plan.solver.gapPercent)}% of the lower bound; a faster or quieter machine may find a cheaper one`;
   return [
     title,
     '',

@@ -86,7 +86,8 @@ export const PLANNING_DEFAULTS = {
   engine: 'vllm',
   loadFactor: 0.85,
   maxSlices: 16,
-  solverTimeLimitSeconds: 10,
+  // A guard only: the node limit (MIP_NODE_LIMIT) is what stops a hard program, the same way on any machine.
+  solverTimeLimitSeconds: 60,
   percentile: 90,
 };
 
