@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { Option } from 'commander';
 import { loadDeployConfig } from '../../deploy/deploy-config.js';
@@ -16,6 +16,7 @@ import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { readPackageFile, readUserFile } from '../files.js';
 import { loadInputs, loadPlanFile } from '../inputs.js';
+import { writeErrorCause, writeFileAtomic } from '../write-file.js';
 
 interface DeployOptions {
   target: DeployTarget;
@@ -94,28 +95,18 @@ function checkOptions(options: DeployOptions): void {
   if (issues.length > 0) throw new InputError(issues);
 }
 
-/** Writes each file into the folder through a temporary name, so a reader never sees half a file. */
+/** Writes each file into the folder (created if missing), atomically: a reader never sees half a file. */
 function writeFiles(dir: string, files: DeployFile[], cwd: string): string[] {
-  const full = isAbsolute(dir) ? dir : resolve(cwd, dir);
   try {
-    mkdirSync(full, { recursive: true });
+    mkdirSync(isAbsolute(dir) ? dir : resolve(cwd, dir), { recursive: true });
   } catch (err) {
-    throw new InputError([{ file: dir, message: `cannot create the folder (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+    throw new InputError([{ file: dir, message: `cannot create the folder: ${writeErrorCause(err)}` }]);
   }
-  const written: string[] = [];
-  for (const file of files) {
-    const path = join(full, file.name);
-    const temp = `${path}.tmp-${process.pid}`;
-    try {
-      writeFileSync(temp, file.text, { mode: file.name.endsWith('.sh') ? 0o755 : 0o644 });
-      renameSync(temp, path);
-    } catch (err) {
-      rmSync(temp, { force: true });
-      throw new InputError([{ file: join(dir, file.name), message: `cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
-    }
-    written.push(join(dir, file.name));
-  }
-  return written;
+  return files.map((file) => {
+    const path = join(dir, file.name);
+    writeFileAtomic(path, file.text, cwd, { mode: file.name.endsWith('.sh') ? 0o755 : 0o644 });
+    return path;
+  });
 }
 
 /** `planner deploy`: a saved plan as launch commands, Kubernetes objects or llm-d values. */
