@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,9 +11,12 @@ import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDeployConfig } from '../src/deploy/deploy-config.js';
 import { engineLaunch } from '../src/deploy/engine-launch.js';
+import { deployInput } from '../src/deploy/input.js';
+import type { DeployOptions } from '../src/deploy/input.js';
+import { renderDeployment } from '../src/deploy/render.js';
 import { launchPools } from '../src/deploy/pools.js';
 import type { RoutingTable } from '../src/deploy/routing-table.js';
-import type { DeployInput } from '../src/deploy/types.js';
+import type { DeployInput, DeployTarget } from '../src/deploy/types.js';
 import type { Plan } from '../src/plan/plan.js';
 import { main } from '../src/cli/main.js';
 import { ROOT, presets } from './helpers.js';
@@ -60,7 +63,17 @@ async function planner(args: string[]) {
   return { code, stdout, stderr };
 }
 
-/** The rendered files of one plan and target. */
+const deployPresets = loadDeployConfig(presets().check, [{ path: 'presets/deploy.yaml', text: readFileSync(join(ROOT, 'presets/deploy.yaml'), 'utf8') }], 0).value!;
+
+/** The files of one plan and target rendered by the core (as the CLI renders them), or its refusals. */
+function render(name: string, target: DeployTarget, options: Partial<DeployOptions> = {}) {
+  const { plan, path } = plans.get(name)!;
+  const result = renderDeployment(deployInput(plan, path, { target, ...options }, presets(), deployPresets));
+  const stderr = result.problems.map((p) => `${path}: ${p.pool ? `pool ${p.pool}: ` : ''}${p.message}`).join('\n');
+  return { code: result.problems.length > 0 ? 2 : 0, stderr, files: Object.fromEntries(result.files.map((f) => [f.name, f.text])) };
+}
+
+/** The files `planner deploy` writes for one plan and target (run in this process). */
 async function deploy(name: string, target: string, extra: string[] = []) {
   const outDir = join(dir, `${name}-${target}-${extra.join('_').replace(/[^\w]/g, '')}`);
   const result = await planner(['deploy', plans.get(name)!.path, '--target', target, '--out-dir', outDir, ...extra]);
@@ -91,7 +104,7 @@ describe('planner deploy: launch scripts', () => {
   for (const engine of ['vllm', 'sglang', 'trtllm'] as const) {
     it(`renders every plan for ${engine}, with real flags only, or names the pool it cannot run`, async () => {
       for (const [name, { plan }] of plans) {
-        const result = await deploy(name, engine);
+        const result = render(name, engine);
         // TensorRT-LLM cannot run AMD pools, instances across nodes, or FP8 made from a bf16 checkpoint.
         const refusal = engine !== 'trtllm' ? null : hasAmd(plan) ? /pool mi300x\/[^:]+: TensorRT-LLM runs on NVIDIA GPUs only/
           : name === 'multi-node' ? /spans 2 nodes; deploy renders TensorRT-LLM on one node only/
@@ -123,8 +136,7 @@ describe('planner deploy: launch scripts', () => {
 
   it('writes TensorRT-LLM extra options with real keys, capping the KV cache at the plan\'s tokens', async () => {
     const { plan } = plans.get('chat-nvidia-disaggregated')!;
-    const result = await deploy('chat-nvidia-disaggregated', 'trtllm');
-    const script = result.files['launch-trtllm.sh']!;
+    const script = render('chat-nvidia-disaggregated', 'trtllm').files['launch-trtllm.sh']!;
     const docs = [...script.matchAll(/<<'PLANNER_EOF'\n([\s\S]*?)PLANNER_EOF/g)].map((m) => m[1]!).filter((t) => !t.trimStart().startsWith('{'));
     expect(docs.length).toBe(plan.pools.length);
     const keys = (obj: Record<string, unknown>, prefix = ''): string[] =>
@@ -137,10 +149,10 @@ describe('planner deploy: launch scripts', () => {
   it('starts the other nodes of a multi-node instance and joins them to the first', async () => {
     const { plan } = plans.get('multi-node')!;
     expect(plan.pools.some((p) => p.gpusPerInstance > 8)).toBe(true);
-    const vllm = (await deploy('multi-node', 'vllm')).files['launch-vllm.sh']!;
+    const vllm = render('multi-node', 'vllm').files['launch-vllm.sh']!;
     expect(vllm).toMatch(/_worker\(\) \{\n\s+exec ray start \\\n\s+--address="\$\{LEADER_ADDRESS:\?[^}]*\}":6379/);
     expect(vllm).toContain('--distributed-executor-backend ray');
-    const sglang = (await deploy('multi-node', 'sglang')).files['launch-sglang.sh']!;
+    const sglang = render('multi-node', 'sglang').files['launch-sglang.sh']!;
     expect(sglang).toMatch(/--nnodes 2 \\\n\s+--node-rank "\$\{NODE_RANK/);
   });
 });
@@ -148,7 +160,7 @@ describe('planner deploy: launch scripts', () => {
 describe('planner deploy: Kubernetes', () => {
   it('renders every plan as valid objects whose replicas and GPUs are the plan\'s', async () => {
     for (const [name, { plan }] of plans) {
-      const result = await deploy(name, 'k8s', ['--namespace', 'serving']);
+      const result = render(name, 'k8s', { namespace: 'serving' });
       expect(result.code, `${name}: ${result.stderr}`).toBe(0);
       const docs = parseAllDocuments(result.files['kubernetes.yaml']!).map((d) => d.toJS() as Record<string, any>);
       let gpus = 0;
@@ -189,7 +201,7 @@ describe('planner deploy: Kubernetes', () => {
   });
 
   it('selects the GPU type\'s nodes, asks its vendor\'s device plugin, and keeps node-local prefill/decode pairs on one node', async () => {
-    const docs = parseAllDocuments((await deploy('chat-disaggregated', 'k8s')).files['kubernetes.yaml']!).map((d) => d.toJS() as Record<string, any>);
+    const docs = parseAllDocuments(render('chat-disaggregated', 'k8s').files['kubernetes.yaml']!).map((d) => d.toJS() as Record<string, any>);
     const deployments = docs.filter((d) => d.kind === 'Deployment');
     const mi300x = deployments.find((d) => d.metadata.annotations['planner.dev/pool-id'].startsWith('mi300x/'))!;
     expect(mi300x.spec.template.spec.nodeSelector).toEqual({ 'amd.com/gpu.device-id': '74a1' });
@@ -205,7 +217,7 @@ describe('planner deploy: Kubernetes', () => {
 
   it('writes llm-d values with the chart\'s keys, one release per pool', async () => {
     for (const name of ['chat-disaggregated', 'chat']) {
-      const result = await deploy(name, 'llm-d');
+      const result = render(name, 'llm-d');
       expect(result.code, result.stderr).toBe(0);
       const values = Object.keys(result.files).filter((f) => f.startsWith('values-'));
       expect(values.length).toBe(plans.get(name)!.plan.pools.length);
@@ -251,6 +263,18 @@ describe('planner deploy: presets', () => {
 });
 
 describe('planner deploy: refusals and safety', () => {
+  it('writes its files with --out-dir (the script executable), or prints the main one on stdout', async () => {
+    const written = await deploy('chat', 'vllm');
+    expect(written.code, written.stderr).toBe(0);
+    expect(Object.keys(written.files).sort()).toEqual(['launch-vllm.sh', 'routing.json']);
+    expect(statSync(join(written.outDir, 'launch-vllm.sh')).mode & 0o111).not.toBe(0);
+    expect(written.stderr).toContain('wrote ');
+    const printed = await planner(['deploy', plans.get('chat')!.path, '--target', 'vllm']);
+    expect(printed.stdout).toBe(written.files['launch-vllm.sh']);
+    // The CLI prints what the core renders.
+    expect(render('chat', 'vllm').files['launch-vllm.sh']).toBe(printed.stdout);
+  });
+
   it('is deterministic: the same plan gives the same bytes', async () => {
     const a = await planner(['deploy', plans.get('chat-disaggregated')!.path, '--target', 'k8s']);
     const b = await planner(['deploy', plans.get('chat-disaggregated')!.path, '--target', 'k8s']);
