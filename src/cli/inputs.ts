@@ -17,6 +17,7 @@ import type { SchemaChecker } from '../spec/schema-check.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import type { Output } from './output.js';
 import { PACKAGE_ROOT, listPackageYaml, readPackageFile, readUserFile } from './files.js';
+import { readPresetFile } from './preset-files.js';
 
 /** The default catalog files (GPU types, serving engines), relative to the package root. */
 export const PRESET_CATALOG = ['presets/gpus.yaml', 'presets/engines.yaml'];
@@ -53,9 +54,9 @@ export function loadInputs(catalogPaths: string[], cwd: string): Inputs {
   const check = loadSchemaChecker();
   // The presets ship with planner and the test suite validates them against their schemas;
   // at run time only the user's files pay for schema checks.
-  const models = userValue(loadModelPresets(undefined, listPackageYaml(PRESET_MODELS).map(readPackageFile)));
+  const models = userValue(loadModelPresets(undefined, listPackageYaml(PRESET_MODELS).map(readPresetFile)));
   const overlays = catalogPaths.map((path) => readUserFile(path, cwd));
-  const catalog = userValue(loadCatalog(check, [...PRESET_CATALOG.map(readPackageFile), ...overlays], undefined, PRESET_CATALOG.length));
+  const catalog = userValue(loadCatalog(check, [...PRESET_CATALOG.map(readPresetFile), ...overlays], undefined, PRESET_CATALOG.length));
   return { check, catalog, models };
 }
 

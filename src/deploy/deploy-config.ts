@@ -2,6 +2,7 @@ import { deepMerge } from '../spec/catalog.js';
 import { checkFile } from '../spec/load.js';
 import type { Loaded, TextFile } from '../spec/load.js';
 import type { SchemaChecker } from '../spec/schema-check.js';
+import type { YamlSource } from '../spec/yaml-source.js';
 import { DEPLOY_ENGINES } from './types.js';
 import type { DeployEngine, EngineDeployInfo } from './types.js';
 
@@ -24,7 +25,7 @@ interface RawDeployConfig {
  * Loads the deploy presets, then the user's overlays (`--deploy-config`, schema-checked; the
  * first `trusted` files are planner's own). An engine without a port or health path is refused.
  */
-export function loadDeployConfig(check: SchemaChecker, files: TextFile[], trusted = 1): Loaded<DeployConfig> {
+export function loadDeployConfig(check: SchemaChecker, files: Array<TextFile | YamlSource>, trusted = 1): Loaded<DeployConfig> {
   const checked = files.map((file, i) => checkFile(i < trusted ? undefined : check, 'deploy', file));
   const issues = checked.flatMap((c) => c.issues);
   if (issues.length > 0) return { issues };
@@ -33,7 +34,8 @@ export function loadDeployConfig(check: SchemaChecker, files: TextFile[], truste
   for (const id of DEPLOY_ENGINES) {
     const entry = raw.engines && Object.hasOwn(raw.engines, id) ? raw.engines[id] : undefined;
     if (!entry?.port || !entry.health) {
-      issues.push({ file: files[files.length - 1]!.path, message: `engines.${id}: needs a port and a health path` });
+      const last = files[files.length - 1]!;
+      issues.push({ file: 'text' in last ? last.path : last.file, message: `engines.${id}: needs a port and a health path` });
       continue;
     }
     engines.set(id, { port: entry.port, healthPath: entry.health, images: { ...entry.images } });

@@ -28,8 +28,8 @@ export interface Loaded<T> {
  * Parses and schema-checks one YAML file; the source is usable only when there are no issues.
  * Without a checker the file is trusted (planner's own presets, which the test suite validates).
  */
-export function checkFile(check: SchemaChecker | undefined, schemaName: string, file: TextFile, limits?: YamlLimits): Loaded<YamlSource> {
-  const source = parseYamlSource(file.path, file.text, limits);
+export function checkFile(check: SchemaChecker | undefined, schemaName: string, file: TextFile | YamlSource, limits?: YamlLimits): Loaded<YamlSource> {
+  const source = 'text' in file ? parseYamlSource(file.path, file.text, limits) : file;
   if (source.issues.length > 0) return { issues: source.issues };
   const issues = check ? check(schemaName, source) : [];
   return issues.length > 0 ? { issues } : { value: source, issues };
@@ -39,7 +39,7 @@ export function checkFile(check: SchemaChecker | undefined, schemaName: string, 
  * Loads catalog files in order: the preset catalog first, then user overlays. The first
  * `trusted` files (the presets) skip the schema check; the user's never do.
  */
-export function loadCatalog(check: SchemaChecker, files: TextFile[], limits?: YamlLimits, trusted = 0): Loaded<Catalog> {
+export function loadCatalog(check: SchemaChecker, files: Array<TextFile | YamlSource>, limits?: YamlLimits, trusted = 0): Loaded<Catalog> {
   const checked = files.map((file, i) => checkFile(i < trusted ? undefined : check, 'catalog', file, limits));
   const issues = checked.flatMap((c) => c.issues);
   if (issues.length > 0) return { issues };
@@ -51,7 +51,7 @@ export function loadCatalog(check: SchemaChecker, files: TextFile[], limits?: Ya
 const PRESET_FIELDS: Array<keyof RawModel> = ['id', 'name', 'aliases', 'source', 'published_params'];
 
 /** Loads the preset models, checking that ids and aliases are complete and unique (and the schema, given a checker). */
-export function loadModelPresets(check: SchemaChecker | undefined, files: TextFile[]): Loaded<ModelRegistry> {
+export function loadModelPresets(check: SchemaChecker | undefined, files: Array<TextFile | YamlSource>): Loaded<ModelRegistry> {
   const issues: InputIssue[] = [];
   const models: ModelArch[] = [];
   const owner = new Map<string, string>();

@@ -83,6 +83,14 @@ export function parseYamlSource(
   };
 }
 
+/**
+ * A source for data parsed before (planner's own presets, bundled at build): it has no positions,
+ * so an issue names the file alone.
+ */
+export function sourceFromData(file: string, data: unknown): YamlSource {
+  return { file, data, issues: [], locate: () => ({ line: 1, col: 1 }), issueAt: (_path, message) => ({ file, message }) };
+}
+
 /** `['workload', 'classes', 0, 'share']` → `workload.classes[0].share` (how messages name a field). */
 export function pathText(path: DocPath): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');

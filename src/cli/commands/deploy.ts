@@ -13,13 +13,14 @@ import type { SchemaChecker } from '../../spec/schema-check.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
-import { readPackageFile, readUserFile } from '../files.js';
+import { readUserFile } from '../files.js';
+import { readPresetFile } from '../preset-files.js';
 import { loadInputs, loadPlanFile } from '../inputs.js';
 import { writeErrorCause, writeFileAtomic } from '../write-file.js';
 
 /** The deploy presets (presets/deploy.yaml) and the user's overlays, schema-checked. */
 function deployConfig(check: SchemaChecker, paths: string[], cwd: string): DeployConfig {
-  const loaded = loadDeployConfig(check, [readPackageFile('presets/deploy.yaml'), ...paths.map((p) => readUserFile(p, cwd))]);
+  const loaded = loadDeployConfig(check, [readPresetFile('presets/deploy.yaml'), ...paths.map((p) => readUserFile(p, cwd))]);
   if (!loaded.value) throw new InputError(loaded.issues);
   return loaded.value;
 }
