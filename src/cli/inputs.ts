@@ -17,6 +17,7 @@ import type { SchemaChecker } from '../spec/schema-check.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import type { Output } from './output.js';
 import { PACKAGE_ROOT, listPackageYaml, readPackageFile, readUserFile } from './files.js';
+import { precompiledValidator } from './precompiled-schemas.js';
 import { readPresetFile } from './preset-files.js';
 
 /** The default catalog files (GPU types, serving engines), relative to the package root. */
@@ -34,7 +35,7 @@ export interface Inputs {
 /** Loads the JSON Schemas that ship with planner. */
 export function loadSchemaChecker(): SchemaChecker {
   const read = (name: string) => JSON.parse(readPackageFile(`schemas/${name}.schema.json`).text) as object;
-  return createSchemaChecker({ spec: read('spec'), catalog: read('catalog'), model: read('model'), plan: read('plan'), deploy: read('deploy') });
+  return createSchemaChecker({ spec: read('spec'), catalog: read('catalog'), model: read('model'), plan: read('plan'), deploy: read('deploy') }, precompiledValidator);
 }
 
 /** A preset that fails its own checks is planner's bug, not the user's: report it as internal. */

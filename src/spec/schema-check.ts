@@ -1,7 +1,8 @@
 import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { didYouMean } from './did-you-mean.js';
 import type { InputIssue } from './issues.js';
+import { addUnitKeywords } from './schema-keywords.js';
 import { parseQuantity } from './units.js';
 import type { QuantityKind } from './units.js';
 import { pathText } from './yaml-source.js';
@@ -18,37 +19,24 @@ export interface SchemaSet {
 /** Checks a parsed document against one named schema and returns located issues. */
 export type SchemaChecker = (schemaName: string, source: YamlSource) => InputIssue[];
 
-/** Compiles the schemas once (with the `unit` keyword for human units) into a checker. */
-export function createSchemaChecker(schemas: SchemaSet): SchemaChecker {
+/** Options of the Ajv instance planner checks inputs with (and compiles validators at build with). */
+export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateSchema: false } as const;
+
+/** An Ajv instance with planner's options and its `unit` and `positive` keywords. */
+export function plannerAjv(extra: Partial<Options> = {}): Ajv {
   // The schemas ship with planner (the test suite compiles each one); checking them against the
   // JSON Schema meta-schema on every run would cost ~100 ms of start-up.
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateSchema: false });
-  ajv.addKeyword({
-    keyword: 'unit',
-    schemaType: 'string',
-    errors: true,
-    validate: function unitCheck(kind: string, data: unknown) {
-      const parsed = parseQuantity(kind as QuantityKind, data);
-      if (parsed.ok) return true;
-      (unitCheck as unknown as { errors: Partial<ErrorObject>[] }).errors = [
-        { keyword: 'unit', message: parsed.message, params: { unit: kind } },
-      ];
-      return false;
-    },
-  });
-  // `positive: true` beside `unit`: the quantity must be more than 0 (a bandwidth, a memory size).
-  ajv.addKeyword({
-    keyword: 'positive',
-    schemaType: 'boolean',
-    errors: true,
-    validate: function positiveCheck(wanted: boolean, data: unknown, parentSchema?: { unit?: string }) {
-      if (!wanted || !parentSchema?.unit) return true;
-      const parsed = parseQuantity(parentSchema.unit as QuantityKind, data);
-      if (!parsed.ok || parsed.value > 0) return true;
-      (positiveCheck as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'positive', message: `must be more than 0; got ${JSON.stringify(data)}`, params: {} }];
-      return false;
-    },
-  });
+  const ajv = new Ajv({ ...AJV_OPTIONS, ...extra });
+  addUnitKeywords(ajv);
+  return ajv;
+}
+
+/**
+ * A checker over the schemas: each compiled when first used, unless `precompiled` gives its
+ * validator (compiled at build from the same schemas: scripts/compile-schemas.mjs).
+ */
+export function createSchemaChecker(schemas: SchemaSet, precompiled: (name: string) => ValidateFunction | undefined = () => undefined): SchemaChecker {
+  const ajv = plannerAjv();
   for (const schema of Object.values(schemas)) ajv.addSchema(schema);
   const compiled = new Map<string, ValidateFunction>();
   return (schemaName, source) => {
@@ -56,7 +44,7 @@ export function createSchemaChecker(schemas: SchemaSet): SchemaChecker {
     if (!schema) throw new Error(`unknown schema ${schemaName}`);
     let validate = compiled.get(schemaName);
     if (!validate) {
-      validate = ajv.compile(schema);
+      validate = precompiled(schemaName) ?? ajv.compile(schema);
       compiled.set(schemaName, validate);
     }
     if (validate(source.data)) return [];
@@ -117,7 +105,9 @@ function describe(error: ErrorObject): Described | undefined {
     case 'anyOf':
       return { path, message: anyOfMessage(error) };
     case 'unit':
-      return { path, message: error.message ?? 'invalid value' };
+      return { path, message: unitMessage(String(error.schema), error.data) };
+    case 'positive':
+      return { path, message: `must be more than 0; got ${JSON.stringify(error.data)}` };
     case 'minLength':
       return { path, message: params.limit === 1 ? 'must not be empty' : `must have at least ${String(params.limit)} characters` };
     case 'const':
@@ -125,6 +115,12 @@ function describe(error: ErrorObject): Described | undefined {
     default:
       return { path, message: error.message ?? 'invalid value' };
   }
+}
+
+/** Why a value is not a quantity of the kind (the `unit` keyword's message). */
+function unitMessage(kind: string, data: unknown): string {
+  const parsed = parseQuantity(kind as QuantityKind, data);
+  return parsed.ok ? 'invalid value' : parsed.message;
 }
 
 function anyOfMessage(error: ErrorObject): string {
