@@ -1,5 +1,6 @@
-import { Ajv } from 'ajv';
-import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type * as AjvModule from 'ajv';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import { didYouMean } from './did-you-mean.js';
 import type { InputIssue } from './issues.js';
 import { addUnitKeywords } from './schema-keywords.js';
@@ -22,12 +23,16 @@ export type SchemaChecker = (schemaName: string, source: YamlSource) => InputIss
 /** Options of the Ajv instance planner checks inputs with (and compiles validators at build with). */
 export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, validateSchema: false } as const;
 
+const requireModule = createRequire(import.meta.url);
+
 /** An Ajv instance with planner's options and its `unit` and `positive` keywords. */
 export function plannerAjv(extra: Partial<Options> = {}): Ajv {
-  // The schemas ship with planner (the test suite compiles each one); checking them against the
-  // JSON Schema meta-schema on every run would cost ~100 ms of start-up.
-  const ajv = new Ajv({ ...AJV_OPTIONS, ...extra });
-  addUnitKeywords(ajv);
+  // ajv loads (~50 ms) only when a schema is compiled here: validators compiled at build need
+  // none of it. The schemas ship with planner (the test suite compiles each one); checking them
+  // against the JSON Schema meta-schema on every run would cost ~100 ms more.
+  const { Ajv: AjvClass, _ } = requireModule('ajv') as typeof AjvModule;
+  const ajv = new AjvClass({ ...AJV_OPTIONS, ...extra });
+  addUnitKeywords(ajv, _);
   return ajv;
 }
 
@@ -36,15 +41,21 @@ export function plannerAjv(extra: Partial<Options> = {}): Ajv {
  * validator (compiled at build from the same schemas: scripts/compile-schemas.mjs).
  */
 export function createSchemaChecker(schemas: SchemaSet, precompiled: (name: string) => ValidateFunction | undefined = () => undefined): SchemaChecker {
-  const ajv = plannerAjv();
-  for (const schema of Object.values(schemas)) ajv.addSchema(schema);
+  let ajv: Ajv | undefined;
+  const compile = (schema: object): ValidateFunction => {
+    if (!ajv) {
+      ajv = plannerAjv();
+      for (const each of Object.values(schemas)) ajv.addSchema(each);
+    }
+    return ajv.compile(schema);
+  };
   const compiled = new Map<string, ValidateFunction>();
   return (schemaName, source) => {
     const schema = schemas[schemaName];
     if (!schema) throw new Error(`unknown schema ${schemaName}`);
     let validate = compiled.get(schemaName);
     if (!validate) {
-      validate = precompiled(schemaName) ?? ajv.compile(schema);
+      validate = precompiled(schemaName) ?? compile(schema);
       compiled.set(schemaName, validate);
     }
     if (validate(source.data)) return [];

@@ -1,5 +1,4 @@
-import { _ } from 'ajv';
-import type { Ajv, KeywordCxt } from 'ajv';
+import type { _ as Code, Ajv, KeywordCxt } from 'ajv';
 import { parseQuantity } from './units.js';
 import type { QuantityKind } from './units.js';
 
@@ -21,7 +20,7 @@ export function positiveHolds(wanted: boolean, unit: string | undefined, data: u
  * `plannerKeywords.*`) check exactly what the ones compiled at run time check. Their messages
  * are written from the failing value when errors are described.
  */
-export function addUnitKeywords(ajv: Ajv): void {
+export function addUnitKeywords(ajv: Ajv, _: typeof Code): void {
   ajv.addKeyword({
     keyword: 'unit',
     schemaType: 'string',
