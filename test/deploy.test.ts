@@ -206,12 +206,19 @@ describe('planner deploy: Kubernetes', () => {
     const mi300x = deployments.find((d) => d.metadata.annotations['planner.dev/pool-id'].startsWith('mi300x/'))!;
     expect(mi300x.spec.template.spec.nodeSelector).toEqual({ 'amd.com/gpu.device-id': '74a1' });
     expect(Object.keys(mi300x.spec.template.spec.containers[0].resources.limits)).toEqual(['amd.com/gpu']);
+    // No spare in the plan: a new instance serves before an old one goes.
+    expect(mi300x.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    const spared = { ...plans.get('chat-disaggregated')!.plan, redundancy: 1 };
+    const withSpare = renderDeployment(deployInput(spared, 'plan.json', { target: 'k8s' }, presets(), deployPresets));
+    const rolled = parseAllDocuments(withSpare.files[0]!.text).map((d) => d.toJS() as Record<string, any>).filter((d) => d.kind === 'Deployment');
+    for (const d of rolled) expect(d.spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
     const decode = deployments.filter((d) => d.metadata.labels['planner.dev/role'] === 'decode');
     expect(decode.length).toBeGreaterThan(0);
     for (const d of decode) {
       const term = d.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
       expect(term.topologyKey).toBe('kubernetes.io/hostname');
       expect(term.labelSelector.matchLabels['planner.dev/pair-class']).toBe(d.metadata.labels['planner.dev/pair-class']);
+      expect(d.spec.template.spec.containers[0].env).toContainEqual({ name: 'VLLM_NIXL_SIDE_CHANNEL_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
     }
   });
 

@@ -65,6 +65,8 @@ function podSpec(lp: LaunchPool, input: DeployInput, commands: Word[][], launch:
       { name: 'HF_HOME', value: '/models' },
       { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token', optional: true } } },
       ...Object.entries(launch.env).map(([name, value]) => ({ name, value })),
+      // vLLM's NIXL connector announces this address to the pods it exchanges KV with.
+      ...(input.engine === 'vllm' && lp.pool.role !== 'colocated' ? [{ name: 'VLLM_NIXL_SIDE_CHANNEL_HOST', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : []),
     ],
     resources: { limits: { [resource]: String(lp.gpusPerPod) } },
     ...(serves
@@ -92,6 +94,17 @@ function podSpec(lp: LaunchPool, input: DeployInput, commands: Word[][], launch:
       ...(configMap ? [{ name: 'files', configMap: { name: configMap } }] : []),
     ],
   };
+}
+
+/**
+ * How a pool's instances are replaced. A plan with a spare per pool (planning.redundancy ≥ 1)
+ * holds its SLOs with one instance down: replace one at a time in place. Without one, a new
+ * instance must be serving before an old one goes (which needs a spare set of GPUs during the
+ * rollout).
+ */
+function rolloutStrategy(input: DeployInput): K8sObject {
+  const spare = input.plan.redundancy >= 1;
+  return { type: 'RollingUpdate', rollingUpdate: spare ? { maxSurge: 0, maxUnavailable: 1 } : { maxSurge: 1, maxUnavailable: 0 } };
 }
 
 /** Label of the pods of a prefill/decode pairing class that must share a node. */
@@ -146,8 +159,7 @@ function poolWorkload(lp: LaunchPool, input: DeployInput, name: string): K8sObje
       spec: {
         replicas: lp.pool.count,
         selector: { matchLabels: { [POOL_LABEL]: name } },
-        // A replaced instance must load its model before the old one goes: surge, never drop below the plan.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        strategy: rolloutStrategy(input),
         template: { metadata: { labels }, spec: podSpec(lp, input, launch.leader, launch, configMap, true) },
       },
     });

@@ -111,6 +111,9 @@ export function launchScript(input: DeployInput, pools: LaunchPool[], routing: R
     `#   ${scriptName} pools             list the pools: name, replicas, GPUs per instance, GPU type, role`,
     ...(router ? [`#   ${scriptName} pd-router         start ${engine}'s prefill/decode router (PREFILL_URLS, DECODE_URLS)`] : []),
     ...(disaggregated ? ['#', '# Prefill and decode pools hand requests over through a P/D-aware router (llm-d, the engine\'s', '# own, or your gateway with the routing table): it sends a prompt to a prefill instance, then to a decode one.'] : []),
+    ...(disaggregated && input.engine === 'vllm'
+      ? ['# NIXL: set VLLM_NIXL_SIDE_CHANNEL_HOST to the address other machines reach this one by, and give each', '# instance on one machine its own VLLM_NIXL_SIDE_CHANNEL_PORT (default 5600) as well as its own --port.']
+      : []),
   ].map(commentText);
   const text = [
     '#!/usr/bin/env bash',
