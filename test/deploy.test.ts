@@ -81,7 +81,7 @@ async function deploy(name: string, target: string, extra: string[] = []) {
   return { ...result, files, outDir };
 }
 
-const hasAmd = (plan: Plan) => plan.pools.some((p) => p.gpu === 'mi300x');
+const hasAmd = (plan: Plan) => plan.pools.some((p) => ['mi300x', 'mi325x', 'mi355x'].includes(p.gpu));
 
 /** Checks the routing table against the plan: every route's weights sum to 1 over pools that exist. */
 function checkRouting(table: RoutingTable, plan: Plan) {
@@ -106,7 +106,7 @@ describe('planner deploy: launch scripts', () => {
       for (const [name, { plan }] of plans) {
         const result = render(name, engine);
         // TensorRT-LLM cannot run AMD pools, instances across nodes, or FP8 made from a bf16 checkpoint.
-        const refusal = engine !== 'trtllm' ? null : hasAmd(plan) ? /pool mi300x\/[^:]+: TensorRT-LLM runs on NVIDIA GPUs only/
+        const refusal = engine !== 'trtllm' ? null : hasAmd(plan) ? /pool mi3\d\dx\/[^:]+: TensorRT-LLM runs on NVIDIA GPUs only/
           : name === 'multi-node' ? /spans 2 nodes; deploy renders TensorRT-LLM on one node only/
           : plan.precision.weights === 'fp8' ? /the plan sizes fp8 weights; TensorRT-LLM loads FP8 from a pre-quantised checkpoint/ : null;
         if (refusal) {
@@ -203,8 +203,10 @@ describe('planner deploy: Kubernetes', () => {
   it('selects the GPU type\'s nodes, asks its vendor\'s device plugin, and keeps node-local prefill/decode pairs on one node', async () => {
     const docs = parseAllDocuments(render('chat-disaggregated', 'k8s').files['kubernetes.yaml']!).map((d) => d.toJS() as Record<string, any>);
     const deployments = docs.filter((d) => d.kind === 'Deployment');
-    const mi300x = deployments.find((d) => d.metadata.annotations['planner.dev/pool-id'].startsWith('mi300x/'))!;
-    expect(mi300x.spec.template.spec.nodeSelector).toEqual({ 'amd.com/gpu.device-id': '74a1' });
+    // The AMD pool the default catalog picks (MI300X, MI325X or MI355X), by its PCI device id.
+    const mi300x = deployments.find((d) => /^mi3\d\dx\//.test(d.metadata.annotations['planner.dev/pool-id']))!;
+    const amdGpu = (mi300x.metadata.annotations['planner.dev/pool-id'] as string).split('/')[0] as 'mi300x' | 'mi325x' | 'mi355x';
+    expect(mi300x.spec.template.spec.nodeSelector).toEqual({ 'amd.com/gpu.device-id': { mi300x: '74a1', mi325x: '74a5', mi355x: '75a3' }[amdGpu] });
     expect(Object.keys(mi300x.spec.template.spec.containers[0].resources.limits)).toEqual(['amd.com/gpu']);
     // No spare in the plan: a new instance serves before an old one goes.
     expect(mi300x.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
