@@ -3,7 +3,7 @@ import { readPackageFile } from '../src/cli/files.js';
 import { PRESET_CATALOG } from '../src/cli/inputs.js';
 import { formatIssue } from '../src/spec/issues.js';
 import { loadCatalog } from '../src/spec/load.js';
-import { presets } from './helpers.js';
+import { MINIMAL_SPEC, presets, specFromText } from './helpers.js';
 
 function withOverlay(text: string) {
   return loadCatalog(presets().check, [...PRESET_CATALOG.map(readPackageFile), { path: 'mine.yaml', text }]);
@@ -47,5 +47,19 @@ describe('catalog overlays', () => {
       expect.stringMatching(/^mine\.yaml:3:5: gpus\.l4\.memory_bandwith: unknown field .*did you mean "memory_bandwidth"/),
       expect.stringMatching(/^mine\.yaml:4:10: gpus\.l4\.tdp: expected a power/),
     ]);
+  });
+});
+
+describe('estimated prices', () => {
+  it('keep a type out of plans the spec did not ask it into; naming it, or an overlay quote, brings it in', () => {
+    const estimated = Object.values(presets().catalog.gpus).filter((g) => g.price.estimate).map((g) => g.id);
+    expect(estimated.length).toBeGreaterThan(0);
+    const spec = (extra: string) => specFromText(`${MINIMAL_SPEC}${extra}`);
+    const byDefault = spec('').value!.planning.gpus;
+    for (const id of estimated) expect(byDefault).not.toContain(id);
+    expect(byDefault.length).toBe(Object.keys(presets().catalog.gpus).length - estimated.length);
+    expect(spec(`planning:\n  gpus: [${estimated[0]}]\n`).value!.planning.gpus).toEqual([estimated[0]]);
+    const quoted = withOverlay(`gpus:\n  ${estimated[0]}:\n    price: { usd_per_hour: 3.1, source: our quote, date: 2026-12 }\n`);
+    expect(quoted.value!.gpus[estimated[0]!]!.price.estimate).toBeUndefined();
   });
 });

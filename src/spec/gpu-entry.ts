@@ -34,7 +34,7 @@ export interface RawGpu {
   network?: string | number | { bandwidth: string | number; per?: 'gpu' | 'instance'; fabric: 'rdma' | 'tcp'; source?: string };
   tdp?: string | number;
   compute_units?: number;
-  price?: { usd_per_hour?: string | number; machines?: Array<{ gpus: number; usd_per_hour: string | number; name?: string }>; source?: string; date?: string };
+  price?: { usd_per_hour?: string | number; estimate?: boolean; machines?: Array<{ gpus: number; usd_per_hour: string | number; name?: string }>; source?: string; date?: string };
   source?: string;
   notes?: string;
   efficiency?: RawEfficiency;
@@ -92,6 +92,7 @@ export function normalizeGpu(id: string, raw: RawGpu, efficiency: RawEfficiency)
     ...(raw.compute_units !== undefined ? { computeUnits: raw.compute_units } : {}),
     price: {
       usdPerHour: checkedQuantity('price', raw.price!.usd_per_hour),
+      ...(raw.price!.estimate ? { estimate: true } : {}),
       ...(raw.price!.machines
         ? { machines: raw.price!.machines.map((m) => ({ gpus: m.gpus, usdPerHour: checkedQuantity('price', m.usd_per_hour), ...(m.name ? { name: m.name } : {}) })) }
         : {}),

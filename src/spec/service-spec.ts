@@ -442,7 +442,8 @@ function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catal
   const resolveAt = (name: string, path: DocPath) => resolveGpuAt(catalog, name, path, at);
   const gpus = raw.gpus
     ? raw.gpus.map((name, i) => resolveAt(name, ['planning', 'gpus', i])).filter((id): id is string => id !== undefined)
-    : Object.keys(catalog.gpus).sort();
+    : // A type priced by estimate, not a quote, never decides a plan the spec did not ask it into.
+      Object.keys(catalog.gpus).filter((id) => !catalog.gpus[id]!.price.estimate).sort();
   const availability: Record<string, number> = {};
   for (const [name, count] of Object.entries(raw.availability ?? {})) {
     const id = resolveAt(name, ['planning', 'availability', name]);

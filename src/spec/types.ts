@@ -116,7 +116,8 @@ export interface GpuSpec {
   /** Streaming multiprocessors (NVIDIA) or compute units (AMD) that attention tiles are scheduled over. */
   computeUnits?: number;
   /** Per GPU-hour; `machines` where the offering is rented only by the machine (sizes and prices per machine-hour). */
-  price: { usdPerHour: number; machines?: Array<{ gpus: number; usdPerHour: number; name?: string }>; source?: string; date?: string };
+  /** estimate: the price is a guess, so plans use the type only where a spec names it. */
+  price: { usdPerHour: number; estimate?: boolean; machines?: Array<{ gpus: number; usdPerHour: number; name?: string }>; source?: string; date?: string };
   source?: string;
   notes?: string;
   efficiency: GpuEfficiency;
