@@ -5,6 +5,7 @@ import type { ServiceSpec } from '../spec/types.js';
 import { flagQuantity } from './flags.js';
 import { traceArrivals } from './traces.js';
 import { sizedDuration } from '../simulate/duration.js';
+import { requestsExcess } from '../simulate/limits.js';
 
 /** Longest run `--duration` accepts: a day of simulated traffic. */
 const MAX_DURATION_SECONDS = 86_400;
@@ -42,6 +43,9 @@ export function simulationSettings(flags: SimulationFlags, spec: ServiceSpec, cw
   if (warmupSeconds !== undefined && warmupSeconds >= span) {
     throw new InputError([{ file: '--warmup', message: `must be shorter than the replayed trace (${span.toPrecision(3)} s); got ${flags.warmup}` }]);
   }
+  // Arrivals are drawn at the spec's rate, or replayed at the trace's own (sped up as asked); a sized run fits already.
+  const excess = flags.duration !== undefined && requestsExcess(trace ? trace.meanRatePerSecond * trace.replaySpeed : spec.totalRatePerSecond, span);
+  if (excess) throw new InputError([{ file: '--duration', message: excess }]);
   return {
     durationSeconds: span,
     seed,

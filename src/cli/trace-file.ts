@@ -21,7 +21,18 @@ export const TRACE_COLUMNS = {
 /** Longest line a trace may have (a row is a few dozen bytes; this refuses files that are not traces). */
 const MAX_LINE_BYTES = 1 << 20;
 
-/** Lines of a file, read in 1 MiB chunks: memory stays flat however long the file is. */
+/** Newlines in a buffer. */
+function newlines(bytes: Buffer): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Lines of a file, read in 1 MiB chunks: memory stays flat however long the file is. Every chunk
+ * is checked — a NUL byte anywhere, or any line over {@link MAX_LINE_BYTES}, refuses the file
+ * at its line — and lines are cut as bytes, so a character split across chunks stays whole.
+ */
 function* lines(fullPath: string, shownPath: string): Generator<string> {
   let fd: number;
   try {
@@ -29,26 +40,32 @@ function* lines(fullPath: string, shownPath: string): Generator<string> {
   } catch (err) {
     throw new InputError([{ file: shownPath, message: `cannot read (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})` }]);
   }
+  const tooLong = (line: number) => new InputError([{ file: shownPath, line, message: 'a line longer than 1 MiB: not a CSV or JSON-lines trace' }]);
   try {
     const buffer = Buffer.alloc(1 << 20);
-    let rest = '';
+    /** The bytes of a line not yet ended (at most MAX_LINE_BYTES). */
+    let carry = Buffer.alloc(0);
     let count = 0;
     for (;;) {
       const n = readSync(fd, buffer, 0, buffer.length, null);
       if (n === 0) break;
-      if (count === 0 && buffer.subarray(0, n).includes(0)) {
-        throw new InputError([{ file: shownPath, message: 'looks like a binary file (it contains NUL bytes); give a CSV or JSON-lines trace' }]);
+      const chunk = buffer.subarray(0, n);
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) {
+        throw new InputError([{ file: shownPath, line: count + 1 + newlines(chunk.subarray(0, nul)), message: 'looks like a binary file (it contains NUL bytes); give a CSV or JSON-lines trace' }]);
       }
-      const text = rest + buffer.toString('utf8', 0, n);
-      const parts = text.split(/\r?\n/);
-      rest = parts.pop() ?? '';
-      if (rest.length > MAX_LINE_BYTES) {
-        throw new InputError([{ file: shownPath, line: count + parts.length + 1, message: 'a line longer than 1 MiB: not a CSV or JSON-lines trace' }]);
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      let start = 0;
+      for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
+        count++;
+        if (nl - start > MAX_LINE_BYTES) throw tooLong(count);
+        yield data.toString('utf8', start, nl > start && data[nl - 1] === 0x0d ? nl - 1 : nl);
+        start = nl + 1;
       }
-      count += parts.length;
-      yield* parts;
+      if (data.length - start > MAX_LINE_BYTES) throw tooLong(count + 1);
+      carry = Buffer.from(data.subarray(start));
     }
-    if (rest !== '') yield rest;
+    if (carry.length > 0) yield carry.toString('utf8');
   } finally {
     closeSync(fd);
   }
@@ -82,14 +99,19 @@ export function* traceRecords(shownPath: string, cwd: string, layout: TraceLayou
     let o: unknown;
     if (jsonl) {
       columns ??= { timestamp: 'timestamp', input_tokens: 'input_tokens', output_tokens: 'output_tokens' };
-      let row: Record<string, unknown>;
+      let row: unknown;
       try {
-        row = JSON.parse(line) as Record<string, unknown>;
+        row = JSON.parse(line);
       } catch {
+        row = undefined;
+      }
+      // null, a number, a list: as unreadable as a syntax error.
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) {
         skip(lineNo, 'not a JSON object');
         continue;
       }
-      [t, i, o] = [row[columns.timestamp!], row[columns.input_tokens!], row[columns.output_tokens!]];
+      const own = (key: string | undefined) => (key !== undefined && Object.hasOwn(row as object, key) ? (row as Record<string, unknown>)[key] : undefined);
+      [t, i, o] = [own(columns.timestamp), own(columns.input_tokens), own(columns.output_tokens)];
     } else {
       const cells = splitCsvLine(line);
       if (!index) {

@@ -6,6 +6,7 @@ import { peakOptions, traceLayout } from '../spec/trace-workload.js';
 import type { RawTrace } from '../spec/trace-workload.js';
 import type { TraceSource } from '../spec/types.js';
 import type { YamlSource } from '../spec/yaml-source.js';
+import { pathText } from '../spec/yaml-source.js';
 import { TraceAccumulator } from '../workload/trace-summary.js';
 import type { TraceSummary } from '../workload/trace-summary.js';
 import { traceRecords } from './trace-file.js';
@@ -44,6 +45,12 @@ export function summarizeTrace(path: string, cwd: string, layout: TraceLayout, p
   return { summary: accumulator.summary(peak.percentile), skipped, skippedExamples };
 }
 
+/** Why a trace gave no requests: no rows at all, or every row skipped (with the first, at its line). */
+export function noRequestsReason(read: Pick<ReadTrace, 'skipped' | 'skippedExamples'>): string {
+  if (read.skipped === 0) return 'it has no rows of requests (it is empty, or only a header or comments)';
+  return `all ${read.skipped} ${read.skipped === 1 ? 'row was' : 'rows were'} skipped, e.g. ${read.skippedExamples[0]}`;
+}
+
 /**
  * Reads the trace a parsed spec names (relative to the spec's folder, and inside it or a folder
  * `access` allows), for spec normalisation. A trace that cannot be read is reported at the spec
@@ -64,12 +71,18 @@ export function traceForSpec(source: YamlSource, specPath: string, cwd: string, 
     // Bad values here are reported by the schema check; read with the defaults meanwhile.
   }
   const shown = isAbsolute(raw.file) ? raw.file : join(dirname(specPath), raw.file);
+  let read: ReadTrace;
   try {
-    traces.set(raw.file, { path, summary: summarizeTrace(path, cwd, layout, peak).summary });
+    read = summarizeTrace(path, cwd, layout, peak);
   } catch (err) {
     // A missing or unreadable trace is reported where the spec names it; a bad row keeps its own line.
     atSpecField(err, path, shown, source, field, raw.file);
   }
+  if (read.summary.requests === 0) {
+    const reason = noRequestsReason({ ...read, skippedExamples: read.skippedExamples.map((e) => (e.startsWith(path) ? shown + e.slice(path.length) : e)) });
+    throw new InputError([source.issueAt(field, `${pathText(field)}: no readable requests in ${raw.file}: ${reason}`)]);
+  }
+  traces.set(raw.file, { path, summary: read.summary });
   return traces;
 }
 

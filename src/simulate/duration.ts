@@ -18,7 +18,7 @@ export function minimumMeasured(percentile: number): number {
 export const MIN_SIMULATED_SECONDS = 600;
 export const MAX_SIMULATED_SECONDS = 86_400;
 /** Most requests a sized run draws (a high rate shortens the run rather than simulating millions). */
-export const MAX_SIMULATED_REQUESTS = 2_000_000;
+export const MAX_SIMULATED_REQUESTS = 1_000_000;
 
 /** Arrivals before this are not measured: a tenth of the run, at most a minute. */
 export function warmupFor(durationSeconds: number): number {
@@ -28,7 +28,7 @@ export function warmupFor(durationSeconds: number): number {
 /**
  * How long to simulate a spec: at least 600 s, and long enough that every class has
  * {@link requestsForPercentile} requests past the warm-up for its tightest SLO percentile (a
- * p99 target at 0.5 req/s needs hours, not ten minutes), within a day and two million
+ * p99 target at 0.5 req/s needs hours, not ten minutes), within a day and a million
  * requests — `short` names the classes those limits leave short.
  */
 export function sizedDuration(spec: ServiceSpec): { seconds: number; short: string[] } {

@@ -418,7 +418,7 @@ export function runEngine(
     pools: instances.map((xs, p) => ({
       utilization: xs.length === 0 ? 0 : xs.reduce((sum, x) => sum + x.busyTime, 0) / (xs.length * elapsed),
       meanQueue: xs.length === 0 ? 0 : xs.reduce((sum, x) => sum + x.queueArea + queued(x) * (now - x.lastChange), 0) / (xs.length * elapsed),
-      maxQueue: Math.max(0, ...xs.map((x) => x.maxQueue)),
+      maxQueue: xs.reduce((most, x) => Math.max(most, x.maxQueue), 0),
       preemptions: xs.reduce((sum, x) => sum + x.preemptions, 0),
       rejected: refused[p] + xs.reduce((sum, x) => sum + x.rejected, 0),
     })),

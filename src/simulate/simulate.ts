@@ -10,6 +10,8 @@ import type { Arrival } from './requests.js';
 import { createRng } from './rng.js';
 import { instanceTiming } from './timing.js';
 import { minimumMeasured, requestsForPercentile, warmupFor } from './duration.js';
+import { instancesExcess, requestsExcess } from './limits.js';
+import { InputError } from '../spec/issues.js';
 import { isNodeLocal, kvTransferSeconds } from '../perf/transfer.js';
 import { shapeProblems } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
@@ -199,6 +201,9 @@ function counted(arrivals: Iterable<Arrival>): { iterator: Iterator<Arrival>; se
 export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, options: SimulationOptions): SimulationReport {
   const duration = options.durationSeconds;
   const warmup = options.warmupSeconds ?? warmupFor(duration);
+  // Refused before anything is allocated: instances are state, every arrival an outcome kept.
+  const excess = instancesExcess(plan, options.down) ?? (options.replay ? undefined : requestsExcess(spec.totalRatePerSecond, duration));
+  if (excess) throw new InputError([{ file: 'simulation', message: excess }]);
   const pools = simPools(plan, spec, catalog, options.down ?? new Map());
   const routes = simRoutes(plan);
   const routeOf = routeFinder(plan.routes, spec.classes);

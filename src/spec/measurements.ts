@@ -66,6 +66,15 @@ export interface MeasurementFile {
   issues: InputIssue[];
 }
 
+/** Most measurement rows one run reads, over all its files (each is a prediction: about 0.3 ms). */
+export const MAX_MEASUREMENT_ROWS = 50_000;
+
+/** The issue when measurement files hold more than {@link MAX_MEASUREMENT_ROWS} rows in all, or undefined. */
+export function rowLimitIssue(files: string[], rows: number): InputIssue | undefined {
+  if (rows <= MAX_MEASUREMENT_ROWS) return undefined;
+  return { file: files.join(', '), message: `${rows.toLocaleString('en-US')} measurement rows is over the limit of ${MAX_MEASUREMENT_ROWS.toLocaleString('en-US')} rows in one run; give fewer rows at a time` };
+}
+
 /**
  * Reads a measurement CSV. A missing required column is a file-level issue (the file cannot be
  * used); a row with an unreadable value is rejected with its reason, never dropped silently.

@@ -124,7 +124,7 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
   const fromTrace = raw.workload.trace ? traceWorkload(raw, context, at) : undefined;
   const classes = fromTrace ? fromTrace.classes : normalizeClasses(raw, source, issues, at);
   const arrivalCv = arrivalVariation(raw, fromTrace?.cv, at);
-  const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at);
+  const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at, classes?.length ?? 1);
   if (model) planning.measuredCapacity = measuredFor(model, raw, source, context, issues);
   if (model && classes) checkContext(model, classes, raw, at);
   if (issues.length > 0 || !model || !classes) return { issues, warnings };
@@ -264,10 +264,17 @@ function resolveModel(raw: string, registry: ModelRegistry, at: At): ReturnType<
   return model;
 }
 
+/** Most request classes a spec may have (each is at least one route and one slice of the program). */
+export const MAX_CLASSES = 64;
+
 function normalizeClasses(raw: RawSpec, source: YamlSource, issues: InputIssue[], at: At): RequestClass[] | undefined {
   const workload = raw.workload;
   const total = workload.rate === undefined ? undefined : checkedQuantity('rate', workload.rate);
   const defaultSlo = raw.slo;
+  if (workload.classes && workload.classes.length > MAX_CLASSES) {
+    at(['workload', 'classes'], `${workload.classes.length} classes is over the limit of ${MAX_CLASSES} request classes in a spec`);
+    return undefined;
+  }
   if (!workload.classes) {
     const missing = (['rate', 'input_tokens', 'output_tokens'] as const).filter((k) => workload[k] === undefined);
     if (missing.length > 0) {
@@ -438,7 +445,17 @@ function minSaving(raw: number | string | undefined, at: At): number {
   return PLANNING_DEFAULTS.minSavingPercent / 100;
 }
 
-function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catalog, at: At): PlanningOptions {
+/**
+ * Slices the planner models: planning.max_slices, by default 16 or one per class when there are
+ * more — each class needs a slice, so a cap below the number of classes is refused.
+ */
+function maxSlices(raw: number | undefined, classes: number, at: At): number {
+  if (raw === undefined) return Math.max(PLANNING_DEFAULTS.maxSlices, classes);
+  if (raw < classes) at(['planning', 'max_slices'], `${raw} is fewer than the ${classes} request classes (each needs at least one slice); give at least ${classes}`);
+  return raw;
+}
+
+function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catalog, at: At, classes: number): PlanningOptions {
   const resolveAt = (name: string, path: DocPath) => resolveGpuAt(catalog, name, path, at);
   const gpus = raw.gpus
     ? raw.gpus.map((name, i) => resolveAt(name, ['planning', 'gpus', i])).filter((id): id is string => id !== undefined)
@@ -462,7 +479,7 @@ function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catal
     maxGpuTypes: raw.max_gpu_types,
     engine: resolveEngineAt(catalog, raw.engine ?? PLANNING_DEFAULTS.engine, at),
     loadFactor: raw.load_factor ?? PLANNING_DEFAULTS.loadFactor,
-    maxSlices: raw.max_slices ?? PLANNING_DEFAULTS.maxSlices,
+    maxSlices: maxSlices(raw.max_slices, classes, at),
     powerCapWatts: raw.power_cap === undefined ? undefined : checkedQuantity('power', raw.power_cap),
     solverTimeLimitSeconds: solverTimeLimit(raw.solver_time_limit, at),
     solver: raw.solver ?? 'highs',

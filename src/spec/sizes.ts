@@ -61,6 +61,8 @@ function toDistribution(raw: RawSize, at: At, where: string): SizeDistribution |
       if (!has(['mean', 'stddev'])) return undefined;
       const mean = tokens(raw.mean)!;
       const stddev = tokens(raw.stddev)!;
+      // No spread is a point mass: every request has the mean's size.
+      if (stddev === 0) return atLeastOne(mean, at, where);
       return ordered({ kind, mean, stddev, min, max: tokens(raw.max) ?? Math.ceil(mean + 4 * stddev) }, at, where);
     }
     case 'lognormal': {

@@ -1,6 +1,7 @@
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { InputIssue } from './issues.js';
+import { MAX_COLLECTION_ENTRIES, MAX_DOCUMENT_ENTRIES, collectionTooLong, dataEntries, documentTooLarge, yamlSizeExcess } from './yaml-size.js';
 
 /** A path into a parsed document, as JSON Pointer segments (keys and array indexes). */
 export type DocPath = ReadonlyArray<string | number>;
@@ -40,16 +41,26 @@ export function parseYamlSource(
   limits: YamlLimits = DEFAULT_YAML_LIMITS,
   overrides: SourceOverride[] = [],
 ): YamlSource {
+  // Too many entries for the parser's time and memory: refused from the text, before parsing.
+  const excess = yamlSizeExcess(text);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  // Keys are checked for duplicates below, in linear time (the parser's own check is quadratic).
+  const doc = parseDocument(excess ? '' : text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: true });
   const position = (offset: number) => lineCounter.linePos(offset);
   const issues: InputIssue[] = doc.errors.map((err) => ({
     file,
     ...position(err.pos[0]),
     message: /call stack/i.test(err.message) ? tooDeep(limits) : `YAML syntax: ${firstLine(err.message)}`,
   }));
+  if (excess) issues.push({ file, ...textPosition(text, excess.offset), message: excess.message });
+  else for (const offset of duplicateKeys(doc)) issues.push({ file, ...position(offset), message: 'YAML syntax: Map keys must be unique' });
   if (issues.length === 0) {
     for (const o of overrides) {
+      const gap = indexPastEnd(doc, o.path);
+      if (gap) {
+        issues.push({ file: `--set ${o.text}`, message: gap });
+        continue;
+      }
       try {
         doc.setIn(o.path as Array<string | number>, doc.createNode(o.value));
       } catch (err) {
@@ -61,9 +72,14 @@ export function parseYamlSource(
   if (issues.length === 0) {
     try {
       data = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+      const entries = dataEntries(data);
       if (depth(data) > limits.maxDepth) {
         data = null;
         issues.push({ file, line: 1, col: 1, message: tooDeep(limits) });
+      } else if (entries.total > MAX_DOCUMENT_ENTRIES || entries.longest > MAX_COLLECTION_ENTRIES) {
+        // The text's estimate let it through; aliases (each use counted) can still expand it.
+        data = null;
+        issues.push({ file, line: 1, col: 1, message: entries.longest > MAX_COLLECTION_ENTRIES ? collectionTooLong() : documentTooLarge() });
       }
     } catch (err) {
       issues.push({ file, line: 1, col: 1, message: aliasMessage(err, limits) });
@@ -94,6 +110,51 @@ export function sourceFromData(file: string, data: unknown): YamlSource {
 /** `['workload', 'classes', 0, 'share']` → `workload.classes[0].share` (how messages name a field). */
 export function pathText(path: DocPath): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+/**
+ * Why a `--set` path's list index cannot be set: past the end of its list (which would fill the
+ * gap with empty items), or into a list that does not exist unless it starts it at 0.
+ */
+function indexPastEnd(doc: Document, path: DocPath): string | undefined {
+  for (let i = 0; i < path.length; i++) {
+    const index = path[i];
+    if (typeof index !== 'number') continue;
+    const parent: unknown = doc.getIn(path.slice(0, i) as Array<string | number>, true);
+    const length = isSeq(parent) ? parent.items.length : parent === undefined ? 0 : undefined;
+    if (length !== undefined && index > length) {
+      return `${pathText(path.slice(0, i + 1))}: index ${index} is past the end of the list, which has ${length} ${length === 1 ? 'item' : 'items'} (give an index up to ${length}; ${length} adds an item)`;
+    }
+  }
+  return undefined;
+}
+
+/** Line and column (1-based) of a character offset, counted on the text itself. */
+function textPosition(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
+}
+
+/** Offsets of mapping keys that repeat an earlier scalar key of the same mapping (as the parser's uniqueKeys, in linear time). */
+function duplicateKeys(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = pair.key.value;
+        if (seen.has(key)) offsets.push(pair.key.range?.[0] ?? 0);
+        seen.add(key);
+      }
+    },
+  });
+  return offsets;
 }
 
 function firstLine(message: string): string {

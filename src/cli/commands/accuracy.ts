@@ -6,12 +6,13 @@ import { predictRow } from '../../calibrate/predict-rows.js';
 import { accuracyJson, accuracyText } from '../../report/accuracy-table.js';
 import { sig } from '../../report/format.js';
 import { InputError } from '../../spec/issues.js';
-import { parseMeasurements } from '../../spec/measurements.js';
+import { parseMeasurements, rowLimitIssue } from '../../spec/measurements.js';
 import { isOperatorFile } from '../../spec/operator-measurements.js';
 import type { MeasurementFile } from '../../spec/measurements.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
+import { flagWholeNumber } from '../flags.js';
 import { readUserFile } from '../files.js';
 import { writeFileAtomic } from '../write-file.js';
 import type { TextFile } from '../../spec/load.js';
@@ -27,12 +28,17 @@ function readMeasurements(texts: TextFile[], models: ModelRegistry): Measurement
   const files = texts.map((file) => parseMeasurements(file.path, file.text));
   const issues = files.flatMap((f) => f.issues);
   if (issues.length > 0) throw new InputError(issues);
+  const tooMany = rowLimitIssue(texts.map((f) => f.path), files.reduce((sum, f) => sum + f.rows.length + f.rejected.length, 0));
+  if (tooMany) throw new InputError([tooMany]);
   for (const row of files.flatMap((f) => f.rows)) {
     const implied = (row.fields.weights ?? '') === '' ? models.lookup(row.model)?.precision : undefined;
     if (implied) row.weights = implied;
   }
   return files;
 }
+
+/** Most rows `--worst` lists. */
+const MAX_WORST_ROWS = 1_000;
 
 interface AccuracyOptions {
   catalog: string[];
@@ -56,7 +62,7 @@ export const registerAccuracyCommands: Register = (program, action) => {
     .action(
       action(({ io, out }, paths: string[], options: AccuracyOptions) => {
         const inputs = loadInputs(options.catalog, io.cwd);
-        const worst = Math.max(0, Number.parseInt(options.worst, 10) || 0);
+        const worst = flagWholeNumber('--worst', options.worst, 0, MAX_WORST_ROWS, 'rows listed');
         const texts = paths.map((path) => readUserFile(path, io.cwd));
         const operatorFiles = texts.filter((file) => isOperatorFile(file.text));
         if (operatorFiles.length > 0) {

@@ -118,6 +118,12 @@ export const registerEstimate: Register = (program, action) => {
           inputTokens: wholeNumber('--input-tokens', options.inputTokens),
           outputTokens: wholeNumber('--output-tokens', options.outputTokens),
         };
+        const window = input.deployment.model.maxContextTokens;
+        if (window !== undefined && input.inputTokens + input.outputTokens > window) {
+          throw new InputError([
+            { file: '--input-tokens, --output-tokens', message: `${input.inputTokens} input + ${input.outputTokens} output tokens is ${input.inputTokens + input.outputTokens}, past the context window of ${input.deployment.model.id} (${window} tokens)` },
+          ]);
+        }
         const shape = { inputTokens: input.inputTokens, outputTokens: input.outputTokens };
         const prediction =
           input.mode === 'static'

@@ -12,6 +12,7 @@ import { loadPlanFile, warnTo } from '../inputs.js';
 import { planSpec, planningOptions, reportInfeasible, startPlanning, verifyFlag } from '../run-plan.js';
 import type { PlanningFlags } from '../run-plan.js';
 import { simulationFlags, simulationSettings } from '../run-simulation.js';
+import { instancesExcess } from '../../simulate/limits.js';
 import type { SimulationFlags } from '../run-simulation.js';
 
 interface SimulateOptions extends PlanningFlags, SimulationFlags {
@@ -82,6 +83,8 @@ export const registerSimulate: Register = (program, action) => {
           plan = result.plan;
         }
         const down = downInstances(options.down, plan);
+        const tooLarge = instancesExcess(plan, down);
+        if (tooLarge) throw new InputError([{ file: options.plan ?? specPath, message: tooLarge }]);
         const report = simulatePlan(plan, run.spec, run.catalog, { ...settings, replay: settings.replay?.(), down });
         const format = options.format ?? (io.stdout.isTTY ? 'table' : 'json');
         out.data(renderSimulation(report, format, out.paint.bold));

@@ -6,9 +6,13 @@ import { InputError } from '../../spec/issues.js';
 import { parseQuantity } from '../../spec/units.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
+import { flagWholeNumber } from '../flags.js';
 import { planningOptions, startPlanning } from '../run-plan.js';
 import { warnTo } from '../inputs.js';
 import type { PlanningFlags } from '../run-plan.js';
+
+/** Most points a sweep plans (each is a whole plan: seconds of solver time). */
+export const MAX_SWEEP_STEPS = 32;
 
 interface SweepOptions extends PlanningFlags {
   rate?: string;
@@ -52,10 +56,7 @@ export const registerSweep: Register = (program, action) => {
         if (chosen.length !== 1) throw new InputError([{ file: 'planner sweep', message: 'give exactly one of --rate, --ttft, --tpot' }]);
         const variable = chosen[0];
         const [from, to] = parseRange(`--${variable}`, options[variable]!, variable);
-        const steps = Number(options.steps);
-        if (!Number.isInteger(steps) || steps < 1 || steps > 200) {
-          throw new InputError([{ file: '--steps', message: `must be a whole number from 1 to 200, got "${options.steps}"` }]);
-        }
+        const steps = flagWholeNumber('--steps', options.steps, 1, MAX_SWEEP_STEPS, 'points in a sweep: each is a plan');
         const run = startPlanning(specPath, options, io.cwd, warnTo(out), io.env);
         const progress = (done: number, total: number) => out.progress(`sweep ${done}/${total}`, done === total);
         try {

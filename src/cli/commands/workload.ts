@@ -4,7 +4,7 @@ import { InputError } from '../../spec/issues.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { flagQuantity } from '../flags.js';
-import { summarizeTrace } from '../traces.js';
+import { noRequestsReason, summarizeTrace } from '../traces.js';
 import type { TraceLayout } from '../trace-file.js';
 
 interface WorkloadOptions {
@@ -42,7 +42,9 @@ export const registerWorkload: Register = (program, action) => {
         };
         const read = summarizeTrace(path, io.cwd, layout, { windowSeconds: window, percentile });
         out.data(options.format === 'json' ? JSON.stringify(workloadJson(path, read.summary, read.skipped), null, 2) : workloadText(path, read.summary, read.skipped, read.skippedExamples));
-        return read.summary.requests > 0 ? EXIT.ok : EXIT.badInput;
+        if (read.summary.requests > 0) return EXIT.ok;
+        out.error(`${path}: no readable requests: ${noRequestsReason(read)}`);
+        return EXIT.badInput;
       }),
     );
 };
