@@ -62,31 +62,32 @@ describe('planner render', () => {
 
 describe('planner check', () => {
   const spec = 'presets/examples/code-completion.yaml';
+  // Thresholds and baselines are what these test; verification (on by default) is tested with plan.
 
   it('exits 0 when every threshold holds, 1 when one fails (saying by how much), 0 with --no-fail', () => {
-    const ok = cli(['check', spec, '--max-cost-per-hour', '$1000/h']);
+    const ok = cli(['check', spec, '--no-verify', '--max-cost-per-hour', '$1000/h']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^PASS: \$[\d.,]+\/h\n  ok   max-cost-per-hour: cost \$[\d.]+\/h is within the maximum of \$1000\.00\/h/);
-    const fail = cli(['check', spec, '--max-cost-per-hour', '1']);
+    const fail = cli(['check', spec, '--no-verify', '--max-cost-per-hour', '1']);
     expect(fail.code).toBe(1);
     expect(fail.stdout).toMatch(/FAIL max-cost-per-hour: cost \$([\d.]+)\/h exceeds the maximum of \$1\.00\/h by \$[\d.]+\/h \([\d.]+%\)/);
-    expect(cli(['--no-fail', 'check', spec, '--max-cost-per-hour', '1']).code).toBe(0);
+    expect(cli(['--no-fail', 'check', spec, '--no-verify', '--max-cost-per-hour', '1']).code).toBe(0);
   });
 
   it('reads thresholds from the spec budget, and compares with a baseline (JSON matches its schema)', () => {
     const dir = tmp();
     const baseline = join(dir, 'base.json');
-    expect(cli(['plan', spec, '--format', 'json', '--out', baseline]).code).toBe(0);
-    const same = cli(['check', spec, '--baseline', baseline, '--max-increase', '10%', '--format', 'json']);
+    expect(cli(['plan', spec, '--no-verify', '--format', 'json', '--out', baseline]).code).toBe(0);
+    const same = cli(['check', spec, '--no-verify', '--baseline', baseline, '--max-increase', '10%', '--format', 'json']);
     expect(same.code).toBe(0);
     const result = JSON.parse(same.stdout);
     expect(schema('check')(result)).toBe(true);
     expect(result.diff.costPerHourDelta).toBe(0);
-    const busier = cli(['check', spec, '--set', 'workload.rate=150/s', '--baseline', baseline, '--max-increase', '10%']);
+    const busier = cli(['check', spec, '--no-verify', '--set', 'workload.rate=150/s', '--baseline', baseline, '--max-increase', '10%']);
     expect(busier.code).toBe(1);
     expect(busier.stdout).toMatch(/FAIL max-increase: cost rises [\d.]+% against the baseline/);
     expect(busier.stdout).toMatch(/cost \$[\d.,]+\/h → \$[\d.,]+\/h \(\+\$/);
-    const budget = cli(['check', spec, '--set', 'budget=$1/h']);
+    const budget = cli(['check', spec, '--no-verify', '--set', 'budget=$1/h']);
     expect(budget.code).toBe(1);
     expect(budget.stdout).toMatch(/exceeds the maximum of \$1\.00\/h/);
   });
