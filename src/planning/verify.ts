@@ -167,6 +167,25 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
       const plan = same ? final.plan : draft.plan;
       return { result: { plan: { ...plan, verification: verification(plan, report, round, scale, reason) } }, simulation: report };
     }
-    for (const [key, f] of keys) scale.set(key, (scale.get(key) ?? 1) * f);
+    for (const [key, f] of keys) {
+      for (const sibling of [key, ...siblingKeys(key, spec, catalog)]) scale.set(sibling, (scale.get(sibling) ?? 1) * f);
+    }
   }
+}
+
+/**
+ * The same slice on the candidates of the other GPU types whose performance factors are this
+ * type's (a type added with a sibling's fitted factors, as B300 with B200's): the model's miss on
+ * one is its miss on the others, and lowering them together spares rounds that would only try
+ * each in turn. Same shape and role: the rest of the candidate's id is kept.
+ */
+function siblingKeys(key: string, spec: ServiceSpec, catalog: Catalog): string[] {
+  const [candidate, slice] = key.split(' ');
+  const slash = candidate!.indexOf('/');
+  const gpu = candidate!.slice(0, slash);
+  const own = Object.hasOwn(catalog.gpus, gpu) ? JSON.stringify(catalog.gpus[gpu]!.efficiency) : undefined;
+  if (own === undefined) return [];
+  return spec.planning.gpus
+    .filter((other) => other !== gpu && Object.hasOwn(catalog.gpus, other) && JSON.stringify(catalog.gpus[other]!.efficiency) === own)
+    .map((other) => `${other}${candidate!.slice(slash)} ${slice}`);
 }
