@@ -18,8 +18,8 @@ import { launchPools } from '../src/deploy/pools.js';
 import type { RoutingTable } from '../src/deploy/routing-table.js';
 import type { DeployInput, DeployTarget } from '../src/deploy/types.js';
 import type { Plan } from '../src/plan/plan.js';
-import { main } from '../src/cli/main.js';
 import { ROOT, presets } from './helpers.js';
+import { runPlanner } from './in-process.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'planner-deploy-'));
@@ -54,14 +54,8 @@ beforeAll(async () => {
   );
 }, 120_000);
 
-/** Runs the CLI in this process (as `planner ARGS`), colour off; returns exit code and both streams. */
-async function planner(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: { NO_COLOR: '1' }, cwd: ROOT };
-  const code = await main(['node', 'planner', ...args], io);
-  return { code, stdout, stderr };
-}
+/** The CLI run in this process (test/in-process.ts). */
+const planner = (args: string[]) => runPlanner(args);
 
 const deployPresets = loadDeployConfig(presets().check, [{ path: 'presets/deploy.yaml', text: readFileSync(join(ROOT, 'presets/deploy.yaml'), 'utf8') }], 0).value!;
 

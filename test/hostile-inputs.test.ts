@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The CLI runs from the build (its solvers' worker threads load built JavaScript).
-import { main } from '../dist/cli/main.js';
 import { writeFileAtomic } from '../dist/cli/write-file.js';
 import type { WriteFs } from '../dist/cli/write-file.js';
 import { formatUsd, usdAmount } from '../dist/report/format.js';
 import { usdText } from '../dist/report/plan-text.js';
 import { MINIMAL_SPEC, ROOT } from './helpers.js';
+import { runPlanner } from './in-process.js';
 
 /** In every file planner must not quote; never in its paths, so a path in a message does not count. */
 const MARKER = 'HUSH-7f3a9c';
@@ -36,14 +36,8 @@ symlinkSync(join(OUTSIDE, 'nothing-here.csv'), join(REPO, 'specs', 'dangling-out
 symlinkSync(OUTSIDE, join(REPO, 'specs', 'dir-out'));
 symlinkSync('../../elsewhere', join(REPO, 'specs', 'sub', 'relative-dir-out'));
 
-/** Runs the CLI in this process (as bin/planner.js does), with colour off and `env` as its environment. */
-async function planner(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { NO_COLOR: '1', ...env }, cwd: ROOT };
-  const code = await main(['node', 'planner', ...args], io);
-  return { code, stdout, stderr };
-}
+/** The CLI run in this process (test/in-process.ts). */
+const planner = (args: string[], env: Record<string, string> = {}) => runPlanner(args, env);
 
 /** What a failure must look like: exit 2 (unless told), a message, no marker, no stack trace, no internal error. */
 function expectRefused(result: { code: number; stdout: string; stderr: string }, what: string, code = 2): void {

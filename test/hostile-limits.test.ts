@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The CLI runs from the build (its solvers' worker threads load built JavaScript).
-import { main } from '../dist/cli/main.js';
 import { MAX_SIMULATED_REQUESTS } from '../dist/simulate/duration.js';
 import { MAX_SIMULATED_INSTANCES, requestsExcess } from '../dist/simulate/limits.js';
 import { MAX_CLASSES } from '../dist/spec/service-spec.js';
@@ -16,6 +15,7 @@ import { MAX_COLLECTION_ENTRIES, MAX_DOCUMENT_ENTRIES } from '../dist/spec/yaml-
 import { MAX_SWEEP_STEPS } from '../dist/cli/commands/sweep.js';
 import { sliceWorkload } from '../dist/workload/slices.js';
 import { MINIMAL_SPEC, ROOT, specFromText } from './helpers.js';
+import { runPlanner } from './in-process.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'planner-limits-'));
 let files = 0;
@@ -26,15 +26,8 @@ const writeFile = (text: string | Buffer, ext = 'yaml') => {
   return path;
 };
 
-/** Runs the CLI in this process, with colour off; returns exit code, both streams and the seconds it took. */
-async function planner(args: string[]): Promise<{ code: number; stdout: string; stderr: string; seconds: number }> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { NO_COLOR: '1' }, cwd: ROOT };
-  const start = performance.now();
-  const code = await main(['node', 'planner', ...args], io);
-  return { code, stdout, stderr, seconds: (performance.now() - start) / 1000 };
-}
+/** The CLI run in this process (test/in-process.ts). */
+const planner = (args: string[]) => runPlanner(args);
 
 /** Runs the built CLI in a child with a small heap and a timeout: it must finish, in bounded memory. */
 function bounded(args: string[], heapMb = 512, timeoutMs = 15_000) {

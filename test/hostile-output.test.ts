@@ -21,8 +21,8 @@ import { simulationMarkdown, simulationText } from '../src/report/simulation-rep
 import { sweepCsv, sweepText } from '../src/report/sweep-report.js';
 import { workloadText } from '../src/report/workload-report.js';
 // The CLI runs from the build (its solver's worker threads load built JavaScript).
-import { main } from '../dist/cli/main.js';
 import { ROOT, fixture } from './helpers.js';
+import { runPlanner } from './in-process.js';
 
 /** Strings an attacker would put in a pull request's spec, overlay, plan or data file. */
 const HOSTILE = [
@@ -275,15 +275,8 @@ function writeFile(text: string, ext = 'yaml'): string {
   return path;
 }
 
-/** Runs the CLI in this process (as bin/planner.js does); colour forced on with `color`. */
-async function planner(args: string[], color = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const env: Record<string, string> = color ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' };
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env, cwd: ROOT };
-  const code = await main(['node', 'planner', ...args], io);
-  return { code, stdout, stderr };
-}
+/** The CLI run in this process (test/in-process.ts). */
+const planner = (args: string[], color = false) => runPlanner(args, {}, color);
 
 /** A YAML double-quoted scalar holding exactly `text` (JSON's escapes are YAML's). */
 const q = (text: string) => JSON.stringify(text);

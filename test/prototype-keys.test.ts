@@ -13,8 +13,8 @@ import { deepMerge, resolveGpuId } from '../src/spec/catalog.js';
 import { didYouMean } from '../src/spec/did-you-mean.js';
 import { InputError } from '../src/spec/issues.js';
 // The CLI runs from the build (its solver's worker threads load built JavaScript).
-import { main } from '../dist/cli/main.js';
 import { MINIMAL_SPEC, ROOT, fixture, presets } from './helpers.js';
+import { runPlanner } from './in-process.js';
 
 const KEYS = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
 
@@ -26,13 +26,8 @@ function writeFile(text: string, ext = 'yaml'): string {
   return path;
 }
 
-async function planner(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { NO_COLOR: '1' }, cwd: ROOT };
-  const code = await main(['node', 'planner', ...args], io);
-  return { code, stdout, stderr };
-}
+/** The CLI run in this process (test/in-process.ts). */
+const planner = (args: string[]) => runPlanner(args);
 
 /** Refused as bad input: exit 2, the id named, no stack trace, no NaN or Infinity. */
 function expectRefused(r: { code: number; stdout: string; stderr: string }, key: string, what: string): void {

@@ -15,9 +15,9 @@ import { solveFleet } from '../src/optimize/solve-fleet.js';
 import type { LpSolver } from '../src/optimize/solver.js';
 import type { Slice } from '../src/workload/slices.js';
 // The CLI and the solvers run from the build (their worker threads load built JavaScript).
-import { main } from '../dist/cli/main.js';
 import { createSolver } from '../dist/optimize/solver.js';
 import { ROOT } from './helpers.js';
+import { runPlanner } from './in-process.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'planner-robust-'));
 let files = 0;
@@ -28,15 +28,8 @@ function writeFile(text: string | Buffer, name = `case${files++}.yaml`): string 
   return path;
 }
 
-/** Runs the CLI in this process (as bin/planner.js does): exit code and both streams. */
-async function planner(args: string[]): Promise<{ code: number; stdout: string; stderr: string; seconds: number }> {
-  let stdout = '';
-  let stderr = '';
-  const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { NO_COLOR: '1' }, cwd: ROOT };
-  const started = performance.now();
-  const code = await main(['node', 'planner', ...args], io);
-  return { code, stdout, stderr, seconds: (performance.now() - started) / 1000 };
-}
+/** The CLI run in this process (test/in-process.ts). */
+const planner = (args: string[]) => runPlanner(args);
 
 const ajv = new Ajv({ allErrors: true });
 const schemas = {
