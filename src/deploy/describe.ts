@@ -38,8 +38,3 @@ export function verificationSummary(plan: Plan, engine: DeployEngine): string {
   const sized = plan.engine === engine ? '' : `; sized with the ${plan.engine} engine profile, launched on ${ENGINE_NAMES[engine]} (re-plan with planning.engine: ${engine} to size for it)`;
   return `${checked}${sized}`;
 }
-
-/** Text safe inside a one-line comment of a script or YAML file: controls and line breaks become spaces. */
-export function commentText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
-}

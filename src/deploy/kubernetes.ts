@@ -1,5 +1,6 @@
+import { plainText } from '../report/escape.js';
 import { stringify } from 'yaml';
-import { commentText, ENGINE_NAMES, planSummary, poolRoutes, poolSummary, verificationSummary } from './describe.js';
+import { ENGINE_NAMES, planSummary, poolRoutes, poolSummary, verificationSummary } from './describe.js';
 import { engineLaunch } from './engine-launch.js';
 import { wordParts } from './launch.js';
 import type { EngineLaunch, Word } from './launch.js';
@@ -220,7 +221,7 @@ export function kubernetesManifest(input: DeployInput, pools: LaunchPool[], rout
     `# Engine: ${ENGINE_NAMES[input.engine]}; model: ${input.model.path} (a Secret hf-token with key token is used where it exists).`,
     ...(pools.some((lp) => lp.nodes > 1) ? ['# Multi-node instances are LeaderWorkerSets: install LeaderWorkerSet (kubernetes-sigs/lws) first.'] : []),
     `# Apply: kubectl apply -f ${fileName}`,
-  ].map(commentText).join('\n');
+  ].map(plainText).join('\n');
   const docs = kubernetesObjects(input, pools, routing).map((obj) => stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false }));
   return { name: fileName, text: `${header}\n---\n${docs.join('---\n')}` };
 }

@@ -1,5 +1,6 @@
+import { plainText } from '../report/escape.js';
 import { stringify } from 'yaml';
-import { commentText, planSummary, poolRoutes, poolSummary, verificationSummary } from './describe.js';
+import { planSummary, poolRoutes, poolSummary, verificationSummary } from './describe.js';
 import { imageFor } from './pools.js';
 import type { LaunchPool } from './pools.js';
 import type { DeployFile, DeployInput, DeployProblem } from './types.js';
@@ -94,7 +95,7 @@ export function llmdValues(input: DeployInput, pools: LaunchPool[]): DeployFile[
       `# Chart: ${LLM_D_CHART.name} ${LLM_D_CHART.version} (${LLM_D_CHART.repo}).`,
       `# Install: helm install ${release} llm-d-modelservice/llm-d-modelservice -f values-${release}.yaml`,
       '# The gateway, InferencePool and endpoint picker are installed once for the model (llm-d guides); routing.json holds the plan\'s routes.',
-    ].map(commentText).join('\n');
+    ].map(plainText).join('\n');
     return { name: `values-${release}.yaml`, text: `${header}\n${stringify(poolValues(lp, input), { lineWidth: 0, aliasDuplicateObjects: false })}` };
   });
 }

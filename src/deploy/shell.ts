@@ -1,4 +1,5 @@
-import { commentText, ENGINE_NAMES, planSummary, poolRoutes, poolSummary, verificationSummary } from './describe.js';
+import { plainText } from '../report/escape.js';
+import { ENGINE_NAMES, planSummary, poolRoutes, poolSummary, verificationSummary } from './describe.js';
 import { engineLaunch } from './engine-launch.js';
 import { wordParts } from './launch.js';
 import { pdRouterFunction } from './pd-router.js';
@@ -65,11 +66,11 @@ function poolFunctions(lp: LaunchPool, input: DeployInput): string {
     commands.map((cmd, i) => shellCommand(cmd, '  ', i === commands.length - 1)).join('\n');
   const files = launch.files.map((f) => hereDoc(`"\${FILES_DIR}/${f.name}"`, f.text, '  '));
   const setup = files.length > 0 ? `  mkdir -p "\${FILES_DIR}"\n${files.join('\n')}\n` : '';
-  out.push(commentText(`# ${lp.pool.id}: ${poolSummary(lp)}.`));
-  out.push(commentText(`# Serves routes ${poolRoutes(input.plan, lp.pool.id)}; context up to ${lp.pool.launch.maxModelLen} tokens.`));
+  out.push(plainText(`# ${lp.pool.id}: ${poolSummary(lp)}.`));
+  out.push(plainText(`# Serves routes ${poolRoutes(input.plan, lp.pool.id)}; context up to ${lp.pool.launch.maxModelLen} tokens.`));
   out.push(`${functionName(lp)}() {\n${setup}${body(launch.leader)}\n}`);
   if (launch.worker) {
-    out.push(commentText(`# Nodes 1..${lp.nodes - 1} of an instance of ${lp.pool.id} (LEADER_ADDRESS: node 0's address).`));
+    out.push(plainText(`# Nodes 1..${lp.nodes - 1} of an instance of ${lp.pool.id} (LEADER_ADDRESS: node 0's address).`));
     out.push(`${functionName(lp, true)}() {\n${setup}${body(launch.worker)}\n}`);
   }
   return out.join('\n');
@@ -114,7 +115,7 @@ export function launchScript(input: DeployInput, pools: LaunchPool[], routing: R
     ...(disaggregated && input.engine === 'vllm'
       ? ['# NIXL: set VLLM_NIXL_SIDE_CHANNEL_HOST to the address other machines reach this one by, and give each', '# instance on one machine its own VLLM_NIXL_SIDE_CHANNEL_PORT (default 5600) as well as its own --port.']
       : []),
-  ].map(commentText);
+  ].map(plainText);
   const text = [
     '#!/usr/bin/env bash',
     ...header,
