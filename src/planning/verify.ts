@@ -128,6 +128,7 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
   const maxRounds = options.maxRounds ?? DEFAULT_ROUNDS;
   const planOf = specPlanner(spec, catalog, solver);
   const simulate = (plan: Plan) => simulatePlan(plan, spec, catalog, { ...options, replay: options.replay?.() });
+  const siblings = factorSiblings(spec, catalog);
   for (let round = 1; ; round++) {
     // Baselines are computed once, for the plan that is printed.
     const draft = await planOf({ baselines: false, capacityScale: new Map(scale) });
@@ -168,24 +169,24 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
       return { result: { plan: { ...plan, verification: verification(plan, report, round, scale, reason) } }, simulation: report };
     }
     for (const [key, f] of keys) {
-      for (const sibling of [key, ...siblingKeys(key, spec, catalog)]) scale.set(sibling, (scale.get(sibling) ?? 1) * f);
+      for (const sibling of [key, ...siblingKeys(key, siblings)]) scale.set(sibling, (scale.get(sibling) ?? 1) * f);
     }
   }
 }
 
 /**
- * The same slice on the candidates of the other GPU types whose performance factors are this
- * type's (a type added with a sibling's fitted factors, as B300 with B200's): the model's miss on
- * one is its miss on the others, and lowering them together spares rounds that would only try
- * each in turn. Same shape and role: the rest of the candidate's id is kept.
+ * Per GPU type of the spec, the other types whose performance factors are its own (a type added
+ * with a sibling's fitted factors, as B300 with B200's): the model's miss on one is its miss on
+ * the others, and lowering them together spares rounds that would only try each in turn.
  */
-function siblingKeys(key: string, spec: ServiceSpec, catalog: Catalog): string[] {
+function factorSiblings(spec: ServiceSpec, catalog: Catalog): Map<string, string[]> {
+  const family = new Map(spec.planning.gpus.filter((id) => Object.hasOwn(catalog.gpus, id)).map((id) => [id, JSON.stringify(catalog.gpus[id]!.efficiency)]));
+  return new Map([...family].map(([id, factors]) => [id, [...family].filter(([other, f]) => other !== id && f === factors).map(([other]) => other)]));
+}
+
+/** The same slice on the sibling types' candidates of the same shape and role (the rest of the id kept). */
+function siblingKeys(key: string, siblings: Map<string, string[]>): string[] {
   const [candidate, slice] = key.split(' ');
   const slash = candidate!.indexOf('/');
-  const gpu = candidate!.slice(0, slash);
-  const own = Object.hasOwn(catalog.gpus, gpu) ? JSON.stringify(catalog.gpus[gpu]!.efficiency) : undefined;
-  if (own === undefined) return [];
-  return spec.planning.gpus
-    .filter((other) => other !== gpu && Object.hasOwn(catalog.gpus, other) && JSON.stringify(catalog.gpus[other]!.efficiency) === own)
-    .map((other) => `${other}${candidate!.slice(slash)} ${slice}`);
+  return (siblings.get(candidate!.slice(0, slash)) ?? []).map((other) => `${other}${candidate!.slice(slash)} ${slice}`);
 }
