@@ -84,7 +84,7 @@ function pipelineDegrees(spec: ServiceSpec, gpu: GpuSpec, base: Omit<Deployment,
 export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: EngineProfile, slices: Slice[]): Candidate[] {
   const candidates: Candidate[] = [];
   const roles = allowedRoles(spec);
-  const base = { model: spec.model, weights: spec.precision.weights, kvCache: spec.precision.kvCache };
+  const base = { model: spec.model, weights: spec.precision.weights, kvCache: spec.precision.kvCache, ...(spec.speculative ? { speculative: spec.speculative } : {}) };
   const measured = spec.planning.measuredCapacity;
   // The decode instance a prefill candidate's KV transfer is timed against, per GPU type.
   const narrowest = new Map<string, Deployment | undefined>();

@@ -83,7 +83,7 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
  * spec allows (GPU type × tensor × pipeline parallelism), or why no shape is possible.
  */
 export function explainNothingFits(spec: ServiceSpec, gpus: GpuSpec[]): string {
-  const base = { model: spec.model, weights: spec.precision.weights, kvCache: spec.precision.kvCache, ep: 1 };
+  const base = { model: spec.model, weights: spec.precision.weights, kvCache: spec.precision.kvCache, ep: 1, ...(spec.speculative ? { speculative: spec.speculative } : {}) };
   let roomiest: { name: string; weight: number; usable: number; room: number } | undefined;
   const problems = new Set<string>();
   for (const gpu of gpus) {

@@ -1,4 +1,4 @@
-import type { ComputeDtype, GpuSpec, KvDtype, ModelArch, WeightDtype } from '../spec/types.js';
+import type { ComputeDtype, GpuSpec, KvDtype, ModelArch, SpeculativeDecoding, WeightDtype } from '../spec/types.js';
 
 /** One serving instance: a model on `tp × pp` GPUs of one type, at given precisions. */
 export interface Deployment {
@@ -13,6 +13,8 @@ export interface Deployment {
   ep: number;
   weights: WeightDtype;
   kvCache: KvDtype;
+  /** Speculative decoding its decode steps run (absent: one token per step). */
+  speculative?: SpeculativeDecoding;
 }
 
 /** GPUs one instance occupies. */

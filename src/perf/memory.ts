@@ -2,6 +2,7 @@ import { bytesPerValue } from './dtypes.js';
 import type { Deployment } from './deployment.js';
 import { cachedTokensPerLayer, kvValuesPerTokenPerLayer } from './kv-cache.js';
 import { paramBreakdown } from './model-size.js';
+import { draftDeployment, sharesVocabulary } from './speculative.js';
 
 /** Bytes per value of the parts that stay in 16 bits (embeddings, LM head, norms, router). */
 const HIGH_PRECISION_BYTES = 2;
@@ -22,8 +23,24 @@ export interface MemoryPlan {
   fits: boolean;
 }
 
-/** Weight bytes on the most loaded GPU (the stage that also holds the embedding or LM head). */
+/**
+ * Weight bytes on the most loaded GPU (the stage that also holds the embedding or LM head), with
+ * a speculative drafter's (counted on every stage: it runs beside the last).
+ */
 export function weightBytesPerGpu(d: Deployment): number {
+  const drafter = draftDeployment(d);
+  if (!drafter) return modelWeightBytesPerGpu(d);
+  const shared = sharesVocabulary(d.speculative!) ? vocabBytesPerGpu(drafter) : 0;
+  return modelWeightBytesPerGpu(d) + modelWeightBytesPerGpu(drafter) - shared;
+}
+
+/** Embedding and LM-head bytes on one GPU of a one-stage deployment. */
+function vocabBytesPerGpu(d: Deployment): number {
+  const p = paramBreakdown(d.model);
+  return ((p.embedding + p.lmHead) * HIGH_PRECISION_BYTES) / d.tp;
+}
+
+function modelWeightBytesPerGpu(d: Deployment): number {
   const m = d.model;
   const p = paramBreakdown(m);
   const w = bytesPerValue(d.weights);
@@ -42,8 +59,14 @@ export function weightBytesPerGpu(d: Deployment): number {
 /**
  * KV-cache bytes per token of context on one GPU. Grouped-query heads split across the tensor-
  * parallel group (replicated once tp exceeds them); MLA's latent is replicated on every GPU.
+ * A speculative drafter caches its own layers' KV beside the target's.
  */
 export function kvBytesPerTokenPerGpu(d: Deployment): number {
+  const drafter = draftDeployment(d);
+  return drafter ? modelKvBytesPerTokenPerGpu(d) + modelKvBytesPerTokenPerGpu(drafter) : modelKvBytesPerTokenPerGpu(d);
+}
+
+function modelKvBytesPerTokenPerGpu(d: Deployment): number {
   const m = d.model;
   const layersPerStage = Math.ceil(m.layers / d.pp);
   const perLayer = m.mla
@@ -52,9 +75,13 @@ export function kvBytesPerTokenPerGpu(d: Deployment): number {
   return layersPerStage * perLayer * bytesPerValue(d.kvCache);
 }
 
-/** KV bytes one sequence of `contextTokens` holds on one GPU (sliding windows honoured). */
+/**
+ * KV bytes one sequence of `contextTokens` holds on one GPU (sliding windows honoured), with the
+ * k slots speculative decoding writes its draft tokens into.
+ */
 export function kvBytesPerSequencePerGpu(d: Deployment, contextTokens: number): number {
-  return kvBytesPerTokenPerGpu(d) * cachedTokensPerLayer(d.model, contextTokens);
+  const slots = d.speculative ? d.speculative.tokens : 0;
+  return kvBytesPerTokenPerGpu(d) * cachedTokensPerLayer(d.model, contextTokens + slots);
 }
 
 /**

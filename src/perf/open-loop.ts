@@ -7,6 +7,7 @@ import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
 import type { Bound } from './roofline.js';
 import { colocatedOwnTpot, decodeOwnTpot, outputPoints } from './own-tpot.js';
+import { deploymentTokensPerStep } from './speculative.js';
 import { inFlightQuantile, waitQuantile } from './queueing.js';
 
 /** What an instance does: both phases, or one side of a disaggregated pair. */
@@ -42,6 +43,8 @@ export interface InstanceModel {
   maxSequences: number;
   /** Decode step time at a batch (interpolated on a grid). */
   decodeSeconds(batch: number): number;
+  /** Tokens a decode step yields per sequence (1; the expected accepted length under speculative decoding). */
+  tokensPerStep: number;
   /** The batch B with B = k · t_decode(B) (sequences in flight at a given arrival flow), or Infinity. */
   steadyBatch(k: number): number;
   /** Prompt work of one request beyond the decode steps it rides in (colocated), or its whole prefill. */
@@ -135,6 +138,7 @@ export function instanceModel(
     memory,
     maxSequences,
     decodeSeconds: curve.at,
+    tokensPerStep: deploymentTokensPerStep(d),
     steadyBatch: curve.fixedPoint,
     promptSeconds,
     promptIterations: chunks.length,
@@ -178,7 +182,8 @@ function piecewiseLinear(xs: number[], ys: number[]): { at(x: number): number; f
  * Latency percentiles of an instance under arrivals at `rate` requests/s (open loop; Poisson, or
  * with the gaps' coefficient of variation `arrivalCv`):
  *  - colocated: prompt work takes the fraction ψ = rate · δ of the time, decode iterations the
- *    rest, so TPOT = t_decode(B) / (1 − ψ) with B = rate · (O − 1) · TPOT sequences decoding (a
+ *    rest, so TPOT = t_decode(B) / (1 − ψ) / L (L: tokens per step, 1 without speculative
+ *    decoding) with B = rate · (O − 1) · TPOT sequences decoding (a
  *    fixed point); the batch at the percentile is the Poisson quantile of B (an M/G/∞ count);
  *    a request's own TPOT (its mean over O − 1 intervals) also carries the prompt work arriving
  *    in its lifetime, over O − 1 (see own-tpot.ts);
@@ -197,19 +202,22 @@ export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets, arriv
   const psi = m.role === 'decode' ? 0 : rate * m.promptSeconds;
   if (psi >= 1) violations.push({ binding: 'queueing', value: psi, limit: 1 });
   const stretch = m.role === 'colocated' ? 1 / Math.max(1e-6, 1 - psi) : 1;
-  // Sequences decoding: B = rate · (O − 1) · TPOT with TPOT = t_decode(B) · stretch.
-  const meanBatch = m.role === 'prefill' ? 0 : m.steadyBatch(rate * Math.max(0, O - 1) * stretch);
-  const tpot = m.decodeSeconds(Math.max(1, Math.min(meanBatch, 1e9))) * stretch;
+  const L = m.tokensPerStep;
+  // Sequences decoding: B = rate · (O − 1) · TPOT with TPOT = t_decode(B) · stretch / L.
+  const meanBatch = m.role === 'prefill' ? 0 : m.steadyBatch((rate * Math.max(0, O - 1) * stretch) / L);
+  const iteration = m.decodeSeconds(Math.max(1, Math.min(meanBatch, 1e9))) * stretch;
+  const tpot = iteration / L;
   // A batch that grows without bound means decode iterations cannot keep up with arrivals.
   if (m.role !== 'prefill' && !Number.isFinite(meanBatch)) violations.push({ binding: 'queueing', value: Infinity, limit: 1 });
   const percentileBatch = m.role === 'prefill' || !Number.isFinite(meanBatch) ? 0 : Math.max(1, inFlightQuantile(meanBatch, percentile('tpot') / 100, arrivalCv));
-  let tpotP = Number.isFinite(meanBatch) ? m.decodeSeconds(percentileBatch) * stretch : Infinity;
+  let tpotP = Number.isFinite(meanBatch) ? (m.decodeSeconds(percentileBatch) * stretch) / L : Infinity;
   if (O > 1 && Number.isFinite(tpotP)) {
-    const decodeStep = m.decodeSeconds(Math.max(1, meanBatch));
+    const stepSeconds = m.decodeSeconds(Math.max(1, meanBatch));
+    const decodeStep = stepSeconds / L;
     const p = percentile('tpot') / 100;
     const load = { decodeStep, promptSeconds: m.promptSeconds, rate, meanTpot: tpot, arrivalCv };
     if (m.role === 'colocated') tpotP = colocatedOwnTpot(m.outputPoints, load, tpotP, p, slo.tpot?.maxSeconds);
-    if (m.role === 'decode') tpotP = decodeOwnTpot(m.outputPoints, decodeStep, tpotP, p);
+    if (m.role === 'decode') tpotP = decodeOwnTpot(m.outputPoints, decodeStep, tpotP, p, stepSeconds);
   }
   if (m.role !== 'prefill' && percentileBatch > m.maxSequences) {
     violations.push({ binding: 'memory', value: percentileBatch, limit: m.maxSequences });
@@ -218,7 +226,7 @@ export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets, arriv
   if (m.role !== 'decode') {
     const service = m.promptSeconds;
     const wait = psi < 1 ? waitQuantile(psi, service, percentile('ttft') / 100, arrivalCv) : Infinity;
-    const iterations = m.role === 'colocated' ? tpot / 2 + m.promptIterations * m.decodeSeconds(Math.max(1, meanBatch)) : 0;
+    const iterations = m.role === 'colocated' ? iteration / 2 + m.promptIterations * m.decodeSeconds(Math.max(1, meanBatch)) : 0;
     // A prefill instance's transfers share its link: a queue of its own (the link's load is rate × transfer).
     const linkLoad = rate * m.transferSeconds;
     if (linkLoad >= 1) violations.push({ binding: 'queueing', value: linkLoad, limit: 1 });

@@ -16,6 +16,8 @@ export interface StepLoad {
   decodeSequences: number;
   /** Their mean context length (tokens already in the KV cache). */
   decodeContextTokens: number;
+  /** Tokens each decoding sequence carries (speculative verification: k drafts + 1; default 1), all reading its one context. */
+  queryTokensPerSequence?: number;
 }
 
 /** Kinds of work, which pick the roof an operator runs against. */
@@ -57,7 +59,9 @@ export interface Operator {
 export function stepTokens(load: StepLoad): { tokens: number; prefillTokens: number; sequencesOut: number } {
   const prefillTokens = load.prefill.reduce((sum, c) => sum + c.count * c.tokens, 0);
   const prefillSequences = load.prefill.reduce((sum, c) => sum + c.count, 0);
-  return { tokens: prefillTokens + load.decodeSequences, prefillTokens, sequencesOut: prefillSequences + load.decodeSequences };
+  // A verification pass takes logits at every drafted position, not only the last.
+  const decodeTokens = load.decodeSequences * (load.queryTokensPerSequence ?? 1);
+  return { tokens: prefillTokens + decodeTokens, prefillTokens, sequencesOut: prefillSequences + decodeTokens };
 }
 
 /** A weight GEMM of `tokens × inDim → outDim` with the given bytes per weight. */
@@ -179,11 +183,13 @@ function attentionPair(m: ModelArch, load: StepLoad, heads: number, c: Attention
   }
   if (load.decodeSequences > 0) {
     const keys = load.decodeSequences * decodeKeysPerLayer(m, load.decodeContextTokens);
+    // Several query tokens of a sequence (speculative verification) read its cached keys once.
+    const queries = load.queryTokensPerSequence ?? 1;
     ops.push({
       name: 'decode_attention',
       kind: 'decode-attention',
-      flops: keys * heads * c.keyFlops,
-      bytes: keys * c.kvRowBytes + load.decodeSequences * c.queryBytes,
+      flops: keys * heads * c.keyFlops * queries,
+      bytes: keys * c.kvRowBytes + load.decodeSequences * queries * c.queryBytes,
       kernels: 1,
     });
   }

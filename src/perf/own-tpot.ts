@@ -90,11 +90,12 @@ function bisectQuantile(above: (x: number) => number, lo: number, start: number,
 
 /**
  * The p-quantile of a request's own TPOT on a decode instance: after the KV transfer it waits for
- * the iteration in progress (uniform over one step) to join the batch, a wait its n = O − 1
- * intervals share. Mixed over the slice's output sizes; never below `floor`.
+ * the iteration in progress (uniform over one step of `stepSeconds`) to join the batch, a wait its
+ * n = O − 1 intervals share; `decodeStep` is the time per token (the step over the tokens it
+ * yields). Mixed over the slice's output sizes; never below `floor`.
  */
-export function decodeOwnTpot(outputs: number[], decodeStep: number, floor: number, p: number): number {
+export function decodeOwnTpot(outputs: number[], decodeStep: number, floor: number, p: number, stepSeconds = decodeStep): number {
   const intervals = outputs.map((o) => o - 1);
-  const above = (x: number) => intervals.reduce((sum, n) => sum + Math.min(1, Math.max(0, 1 - ((x - decodeStep) * n) / decodeStep)), 0) / intervals.length;
+  const above = (x: number) => intervals.reduce((sum, n) => sum + Math.min(1, Math.max(0, 1 - ((x - decodeStep) * n) / stepSeconds)), 0) / intervals.length;
   return bisectQuantile(above, floor, 2 * decodeStep, 1 - p);
 }

@@ -3,6 +3,8 @@ import { effectiveBandwidth, effectiveFlops, gemmDtype, instanceGpus, isWeightOn
 import type { Deployment } from './deployment.js';
 import { stepOperators, stepTokens } from './operators.js';
 import type { Operator, StepLoad } from './operators.js';
+import { speculativeStepTiming } from './speculative-step.js';
+import type { SpeculativeStep } from './speculative-step.js';
 import type { EngineProfile } from '../spec/types.js';
 
 /** What limits an operator or a step. */
@@ -28,6 +30,8 @@ export interface StepTiming {
   /** Seconds of the step bound by compute, memory, communication and overhead. */
   byBound: Record<Bound, number>;
   bound: Bound;
+  /** A speculative decode step: its draft passes and verification (`ops` are the verification's). */
+  speculative?: SpeculativeStep;
 }
 
 /** The roofs of one deployment under one engine, worked out once per step. */
@@ -139,8 +143,17 @@ function timeOperator(d: Deployment, engine: EngineProfile, r: Roofs, op: Operat
   return Object.assign({}, op, { count, computeSeconds, memorySeconds, seconds: kernel + launch, bound });
 }
 
-/** Times one iteration of a deployment carrying `load` under a serving engine. */
+/**
+ * Times one iteration of a deployment carrying `load` under a serving engine; with speculative
+ * decoding, an iteration that decodes also drafts and verifies (see speculative-step.ts).
+ */
 export function stepTiming(d: Deployment, load: StepLoad, engine: EngineProfile): StepTiming {
+  if (d.speculative && load.decodeSequences > 0) return speculativeStepTiming(d, load, engine, targetStepTiming);
+  return targetStepTiming(d, load, engine);
+}
+
+/** One forward pass of the deployment's own model over `load`. */
+function targetStepTiming(d: Deployment, load: StepLoad, engine: EngineProfile): StepTiming {
   const layersPerStage = Math.ceil(d.model.layers / d.pp);
   const r = roofs(d, engine);
   const ops = stepOperators(d, load).map((op) =>

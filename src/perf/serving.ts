@@ -3,6 +3,7 @@ import type { Deployment } from './deployment.js';
 import { kvBytesPerSequencePerGpu, memoryPlan } from './memory.js';
 import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
+import { deploymentTokensPerStep } from './speculative.js';
 import type { Bound, StepTiming } from './roofline.js';
 import type { EngineProfile } from '../spec/types.js';
 
@@ -78,7 +79,8 @@ export function promptChunks(inputTokens: number, group: number, budget: number)
 
 /**
  * Static batch: all `batch` prompts prefilled in one step (the time to first token), then
- * decoded together; TPOT is the decode step at the mean context.
+ * decoded together; TPOT is the decode step at the mean context over the tokens a step yields
+ * (1, or the expected accepted length under speculative decoding).
  */
 export function predictStaticBatch(
   d: Deployment,
@@ -93,7 +95,7 @@ export function predictStaticBatch(
   const prefillStep = stepTiming(d, { prefill: [{ count: batch, tokens: I, prefixTokens: 0 }], decodeSequences: 0, decodeContextTokens: 0 }, engine);
   const decodeStep = stepTiming(d, { prefill: [], decodeSequences: batch, decodeContextTokens: I + O / 2 }, engine);
   const ttft = prefillStep.latencySeconds;
-  const tpot = decodeStep.latencySeconds;
+  const tpot = decodeStep.latencySeconds / deploymentTokensPerStep(d);
   const e2e = ttft + (O - 1) * tpot;
   return {
     ttftSeconds: ttft,
@@ -203,6 +205,7 @@ function mixedLoop(d: Deployment, concurrency: number, shape: RequestShape, engi
   if ('reason' in setup) return setup;
   const { running, promptsPerIteration: m } = setup;
   const tDecode = setup.decodeStep.latencySeconds;
+  const perStep = deploymentTokensPerStep(d);
   const chunks = setup.prefillSteps.length;
   // Prompt work of one request: what its chunks add to decode iterations.
   const delta = Math.max(setup.prefillSeconds - chunks * tDecode, 1e-9);
@@ -210,11 +213,12 @@ function mixedLoop(d: Deployment, concurrency: number, shape: RequestShape, engi
   const groupPrefill = chunks * tDecode * Math.ceil(group / m) + (group <= m ? group : (group + m) / 2) * delta;
   const evaluate = (x: number) => {
     const psi = Math.min(0.999, x * delta);
-    const tpot = tDecode / (1 - psi);
+    const iteration = tDecode / (1 - psi);
+    const tpot = iteration / perStep;
     const wait = (psi * group * delta) / (2 * (1 - psi));
     const slotWait = concurrency > running ? (concurrency - running) / x : 0;
-    const ttft = engine.requestOverheadSeconds + tpot / 2 + wait + groupPrefill + slotWait;
-    return { tpot: O > 1 ? tpot : tDecode, ttft, cycle: ttft + (O - 1) * tpot };
+    const ttft = engine.requestOverheadSeconds + iteration / 2 + wait + groupPrefill + slotWait;
+    return { tpot: O > 1 ? tpot : tDecode / perStep, ttft, cycle: ttft + (O - 1) * tpot };
   };
   // X · cycle(X) grows with X: bisect for X · cycle(X) = C below the prefill-saturation rate.
   let lo = 0;
@@ -241,7 +245,8 @@ function waveLoop(d: Deployment, concurrency: number, shape: RequestShape, engin
   const setup = setupLoop(d, concurrency, shape, engine, (_, m) => ({ prompts: m, decodes: 0 }));
   if ('reason' in setup) return setup;
   const waves = Math.ceil(setup.running / setup.promptsPerIteration);
-  const tDecode = setup.decodeStep.latencySeconds;
+  // Per output token: a decode step yields the expected accepted length under speculative decoding.
+  const tDecode = setup.decodeStep.latencySeconds / deploymentTokensPerStep(d);
   const prefillTtft = ((waves + 1) / 2) * setup.prefillSeconds;
   const tpot = tDecode + (O > 1 ? ((waves - 1) / 2) * setup.prefillSeconds / (O - 1) : 0);
   const cycle = waves * setup.prefillSeconds + (O - 1) * tDecode;

@@ -1,6 +1,7 @@
 import { loadPoint } from '../perf/open-loop.js';
 import type { LoadPoint } from '../perf/open-loop.js';
-import type { GpuEvidence, ServiceSpec } from '../spec/types.js';
+import { tokensPerStep } from '../perf/speculative.js';
+import type { GpuEvidence, ServiceSpec, SpeculativeDecoding } from '../spec/types.js';
 import { largestRequestTokens, routesOf } from '../workload/slices.js';
 import type { Slice } from '../workload/slices.js';
 import type { PackingProblem } from '../optimize/formulation.js';
@@ -8,7 +9,7 @@ import { usableRate } from '../optimize/formulation.js';
 import type { Fleet } from '../optimize/solve-fleet.js';
 import { HOURS_PER_MONTH, PLAN_VERSION } from './plan.js';
 import { round6 } from './round.js';
-import type { Plan, PlanBaseline, PlanLatency, PlanMachine, PlanPool, PlanRoute, PlanSimplicity, PlanSlice } from './plan.js';
+import type { Plan, PlanBaseline, PlanLatency, PlanMachine, PlanPool, PlanRoute, PlanSimplicity, PlanSlice, PlanSpeculative } from './plan.js';
 import { machineShapes } from '../optimize/machines.js';
 
 
@@ -103,6 +104,7 @@ export function assemblePlan(
     model: spec.model.id,
     checkpoint: spec.checkpoint ?? null,
     precision: { weights: spec.precision.weights, kvCache: spec.precision.kvCache },
+    ...(spec.speculative ? { speculative: planSpeculative(spec.speculative) } : {}),
     engine: spec.planning.engine,
     loadFactor: problem.loadFactor,
     redundancy: problem.redundancy ?? 0,
@@ -214,4 +216,16 @@ function mostCommon(values: string[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? 'none';
+}
+
+/** The spec's speculative setting as a plan records it. */
+function planSpeculative(s: SpeculativeDecoding): PlanSpeculative {
+  return {
+    method: s.method,
+    tokens: s.tokens,
+    acceptance: round6(s.acceptance),
+    tokensPerStep: round6(tokensPerStep(s.acceptance, s.tokens)),
+    given: s.given,
+    draftModel: s.method === 'draft' ? s.draftModelName ?? s.draftModel?.id ?? null : null,
+  };
 }

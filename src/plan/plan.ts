@@ -144,6 +144,21 @@ export interface PlanVerification {
   reason: string | null;
 }
 
+/** The speculative decoding a plan assumed: the spec's setting and what it gives. */
+export interface PlanSpeculative {
+  method: 'mtp' | 'eagle' | 'draft' | 'ngram';
+  /** Draft tokens per step (k). */
+  tokens: number;
+  /** Per-token acceptance probability α. */
+  acceptance: number;
+  /** Expected tokens per verification step: (1 − α^(k+1)) / (1 − α). */
+  tokensPerStep: number;
+  /** Which of the two the spec gave (both are the user's measurement, never assumed). */
+  given: 'acceptance' | 'accepted_length';
+  /** The draft model (method draft), as the spec names it; else null. */
+  draftModel: string | null;
+}
+
 /** The cheapest plan that meets the SLOs. */
 export interface Plan {
   version: typeof PLAN_VERSION;
@@ -152,6 +167,8 @@ export interface Plan {
   /** The Hugging Face id the spec named the model by (null: a preset id, config.json or inline model; absent in older plans). */
   checkpoint?: string | null;
   precision: { weights: string; kvCache: string };
+  /** Speculative decoding the plan assumed (absent: none). */
+  speculative?: PlanSpeculative;
   engine: string;
   loadFactor: number;
   /** Instances every pool can lose and still meet its SLOs. */

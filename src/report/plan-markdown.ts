@@ -4,6 +4,7 @@ import { evidenceText } from './evidence.js';
 import { formatUsd, sig } from './format.js';
 import { launchLines, machineLines, placementLines, routeLines } from './plan-routes.js';
 import { baselineLines, msText, poolCells, simplicityLine, usdText, verificationLine } from './plan-text.js';
+import { speculativeLine } from './speculative-text.js';
 
 /** A table cell that is markdown already (our own emphasis), which mdTable passes through as it is. */
 export interface MarkdownCell {
@@ -41,6 +42,7 @@ export function planMarkdown(plan: Plan): string {
     pools,
     '',
     `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${markdownText(plan.binding.detail)}.`,
+    ...(plan.speculative ? ['', `${speculativeLine(plan.speculative, markdownText)}.`] : []),
     ...(plan.gpuEvidence && Object.keys(plan.gpuEvidence).length > 0 ? ['', `Performance factors: ${evidenceText(plan.gpuEvidence, markdownText)}.`] : []),
     '',
     `${verificationLine(plan, markdownText)}.`,

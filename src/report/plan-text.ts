@@ -4,6 +4,7 @@ import type { Escape } from './escape.js';
 import { evidenceLine } from './evidence.js';
 import { formatUsd, grouped, sig, usdAmount } from './format.js';
 import { launchLines, machineLines, placementLines, poolRoutesText, routeLines } from './plan-routes.js';
+import { speculativeLine } from './speculative-text.js';
 import { renderTable } from './table.js';
 
 /** "312 ms" from milliseconds, "-" for none. */
@@ -128,6 +129,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     '',
     `total: ${usdText(t.costPerHour)}/h, ${usdText(t.costPerMonth)}/month, ${formatUsd(t.costPerMillionTokens)} per million tokens (${formatUsd(t.costPerMillionOutputTokens)} per million output tokens), ${t.gpus} GPUs in ${t.instances} instances, ${sig(t.powerKw)} kW`,
     `predicted at p${plan.predicted.percentile} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}${plan.predicted.e2eMs !== null ? `, E2E ${msText(plan.predicted.e2eMs)}` : ''}`,
+    ...(plan.speculative ? [speculativeLine(plan.speculative, plainText)] : []),
     ...(evidenceLine(plan.gpuEvidence) ? [evidenceLine(plan.gpuEvidence)!] : []),
     `binding: ${plainText(plan.binding.detail)}`,
     `solver: ${solver} (${plan.solver.candidatesAfterPruning} of ${plan.solver.candidates} candidates after pruning)`,

@@ -289,7 +289,8 @@ export function runEngine(
     // pauses the decodes meanwhile.
     const prefillFirst = x.timing.engine.scheduling === 'prefill-first' && x.prefilling.length > 0;
     let decoding = prefillFirst ? 0 : x.running.length;
-    let budget = Math.max(0, x.timing.engine.maxBatchedTokens - decoding);
+    // A speculative step verifies k + 1 tokens of each sequence: all count against the token budget.
+    let budget = Math.max(0, x.timing.engine.maxBatchedTokens - decoding * (x.timing.speculative?.tokensPerSequence ?? 1));
     x.chunk = [];
     for (const r of x.prefilling) {
       if (budget <= 0) break;
@@ -320,7 +321,7 @@ export function runEngine(
         still.push(r);
         continue;
       }
-      r.generated++;
+      r.generated += x.timing.speculative ? Math.min(acceptedTokens(x.timing.speculative.cumulative, rng()), r.output - r.generated) : 1;
       if (r.generated >= r.output) {
         x.outstanding--;
         complete(r);
@@ -423,4 +424,11 @@ export function runEngine(
       rejected: refused[p] + xs.reduce((sum, x) => sum + x.rejected, 0),
     })),
   };
+}
+
+/** Tokens a speculative step yields a sequence: the first j + 1 whose cumulative probability reaches u (drafts accepted until the first rejection). */
+function acceptedTokens(cumulative: number[], u: number): number {
+  let j = 0;
+  while (j < cumulative.length - 1 && u >= cumulative[j]) j++;
+  return j + 1;
 }

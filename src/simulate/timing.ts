@@ -2,6 +2,7 @@ import type { Deployment } from '../perf/deployment.js';
 import { kvBytesPerSequencePerGpu, memoryPlan } from '../perf/memory.js';
 import { BATCH_GRID, decodeRow, decodeTable } from '../perf/open-loop.js';
 import { stepTiming } from '../perf/roofline.js';
+import { acceptedLengthDistribution } from '../perf/speculative.js';
 import type { EngineProfile } from '../spec/types.js';
 
 /** What the simulator needs to know of one instance: iteration times and KV room. */
@@ -14,6 +15,11 @@ export interface InstanceTiming {
   kvBytes(contextTokens: number): number;
   kvRoomBytes: number;
   engine: EngineProfile;
+  /**
+   * Speculative decoding: the cumulative probabilities that a decode step yields 1, 2, …, k + 1
+   * tokens of a sequence (absent: always 1), and the k + 1 tokens it verifies of each.
+   */
+  speculative?: { cumulative: number[]; tokensPerSequence: number };
 }
 
 function linear(xs: number[], ys: number[], x: number): number {
@@ -61,5 +67,11 @@ export function instanceTiming(d: Deployment, engine: EngineProfile, contexts: n
     kvBytes: (contextTokens) => kvBytesPerSequencePerGpu(d, contextTokens),
     kvRoomBytes: Math.max(0, memory.kvRoomBytes),
     engine,
+    ...(d.speculative ? { speculative: { cumulative: cumulative(acceptedLengthDistribution(d.speculative.acceptance, d.speculative.tokens)), tokensPerSequence: d.speculative.tokens + 1 } } : {}),
   };
+}
+
+function cumulative(p: number[]): number[] {
+  let sum = 0;
+  return p.map((x) => (sum += x));
 }

@@ -150,6 +150,8 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   }
   const mla = kvLora !== undefined ? { q_lora_rank: int(['q_lora_rank'], false), kv_lora_rank: kvLora, qk_nope_head_dim: int(['qk_nope_head_dim'], true)!, qk_rope_head_dim: int(['qk_rope_head_dim'], true)!, v_head_dim: int(['v_head_dim'], true)! } : undefined;
   const maxContext = int(['max_position_embeddings', 'n_positions', 'seq_length'], false);
+  // DeepSeek-V3, GLM-4.5: multi-token-prediction modules outside num_hidden_layers.
+  const mtpLayers = int(['num_nextn_predict_layers'], false, 0);
   if (issues.length > 0 || layers === undefined || hidden === undefined || heads === undefined || vocab === undefined) return { issues, warnings };
 
   const name = names.name ?? (typeof data._name_or_path === 'string' && data._name_or_path.trim() !== '' ? data._name_or_path.trim() : fallbackName);
@@ -187,6 +189,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
     bias: c.attention_bias === true || c.bias === true,
     ...(maxContext !== undefined ? { max_context: maxContext } : {}),
     ...(mla ? { mla } : {}),
+    ...(mtpLayers ? { mtp_layers: mtpLayers } : {}),
   };
   const window = windowLayout(c, layers);
   if (window) raw.sliding_window = window;

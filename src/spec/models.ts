@@ -40,6 +40,7 @@ export interface RawModel {
     qk_rope_head_dim: number;
     v_head_dim: number;
   };
+  mtp_layers?: number;
 }
 
 /** Parses a quantity that the schema has already checked. */
@@ -98,6 +99,7 @@ export function normalizeModel(raw: RawModel, fallbackId = 'custom'): ModelArch 
     },
     ...(moe ? { moe } : {}),
     ...(mla ? { mla } : {}),
+    ...(raw.mtp_layers ? { mtpLayers: raw.mtp_layers } : {}),
   };
 }
 

@@ -12,6 +12,8 @@ import { readMeasuredCapacity } from './measured-capacity.js';
 import type { RawMeasuredCapacity } from './measured-capacity.js';
 import { traceClass } from './trace-workload.js';
 import type { RawTrace } from './trace-workload.js';
+import { normalizeSpeculative } from './speculative.js';
+import type { RawSpeculative } from './speculative.js';
 import type { TraceSummary } from '../workload/trace-summary.js';
 import type { Catalog, KvDtype, LatencyTarget, MeasuredCapacity, ModelArch, PlanningOptions, RequestClass, ServiceSpec, SloTargets, TraceSource, WeightDtype } from './types.js';
 import { pathText } from './yaml-source.js';
@@ -38,6 +40,7 @@ export interface RawSpec {
   /** A preset or Hugging Face id, a path to a config.json, `{ config: path }`, or an inline architecture. */
   model: string | RawModel | RawModelConfig;
   precision?: { weights?: WeightDtype; kv_cache?: KvDtype };
+  speculative?: RawSpeculative;
   workload: {
     rate?: number | string;
     input_tokens?: RawSize;
@@ -127,6 +130,7 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
   const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at, classes?.length ?? 1);
   if (model) planning.measuredCapacity = measuredFor(model, raw, source, context, issues);
   if (model && classes) checkContext(model, classes, raw, at);
+  const speculative = model && raw.speculative ? normalizeSpeculative(raw.speculative, model, context.models, at) : undefined;
   if (issues.length > 0 || !model || !classes) return { issues, warnings };
   const budget = typeof raw.budget === 'object' ? raw.budget : { max_cost_per_hour: raw.budget };
   return {
@@ -137,6 +141,7 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
       model,
       ...(checkpointName(raw.model) ? { checkpoint: checkpointName(raw.model) } : {}),
       precision: { weights: raw.precision?.weights ?? model.nativePrecision, kvCache: raw.precision?.kv_cache ?? 'bf16' },
+      ...(speculative ? { speculative } : {}),
       totalRatePerSecond: classes.reduce((sum, c) => sum + c.ratePerSecond, 0),
       classes,
       arrivalCv,

@@ -55,6 +55,8 @@ export interface ModelArch {
   slidingWindow?: { sizeTokens: number; fullEvery: number };
   moe?: MoeArch;
   mla?: MlaArch;
+  /** Multi-token-prediction modules the checkpoint ships beside its layers (DeepSeek-V3: 1); absent: none. */
+  mtpLayers?: number;
 }
 
 /** Performance-model factors of one GPU type (see the catalog schema). */
@@ -291,6 +293,27 @@ export interface Budget {
   maxIncreasePercent?: number;
 }
 
+/** How a speculative decoder proposes tokens: MTP modules, an EAGLE head, a draft model, or prompt lookup (n-gram). */
+export type SpeculativeMethod = 'mtp' | 'eagle' | 'draft' | 'ngram';
+
+/**
+ * Speculative decoding as a spec asks for it: each decode step proposes `tokens` (k) draft tokens
+ * and verifies them in one forward pass of the target. `acceptance` is the per-token acceptance
+ * probability α (each draft token is accepted with α, independently, until the first rejection),
+ * so a step yields (1 − α^(k+1)) / (1 − α) tokens on average (Leviathan et al. 2023).
+ */
+export interface SpeculativeDecoding {
+  method: SpeculativeMethod;
+  tokens: number;
+  /** Per-token acceptance probability α, in [0, 1). */
+  acceptance: number;
+  /** Which of the two the spec gave (the other is derived): α, or the mean tokens per step. */
+  given: 'acceptance' | 'accepted_length';
+  /** method draft: the draft model, and the name the spec gave it by. */
+  draftModel?: ModelArch;
+  draftModelName?: string;
+}
+
 /** A fully resolved service spec. */
 export interface ServiceSpec {
   name?: string;
@@ -298,6 +321,8 @@ export interface ServiceSpec {
   /** The Hugging Face id the spec named the model by (`org/name`), if it did. */
   checkpoint?: string;
   precision: { weights: WeightDtype; kvCache: KvDtype };
+  /** Speculative decoding the fleet runs (absent: none). */
+  speculative?: SpeculativeDecoding;
   totalRatePerSecond: number;
   classes: RequestClass[];
   /** Coefficient of variation of the gaps between arrivals (1: Poisson). */
