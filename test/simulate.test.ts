@@ -288,6 +288,26 @@ describe('planner simulate', () => {
     expect(other.stdout).not.toBe(first.stdout);
   });
 
+  it('says per pool how each class fared on the SLOs that pool decides: prefill pools TTFT, decode pools TPOT, both E2E', () => {
+    const spec = specFromText(readFileSync(`${ROOT}presets/examples/chat.yaml`, 'utf8')).value!;
+    const split = planFor('chat', ['--no-verify', '--set', 'planning.disaggregation=only']);
+    const report = simulatePlan(split, spec, presets().catalog, { durationSeconds: 300, seed: 1 });
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    const measured = report.classes[0].requests;
+    for (const [i, pool] of report.pools.entries()) {
+      const metrics = pool.classes.flatMap((c) => c.slos.map((x) => x.metric));
+      expect(metrics, pool.id).toEqual(split.pools[i].role === 'prefill' ? ['ttft'] : ['tpot']);
+    }
+    // Every measured request was prefilled by one pool and decoded by one.
+    const handled = (role: string) => report.pools.filter((p) => p.role === role).reduce((sum, p) => sum + (p.classes[0]?.requests ?? 0), 0);
+    expect(handled('prefill')).toBe(measured);
+    expect(handled('decode')).toBe(measured);
+    // A pool's own attainment on its side brackets the class's: the class is the pools' mixture.
+    const ttft = report.pools.filter((p) => p.role === 'prefill').map((p) => p.classes[0].slos[0].attainmentPercent!);
+    expect(report.classes[0].slos[0].attainmentPercent!).toBeGreaterThanOrEqual(Math.min(...ttft) - 1e-6);
+    expect(report.classes[0].slos[0].attainmentPercent!).toBeLessThanOrEqual(Math.max(...ttft) + 1e-6);
+  });
+
   it('replays a saved plan under more traffic than it was made for, and exits 1 when the SLOs miss', () => {
     const path = writeFile('chat.json', JSON.stringify(planFor('chat')));
     const overloaded = cli(['simulate', 'presets/examples/chat.yaml', '--plan', path, '--set', 'workload.rate=25/s', '--duration', '200s', '--format', 'table']);

@@ -60,23 +60,35 @@ export interface PlanOptions {
   capacityScale?: ReadonlyMap<string, number>;
 }
 
+/** One spec planned as often as asked (see specPlanner). */
+export interface SpecPlanner {
+  /** Plans the spec under the options' capacity scale. */
+  plan(options?: PlanOptions): Promise<PlanResult>;
+  /** The ids of every candidate the spec has (before pruning), in candidate order. */
+  candidateIds(): string[];
+}
+
 /**
  * Plans one spec as often as asked: the candidates and their capacities are computed once, and
  * every MILP solved under a capacity scale is remembered, so planning again under the same scale
  * (say, with baselines, once a simulation holds) solves only what it has not solved yet.
  */
-export function specPlanner(spec: ServiceSpec, catalog: Catalog, solver: LpSolver): (options?: PlanOptions) => Promise<PlanResult> {
+export function specPlanner(spec: ServiceSpec, catalog: Catalog, solver: LpSolver): SpecPlanner {
   let base: PlanningState | undefined;
+  const prepared = () => (base ??= preparePlanning(spec, catalog));
   const runs = new Map<string, { state: PlanningState; solve: (s: Structure) => Promise<Solved> }>();
-  return async (options = {}) => {
-    base ??= preparePlanning(spec, catalog);
-    const key = JSON.stringify([...(options.capacityScale ?? new Map())].sort((a, b) => a[0].localeCompare(b[0])));
-    if (!runs.has(key)) {
-      const state = key === '[]' ? base : scaled(spec, base.slices, base.candidates, options.capacityScale);
-      runs.set(key, { state, solve: structureSolver(spec, state, solver) });
-    }
-    const { state, solve } = runs.get(key)!;
-    return planWith(spec, catalog, solver, state, solve, options.baselines !== false);
+  return {
+    async plan(options = {}) {
+      const b = prepared();
+      const key = JSON.stringify([...(options.capacityScale ?? new Map())].sort((x, y) => x[0].localeCompare(y[0])));
+      if (!runs.has(key)) {
+        const state = key === '[]' ? b : scaled(spec, b.slices, b.candidates, options.capacityScale);
+        runs.set(key, { state, solve: structureSolver(spec, state, solver) });
+      }
+      const { state, solve } = runs.get(key)!;
+      return planWith(spec, catalog, solver, state, solve, options.baselines !== false);
+    },
+    candidateIds: () => prepared().candidates.map((c) => c.id),
   };
 }
 
@@ -87,7 +99,7 @@ export function specPlanner(spec: ServiceSpec, catalog: Catalog, solver: LpSolve
  * for which route and by how much, or which limit binds.
  */
 export async function planFleet(spec: ServiceSpec, catalog: Catalog, solver: LpSolver, options: PlanOptions = {}): Promise<PlanResult> {
-  return specPlanner(spec, catalog, solver)(options);
+  return specPlanner(spec, catalog, solver).plan(options);
 }
 
 async function planWith(

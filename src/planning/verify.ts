@@ -1,4 +1,5 @@
 import { capacityKey, specPlanner } from './plan-fleet.js';
+import type { SpecPlanner } from './plan-fleet.js';
 import type { PlanResult } from './plan-fleet.js';
 import type { LpSolver } from '../optimize/solver.js';
 import { round6 } from '../plan/round.js';
@@ -54,23 +55,40 @@ function clears(report: SimulationReport): boolean {
 }
 
 /**
- * Per slice that misses an SLO in a simulation, the factor to lower its capacity by: the square
- * root of (allowed misses / simulated misses), within DERATE_RANGE. When a class misses but none
- * of its slices does on its own, all of its slices, by the most lenient factor.
+ * Per pool of the plan that the simulation blames, the factor to lower the capacity of every
+ * slice it serves by. A pool is blamed for a class's SLO that misses (or clears it by less than
+ * the margin) when the requests it handled for that class fall short of the class's required
+ * attainment; the factor is the square root of (allowed misses / the pool's misses), within
+ * DERATE_RANGE. A pool's tail comes from its load as a whole — short answers sharing steps with
+ * other requests' prompt chunks, short prompts queued behind long ones — so the whole pool is
+ * lowered, and pools whose own requests clear the target are left alone. When a class misses
+ * but no pool does on its own, every pool serving it, mildly.
  */
-function derating(report: SimulationReport): Map<string, number> {
-  const factor = (slos: SimulationReport['slices'][number]['slos']) =>
-    Math.min(
-      ...slos
-        .filter((x) => !x.holds)
-        .map((x) => Math.sqrt((100 - x.percentile) / Math.max(1e-9, 100 - (x.attainmentPercent ?? 0)))),
-    );
+export function poolDerating(plan: Plan, report: SimulationReport): Map<string, number> {
+  const short = new Map<string, number>();
+  for (const c of report.classes) {
+    for (const s of c.slos) {
+      if (!s.holds || shortOfMargin(c, s)) short.set(`${c.name} ${s.metric}`, requiredAttainment(s.percentile, s.attainmentPercent ?? 0, c.requests + c.unfinished));
+    }
+  }
   const clamp = (f: number) => Math.min(DERATE_RANGE[1], Math.max(DERATE_RANGE[0], f));
-  const failing = new Map(report.slices.filter((s) => s.slos.some((x) => !x.holds)).map((s) => [s.id, clamp(factor(s.slos))]));
-  if (failing.size > 0) return failing;
-  // A class short of its margin (or missing only as a whole): all of its slices, mildly.
-  const classes = new Set(report.classes.filter((c) => c.slos.some((x) => shortOfMargin(c, x))).map((c) => c.name));
-  return new Map(report.slices.filter((s) => classes.has(s.class)).map((s) => [s.id, DERATE_RANGE[1]]));
+  const blamed = new Map<string, number>();
+  const serving = new Map<string, string[]>();
+  report.pools.forEach((pool, i) => {
+    if (plan.pools[i].binding === 'measured') return;
+    for (const c of pool.classes) {
+      for (const s of c.slos) {
+        const required = short.get(`${c.name} ${s.metric}`);
+        if (required === undefined) continue;
+        serving.set(c.name, [...(serving.get(c.name) ?? []), pool.id]);
+        if (s.attainmentPercent === null || s.attainmentPercent >= required) continue;
+        const f = clamp(Math.sqrt((100 - s.percentile) / Math.max(1e-9, 100 - s.attainmentPercent)));
+        blamed.set(pool.id, Math.min(blamed.get(pool.id) ?? 1, f));
+      }
+    }
+  });
+  if (blamed.size > 0) return blamed;
+  return new Map([...serving.values()].flat().map((id) => [id, DERATE_RANGE[1]]));
 }
 
 function missedText(report: SimulationReport): string {
@@ -126,9 +144,11 @@ function verification(plan: Plan, report: SimulationReport, rounds: number, scal
 export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: LpSolver, options: VerifyOptions): Promise<VerifiedResult> {
   const scale = new Map<string, number>();
   const maxRounds = options.maxRounds ?? DEFAULT_ROUNDS;
-  const planOf = specPlanner(spec, catalog, solver);
+  const planner = specPlanner(spec, catalog, solver);
+  const planOf = (o: Parameters<SpecPlanner['plan']>[0]) => planner.plan(o);
   const simulate = (plan: Plan) => simulatePlan(plan, spec, catalog, { ...options, replay: options.replay?.() });
   const siblings = factorSiblings(spec, catalog);
+  let families: Map<string, string[]> | undefined;
   for (let round = 1; ; round++) {
     // Baselines are computed once, for the plan that is printed.
     const draft = await planOf({ baselines: false, capacityScale: new Map(scale) });
@@ -144,13 +164,11 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
     const shortfall = measurementShortfall(report);
     const holds = shortfall === undefined && report.holds && clears(report);
     let reason: string | null = shortfall === undefined ? null : `not verified: ${shortfall}`;
-    const lower = holds ? new Map<string, number>() : derating(report);
+    const lower = holds ? new Map<string, number>() : poolDerating(draft.plan, report);
     const keys: Array<[string, number]> = [];
-    for (const pool of draft.plan.pools.filter((p) => p.binding !== 'measured')) {
-      for (const s of pool.slices) {
-        const f = lower.get(s.slice);
-        if (f !== undefined) keys.push([capacityKey(pool.id, s.slice), f]);
-      }
+    for (const pool of draft.plan.pools) {
+      const f = lower.get(pool.id);
+      if (f !== undefined) for (const s of pool.slices) keys.push([capacityKey(pool.id, s.slice), f]);
     }
     const exhausted = keys.filter(([key]) => (scale.get(key) ?? 1) < LOW_LOAD);
     if (reason) {
@@ -161,17 +179,64 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
       reason = `the simulation still misses ${missedText(report) || 'its margin'} after ${round} rounds`;
     }
     if (holds || reason) {
+      const held = holds ? await cheaperHeld({ plan: draft.plan, report, scale, rounds: round }, planOf, simulate, siblings) : { plan: draft.plan, report, scale, rounds: round };
       // The same capacities give the same plan, now with its baselines; should a time-limited
       // solve come back with another fleet, the simulated one is printed without baselines.
-      const final = await planOf({ capacityScale: new Map(scale) });
-      const same = 'plan' in final && JSON.stringify(final.plan.pools) === JSON.stringify(draft.plan.pools);
-      const plan = same ? final.plan : draft.plan;
-      return { result: { plan: { ...plan, verification: verification(plan, report, round, scale, reason) } }, simulation: report };
+      const final = await planOf({ capacityScale: new Map(held.scale) });
+      const same = 'plan' in final && JSON.stringify(final.plan.pools) === JSON.stringify(held.plan.pools);
+      const plan = same ? final.plan : held.plan;
+      return { result: { plan: { ...plan, verification: verification(plan, held.report, held.rounds, held.scale, reason) } }, simulation: held.report };
     }
+    families ??= missFamilies(planner.candidateIds(), siblings);
+    const lowered = new Map<string, number>();
     for (const [key, f] of keys) {
-      for (const sibling of [key, ...siblingKeys(key, siblings)]) scale.set(sibling, (scale.get(sibling) ?? 1) * f);
+      const [candidate, slice] = key.split(' ');
+      for (const member of families.get(candidate!) ?? [candidate!]) {
+        const k = capacityKey(member, slice!);
+        lowered.set(k, Math.min(lowered.get(k) ?? 1, f));
+      }
     }
+    for (const [key, f] of lowered) scale.set(key, (scale.get(key) ?? 1) * f);
   }
+}
+
+/** A plan the simulation says holds, with the capacity scale it was planned under and the simulations run to find it. */
+export interface Held {
+  plan: Plan;
+  report: SimulationReport;
+  scale: Map<string, number>;
+  rounds: number;
+}
+
+/** Times verification goes back for a cheaper plan that earlier rounds priced out. */
+const RELAX_TRIES = 2;
+
+/**
+ * Lowering capacities only ever makes plans dearer, and a round lowers every pool it blames by a
+ * whole step: a GPU type lowered for one fleet may be priced out of another it would have served.
+ * So once a plan holds, the capacities lowered for candidates it does not use (nor their factor
+ * siblings) are raised halfway back (the square root of their factor) and the spec planned again;
+ * a cheaper plan that then holds in simulation replaces it, up to RELAX_TRIES times. The first
+ * cheaper plan that misses ends the search, so the plan printed is still one that held.
+ */
+export async function cheaperHeld(
+  held: Held,
+  planOf: (options: { baselines: boolean; capacityScale: Map<string, number> }) => Promise<PlanResult>,
+  simulate: (plan: Plan) => SimulationReport,
+  siblings: Map<string, string[]>,
+): Promise<Held> {
+  let best = held;
+  for (let i = 0; i < RELAX_TRIES; i++) {
+    const used = new Set(best.plan.pools.flatMap((p) => [p.id, ...siblingKeys(capacityKey(p.id, ''), siblings).map((k) => k.split(' ')[0])]));
+    const relaxed = new Map([...best.scale].map(([key, f]): [string, number] => [key, used.has(key.split(' ')[0]!) ? f : Math.sqrt(f)]));
+    if ([...relaxed].every(([key, f]) => f === best.scale.get(key))) break;
+    const alternative = await planOf({ baselines: false, capacityScale: relaxed });
+    if (!('plan' in alternative) || alternative.plan.totals.costPerHour >= best.plan.totals.costPerHour) break;
+    const report = simulate(alternative.plan);
+    if (measurementShortfall(report) !== undefined || !report.holds || !clears(report)) return { ...best, rounds: best.rounds + 1 };
+    best = { plan: alternative.plan, report, scale: relaxed, rounds: best.rounds + 1 };
+  }
+  return best;
 }
 
 /**
@@ -182,6 +247,24 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
 function factorSiblings(spec: ServiceSpec, catalog: Catalog): Map<string, string[]> {
   const family = new Map(spec.planning.gpus.filter((id) => Object.hasOwn(catalog.gpus, id)).map((id) => [id, JSON.stringify(catalog.gpus[id]!.efficiency)]));
   return new Map([...family].map(([id, factors]) => [id, [...family].filter(([other, f]) => other !== id && f === factors).map(([other]) => other)]));
+}
+
+/**
+ * Per candidate id, the candidates a simulated miss on it carries over to: every shape of the
+ * same role on its GPU type and on the types sharing its factors. What the analytic model misses
+ * in a pool — requests slowing each other — is the mix's doing more than the shape's; lowering
+ * one shape alone lets the next round pick its neighbour, which misses the same way.
+ */
+function missFamilies(ids: string[], siblings: Map<string, string[]>): Map<string, string[]> {
+  const gpuOf = (id: string) => id.slice(0, id.indexOf('/'));
+  const roleOf = (id: string) => id.slice(id.lastIndexOf('/') + 1);
+  const family = (gpu: string) => [gpu, ...(siblings.get(gpu) ?? [])].sort()[0];
+  const groups = new Map<string, string[]>();
+  for (const id of ids) {
+    const k = `${family(gpuOf(id))} ${roleOf(id)}`;
+    groups.set(k, [...(groups.get(k) ?? []), id]);
+  }
+  return new Map(ids.map((id) => [id, groups.get(`${family(gpuOf(id))} ${roleOf(id)}`)!]));
 }
 
 /** The same slice on the sibling types' candidates of the same shape and role (the rest of the id kept). */

@@ -4,7 +4,7 @@ import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { runEngine } from './engine.js';
 import type { RequestOutcome, SimPool, SimRoute } from './engine.js';
 import { groupOutcome } from './outcomes.js';
-import type { GroupOutcome, LatencyPercentiles } from './outcomes.js';
+import type { GroupOutcome, LatencyPercentiles, SloOutcome } from './outcomes.js';
 import { routeFinder, sliceFinder, syntheticArrivals } from './requests.js';
 import type { Arrival } from './requests.js';
 import { createRng } from './rng.js';
@@ -59,10 +59,37 @@ export interface SimulationReport {
     /** TTFT of the requests it prefilled and TPOT of those it decoded (null for the side it does not run). */
     ttftMs: LatencyPercentiles | null;
     tpotMs: LatencyPercentiles | null;
+    /** Per class it serves, the SLOs its side of the work decides (TTFT where it prefills, TPOT where it decodes, E2E on both), on its requests alone. */
+    classes: PoolClassOutcome[];
   }>;
   /** Every class meets every SLO at its percentile. */
   holds: boolean;
   notes: string[];
+}
+
+/** How one class's requests fared in one pool, on the SLOs the pool's role decides. */
+export interface PoolClassOutcome {
+  name: string;
+  requests: number;
+  slos: SloOutcome[];
+}
+
+/** The SLO metrics a pool of this role decides: what it prefills sets TTFT, what it decodes TPOT, and both the E2E. */
+function poolMetrics(role: string): ReadonlyArray<SloOutcome['metric']> {
+  if (role === 'prefill') return ['ttft', 'e2e'];
+  if (role === 'decode') return ['tpot', 'e2e'];
+  return ['ttft', 'tpot', 'e2e'];
+}
+
+/** Per class, the attainment of the requests a pool prefilled or decoded (unfinished requests have no pool and are left to the class's own figures). */
+function poolClassOutcomes(role: string, mine: RequestOutcome[], slices: Plan['workload']['slices'], classes: ServiceSpec['classes']): PoolClassOutcome[] {
+  const metrics = poolMetrics(role);
+  return classes.flatMap((c) => {
+    const members = mine.filter((o) => slices[o.slice].class === c.name);
+    if (members.length === 0) return [];
+    const outcome = groupOutcome(members, 0, c.slo);
+    return [{ name: c.name, requests: members.length, slos: outcome.slos.filter((x) => metrics.includes(x.metric)) }];
+  });
 }
 
 /** Why a plan cannot be simulated against a spec and catalog (empty: it can). */
@@ -218,7 +245,12 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
   });
 
   const bySlice = plan.workload.slices.map((): RequestOutcome[] => []);
-  for (const o of result.outcomes) bySlice[o.slice].push(o);
+  const byPool = plan.pools.map((): RequestOutcome[] => []);
+  for (const o of result.outcomes) {
+    bySlice[o.slice].push(o);
+    byPool[o.pool].push(o);
+    if (o.decodePool !== o.pool) byPool[o.decodePool].push(o);
+  }
   const classOf = new Map(spec.classes.map((c) => [c.name, c]));
   const slices = plan.workload.slices.map((s, i) => ({
     id: s.id,
@@ -285,8 +317,9 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
       maxQueue: result.pools[i].maxQueue,
       preemptions: result.pools[i].preemptions,
       rejected: result.pools[i].rejected,
-      ttftMs: p.role === 'decode' ? null : groupOutcome(result.outcomes.filter((o) => o.pool === i), 0, undefined).ttftMs,
-      tpotMs: p.role === 'prefill' ? null : groupOutcome(result.outcomes.filter((o) => o.decodePool === i), 0, undefined).tpotMs,
+      ttftMs: p.role === 'decode' ? null : groupOutcome(byPool[i].filter((o) => o.pool === i), 0, undefined).ttftMs,
+      tpotMs: p.role === 'prefill' ? null : groupOutcome(byPool[i].filter((o) => o.decodePool === i), 0, undefined).tpotMs,
+      classes: poolClassOutcomes(p.role, byPool[i], plan.workload.slices, spec.classes),
     })),
     holds: shortfall === undefined && classes.every((c) => c.slos.every((s) => s.holds)),
     notes,
