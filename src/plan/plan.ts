@@ -144,6 +144,43 @@ export interface PlanVerification {
   reason: string | null;
 }
 
+/** One block of hours of a plan over a load profile: its rate and the fleet bought for it, per pool. */
+export interface PlanScheduleBlock {
+  /** Hour of the period (0–23, or 0–167 for a week from Monday 00:00) the block starts at. */
+  startHour: number;
+  hours: number;
+  /** Share of the peak rate. */
+  fraction: number;
+  ratePerSecond: number;
+  /** What the block's fleet costs per hour (its committed instances included). */
+  costPerHour: number;
+  pools: Array<{ pool: string; committed: number; onDemand: number; spot: number }>;
+}
+
+/** How a plan over a load profile buys its GPUs, and what that saves against the static peak-sized plan. */
+export interface PlanPurchase {
+  /** Hours the profile covers (24: a day; 168: a week). */
+  periodHours: number;
+  /** Hours in the month the $/month figures are for (365 × 24 / 12). */
+  hoursPerMonth: number;
+  fromTrace: boolean;
+  options: string[];
+  minInstances: number;
+  storageBandwidthBytesPerSecond: number;
+  costPerMonth: number;
+  averageCostPerHour: number;
+  /** The static plan: the peak fleet on demand every hour. */
+  staticCostPerMonth: number;
+  savingPerMonth: number;
+  savingPercent: number;
+  /** optimal / work-limit / time-limit: the MILP's; fallback: no verified schedule, the peak fleet every hour. */
+  solver: 'optimal' | 'work-limit' | 'time-limit' | 'fallback';
+  /** Per pool: an instance's price each way it can be bought (null: not offered or not allowed), and its scale-up lead time. */
+  pools: Array<{ pool: string; gpu: string; onDemandPerHour: number | null; committedPerHour: number | null; spotPerHour: number | null; scaleUpSeconds: number; spotAllowed: boolean }>;
+  /** What the verification covers. */
+  verification: string;
+}
+
 /** The speculative decoding a plan assumed: the spec's setting and what it gives. */
 export interface PlanSpeculative {
   method: 'mtp' | 'eagle' | 'draft' | 'ngram';
@@ -209,6 +246,10 @@ export interface Plan {
   };
   /** Present with `plan --verify`: the simulation's verdict on this plan. */
   verification?: PlanVerification;
+  /** Present with a load profile: the fleet per block of hours (the pools above are the peak's). */
+  schedule?: PlanScheduleBlock[];
+  /** Present with a load profile: how the schedule buys its GPUs and what it saves (totals.costPerMonth is its cost). */
+  purchase?: PlanPurchase;
 }
 
 /** Hours in a month for $/month figures (365 × 24 / 12). */

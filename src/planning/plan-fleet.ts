@@ -10,6 +10,7 @@ import { explainFleetTooLarge, explainNothingFits, explainUncovered, MAX_FLEET_G
 import { solveFleet } from '../optimize/solve-fleet.js';
 import type { LpSolver } from '../optimize/solver.js';
 import { simplestPlan } from './simplest.js';
+import { planSchedule } from './plan-schedule.js';
 import { problemFor, pruneFor, structureSolver } from './structures.js';
 import type { Prepared, Solved, Structure } from './structures.js';
 
@@ -129,7 +130,11 @@ async function planWith(
     savingPercent: b.costPerHour === null ? null : savingPercent(b.costPerHour, fleet.costPerHour),
   }));
   const plan = assemblePlan(spec, problem, fleet, baselines, { candidates: state.candidates.length, afterPruning: state.pruned.length }, simplicity);
-  return { plan };
+  if (!spec.profile) return { plan };
+  // Over a load profile: the peak plan's pools, sized and bought per block of hours.
+  const scheduled = await planSchedule(spec, problem, fleet, plan, solver);
+  if ('infeasible' in scheduled) return { infeasible: [scheduled.infeasible] };
+  return { plan: { ...plan, totals: { ...plan.totals, costPerMonth: scheduled.purchase.costPerMonth }, schedule: scheduled.schedule, purchase: scheduled.purchase } };
 }
 
 /** What the chosen plan saves against a baseline, in percent (two decimals; never −0). */

@@ -1,4 +1,5 @@
 import type { Plan } from '../plan/plan.js';
+import { scheduleMarkdown } from './schedule-report.js';
 import { markdownText } from './escape.js';
 import { evidenceText } from './evidence.js';
 import { formatUsd, sig } from './format.js';
@@ -41,6 +42,7 @@ export function planMarkdown(plan: Plan): string {
     '',
     pools,
     '',
+    ...(plan.schedule ? [...scheduleMarkdown(plan, markdownText), ''] : []),
     `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${markdownText(plan.binding.detail)}.`,
     ...(plan.speculative ? ['', `${speculativeLine(plan.speculative, markdownText)}.`] : []),
     ...(plan.gpuEvidence && Object.keys(plan.gpuEvidence).length > 0 ? ['', `Performance factors: ${evidenceText(plan.gpuEvidence, markdownText)}.`] : []),

@@ -1,4 +1,5 @@
 import type { Plan, PlanPool } from '../plan/plan.js';
+import { scheduleLines } from './schedule-report.js';
 import { plainText } from './escape.js';
 import type { Escape } from './escape.js';
 import { evidenceLine } from './evidence.js';
@@ -127,8 +128,9 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     '',
     pools,
     '',
-    `total: ${usdText(t.costPerHour)}/h, ${usdText(t.costPerMonth)}/month, ${formatUsd(t.costPerMillionTokens)} per million tokens (${formatUsd(t.costPerMillionOutputTokens)} per million output tokens), ${t.gpus} GPUs in ${t.instances} instances, ${sig(t.powerKw)} kW`,
+    `total: ${usdText(t.costPerHour)}/h, ${usdText(t.costPerMonth)}/month${plan.purchase ? ' over the profile' : ''}, ${formatUsd(t.costPerMillionTokens)} per million tokens (${formatUsd(t.costPerMillionOutputTokens)} per million output tokens), ${t.gpus} GPUs in ${t.instances} instances, ${sig(t.powerKw)} kW`,
     `predicted at p${plan.predicted.percentile} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}${plan.predicted.e2eMs !== null ? `, E2E ${msText(plan.predicted.e2eMs)}` : ''}`,
+    ...(plan.schedule ? ['', ...scheduleLines(plan), ''] : []),
     ...(plan.speculative ? [speculativeLine(plan.speculative, plainText)] : []),
     ...(evidenceLine(plan.gpuEvidence) ? [evidenceLine(plan.gpuEvidence)!] : []),
     `binding: ${plainText(plan.binding.detail)}`,

@@ -45,7 +45,22 @@ export function workloadText(file: string, summary: TraceSummary, skipped: numbe
     ...histogramChart('input tokens', summary.inputHistogram),
     '',
     ...histogramChart('output tokens', summary.outputHistogram),
+    '',
+    ...hourlyChart(summary.hourly),
   ].join('\n');
+}
+
+/** The trace's rate per hour of the day as a chart (the shares `workload.profile: { from_trace: true }` plans with). */
+function hourlyChart(hourly: TraceSummary['hourly']): string[] {
+  const clock = hourly.clock === 'utc' ? 'UTC hour of day' : 'hours since the first request';
+  if (!hourly.fractions) {
+    const covered = hourly.coveredSeconds.filter((c) => c >= 1800).length;
+    return [`hourly profile (${clock}): none — the trace covers ${covered} of the 24 hours for half an hour or more; profile: { from_trace: true } needs a day`];
+  }
+  return [
+    `hourly profile (${clock}; share of the busiest hour, what profile: { from_trace: true } plans with)`,
+    ...hourly.fractions.map((f, h) => `  ${String(h).padStart(2, '0')} │${'█'.repeat(Math.max(f > 0 ? 1 : 0, Math.round(f * BAR_WIDTH)))} ${f.toFixed(2)} (${sig(hourly.ratesPerSecond[h])}/s)`),
+  ];
 }
 
 /** A trace's summary as versioned JSON. */

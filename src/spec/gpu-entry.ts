@@ -34,7 +34,15 @@ export interface RawGpu {
   network?: string | number | { bandwidth: string | number; per?: 'gpu' | 'instance'; fabric: 'rdma' | 'tcp'; source?: string };
   tdp?: string | number;
   compute_units?: number;
-  price?: { usd_per_hour?: string | number; estimate?: boolean; machines?: Array<{ gpus: number; usd_per_hour: string | number; name?: string }>; source?: string; date?: string };
+  price?: {
+    usd_per_hour?: string | number;
+    estimate?: boolean;
+    machines?: Array<{ gpus: number; usd_per_hour: string | number; name?: string }>;
+    source?: string;
+    date?: string;
+    committed?: RawPurchasePrice & { term?: string };
+    spot?: RawPurchasePrice;
+  };
   source?: string;
   notes?: string;
   efficiency?: RawEfficiency;
@@ -98,6 +106,8 @@ export function normalizeGpu(id: string, raw: RawGpu, efficiency: RawEfficiency)
         : {}),
       source: raw.price!.source,
       date: raw.price!.date,
+      ...(raw.price!.committed ? { committed: { ...purchasePrice(raw.price!.committed), ...(raw.price!.committed.term ? { term: raw.price!.committed.term } : {}) } } : {}),
+      ...(raw.price!.spot ? { spot: purchasePrice(raw.price!.spot) } : {}),
     },
     source: raw.source,
     notes: raw.notes,
@@ -137,4 +147,16 @@ function normalizeEfficiency(raw: RawEfficiency): GpuEfficiency {
     elementwise: raw.elementwise!,
     sendLatencySeconds: checkedQuantity('duration', raw.send_latency),
   };
+}
+
+/** A committed or spot price as a catalog writes it (schema-checked). */
+interface RawPurchasePrice {
+  usd_per_hour: string | number;
+  source: string;
+  date: string;
+}
+
+/** A committed or spot price in SI form. */
+function purchasePrice(raw: RawPurchasePrice): { usdPerHour: number; source: string; date: string } {
+  return { usdPerHour: checkedQuantity('price', raw.usd_per_hour), source: raw.source, date: raw.date };
 }

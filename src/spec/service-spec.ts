@@ -11,6 +11,8 @@ import type { RawSize } from './sizes.js';
 import { readMeasuredCapacity } from './measured-capacity.js';
 import type { RawMeasuredCapacity } from './measured-capacity.js';
 import { traceClass } from './trace-workload.js';
+import { normalizeProfile } from './profile.js';
+import type { RawProfile, RawPurchasePlanning } from './profile.js';
 import type { RawTrace } from './trace-workload.js';
 import { normalizeSpeculative } from './speculative.js';
 import type { RawSpeculative } from './speculative.js';
@@ -47,6 +49,7 @@ export interface RawSpec {
     output_tokens?: RawSize;
     classes?: RawClass[];
     trace?: RawTrace;
+    profile?: RawProfile;
     arrival?: { process: 'poisson' | 'bursty'; cv?: number };
   };
   slo: RawSlo;
@@ -68,6 +71,8 @@ export interface RawSpec {
     solver_time_limit?: string;
     solver?: PlanningOptions['solver'];
     measured_capacity?: RawMeasuredCapacity[];
+    purchase?: RawPurchasePlanning['purchase'];
+    autoscaling?: RawPurchasePlanning['autoscaling'];
   };
   budget?: number | string | { max_cost_per_hour?: number | string; max_increase?: number | string };
 }
@@ -125,6 +130,7 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
   const resolved = resolveSpecModel(raw, context, { at, warnAt, issues, warnings });
   const model = resolved?.model;
   const fromTrace = raw.workload.trace ? traceWorkload(raw, context, at) : undefined;
+  const profile = normalizeProfile(raw, raw.workload.trace ? context.traces?.get(raw.workload.trace.file)?.summary : undefined, at);
   const classes = fromTrace ? fromTrace.classes : normalizeClasses(raw, source, issues, at);
   const arrivalCv = arrivalVariation(raw, fromTrace?.cv, at);
   const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at, classes?.length ?? 1);
@@ -146,6 +152,7 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
       classes,
       arrivalCv,
       ...(fromTrace ? { trace: fromTrace.trace } : {}),
+      ...(profile ? { profile } : {}),
       planning,
       budget: {
         maxCostPerHourUsd: budget?.max_cost_per_hour === undefined ? undefined : checkedQuantity('price', budget.max_cost_per_hour),

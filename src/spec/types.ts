@@ -98,6 +98,13 @@ export interface GpuNetwork {
   source?: string;
 }
 
+/** A price of a purchase option besides on-demand, with where it comes from. */
+export interface PurchasePrice {
+  usdPerHour: number;
+  source?: string;
+  date?: string;
+}
+
 /** One GPU type of the catalog. */
 export interface GpuSpec {
   id: string;
@@ -119,7 +126,17 @@ export interface GpuSpec {
   computeUnits?: number;
   /** Per GPU-hour; `machines` where the offering is rented only by the machine (sizes and prices per machine-hour). */
   /** estimate: the price is a guess, so plans use the type only where a spec names it. */
-  price: { usdPerHour: number; estimate?: boolean; machines?: Array<{ gpus: number; usdPerHour: number; name?: string }>; source?: string; date?: string };
+  price: {
+    usdPerHour: number;
+    estimate?: boolean;
+    machines?: Array<{ gpus: number; usdPerHour: number; name?: string }>;
+    source?: string;
+    date?: string;
+    /** Per GPU-hour, paid for every hour of the term whether used or not (absent: cannot be bought committed). */
+    committed?: PurchasePrice & { term?: string };
+    /** Per GPU-hour, interruptible (absent: no spot offering). */
+    spot?: PurchasePrice;
+  };
   source?: string;
   notes?: string;
   efficiency: GpuEfficiency;
@@ -329,6 +346,25 @@ export interface ServiceSpec {
   arrivalCv: number;
   /** The trace the workload comes from, if any. */
   trace?: TraceSource;
+  /** The load over a day or a week, with the purchase options and scaling limits it is planned with (absent: one static fleet). */
+  profile?: LoadProfile;
   planning: PlanningOptions;
   budget: Budget;
+}
+
+/** Ways to buy GPU hours: committed (paid every hour, cheaper), on-demand, spot (interruptible). */
+export type PurchaseOption = 'committed' | 'on_demand' | 'spot';
+
+/** The rate over a day (24 hours) or a week (168), as fractions of the peak rate, and how the fleet follows it. */
+export interface LoadProfile {
+  /** Per hour from hour 0: the share of the peak rate (the largest is 1). */
+  hourlyFractions: number[];
+  /** The fractions came from the trace's timestamps. */
+  fromTrace: boolean;
+  /** Purchase options the schedule may use (where the catalog prices them). */
+  purchase: PurchaseOption[];
+  /** Instances every pool keeps in every hour. */
+  minInstances: number;
+  /** Bytes/s an instance loads its weights at (sets the scale-up lead time). */
+  storageBandwidth: number;
 }

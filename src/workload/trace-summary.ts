@@ -38,7 +38,29 @@ export interface TraceSummary {
   /** Marginal histograms (same bins as the joint one) for charts. */
   inputHistogram: Array<{ range: [number, number]; weight: number }>;
   outputHistogram: Array<{ range: [number, number]; weight: number }>;
+  /** The rate per hour of the day (see {@link HourlyProfile}). */
+  hourly: HourlyProfile;
 }
+
+/**
+ * The trace's rate by hour of the day: Unix timestamps (from 2001 on) by UTC clock hour, relative
+ * ones by hour since the first request. Each hour's rate is its requests over the time the trace
+ * covers of it (summed over days); `fractions` (rate / the busiest hour's) only when every hour
+ * of the day is covered for at least half an hour.
+ */
+export interface HourlyProfile {
+  clock: 'utc' | 'relative';
+  /** Requests/s in hours 0–23 (0 where the trace does not cover the hour). */
+  ratesPerSecond: number[];
+  /** Seconds of each hour of the day the trace covers. */
+  coveredSeconds: number[];
+  fractions: number[] | null;
+}
+
+/** Timestamps from this on (2001-09-09) are read as Unix seconds, whose hours are UTC clock hours. */
+const UNIX_SECONDS_FROM = 1e9;
+/** Time the trace must cover of each hour of the day for an hourly profile. */
+const MIN_COVERED_SECONDS = 1800;
 
 /** Bins per doubling of size: edges at 2^(k/4) tokens (~19% apart). */
 const BINS_PER_OCTAVE = 4;
@@ -81,6 +103,8 @@ export class TraceAccumulator {
   private outputSum = 0;
   private inputMax = 0;
   private outputMax = 0;
+  /** Requests per hour of the trace's clock (see HourlyProfile). */
+  private readonly hours = new Map<number, number>();
 
   constructor(private readonly windowSeconds: number) {}
 
@@ -98,6 +122,8 @@ export class TraceAccumulator {
       this.windows.set(window, w);
     }
     w.count++;
+    const hour = Math.floor(this.clock(t) / 3600);
+    this.hours.set(hour, (this.hours.get(hour) ?? 0) + 1);
     if (this.previous !== undefined && t >= this.previous) {
       const gap = t - this.previous;
       w.gaps++;
@@ -119,6 +145,35 @@ export class TraceAccumulator {
     this.outputSum += o;
     this.inputMax = Math.max(this.inputMax, i);
     this.outputMax = Math.max(this.outputMax, o);
+  }
+
+  /** A time on the clock hours are counted by: Unix seconds as they are, relative times from the first request. */
+  private clock(t: number): number {
+    return this.origin! >= UNIX_SECONDS_FROM ? t : t - this.origin!;
+  }
+
+  /** Requests per hour of the day over the time the trace covers of each. */
+  private hourlyProfile(): HourlyProfile {
+    const counts = Array.from({ length: 24 }, () => 0);
+    const covered = Array.from({ length: 24 }, () => 0);
+    if (this.count > 0) {
+      const start = this.clock(this.first);
+      const end = this.clock(this.last);
+      for (let h = Math.floor(start / 3600); h <= Math.floor(end / 3600); h++) {
+        const slot = ((h % 24) + 24) % 24;
+        covered[slot] += Math.max(0, Math.min(end, (h + 1) * 3600) - Math.max(start, h * 3600));
+      }
+      for (const [h, n] of this.hours) counts[((h % 24) + 24) % 24] += n;
+    }
+    const rates = counts.map((n, slot) => (covered[slot] > 0 ? n / covered[slot] : 0));
+    const busiest = Math.max(...rates);
+    const complete = covered.every((c) => c >= MIN_COVERED_SECONDS) && busiest > 0;
+    return {
+      clock: this.origin !== undefined && this.origin >= UNIX_SECONDS_FROM ? 'utc' : 'relative',
+      ratesPerSecond: rates,
+      coveredSeconds: covered,
+      fractions: complete ? rates.map((r) => r / busiest) : null,
+    };
   }
 
   /** Number of requests added so far. */
@@ -190,6 +245,7 @@ export class TraceAccumulator {
       joint,
       inputHistogram,
       outputHistogram,
+      hourly: this.hourlyProfile(),
     };
   }
 }
