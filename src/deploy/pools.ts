@@ -86,7 +86,8 @@ function checkShape(pool: PlanPool, gpu: DeployGpu, input: DeployInput, problem:
     if (!Number.isInteger(launch[key]) || launch[key] < 1) problem(`launch.${key} ${launch[key]} is not a whole number ≥ 1`);
   }
   if (!(launch.gpuMemoryUtilization > 0 && launch.gpuMemoryUtilization <= 1)) problem(`launch.gpuMemoryUtilization ${launch.gpuMemoryUtilization} is not a fraction in (0, 1]`);
-  if (pool.gpusPerInstance !== pool.tp * pool.pp) problem(`gpusPerInstance ${pool.gpusPerInstance} is not TP × PP = ${pool.tp * pool.pp}`);
+  const dp = pool.dp ?? 1;
+  if (pool.gpusPerInstance !== pool.tp * dp * pool.pp) problem(`gpusPerInstance ${pool.gpusPerInstance} is not TP × DP × PP = ${pool.tp * dp * pool.pp}`);
   if (pool.gpusPerInstance > gpu.gpusPerNode && pool.gpusPerInstance % gpu.gpusPerNode !== 0) {
     problem(`an instance of ${pool.gpusPerInstance} GPUs does not fill whole ${gpu.gpusPerNode}-GPU nodes`);
   }

@@ -9,18 +9,27 @@ const DIST_INIT_PORT = 5000;
 /**
  * `python3 -m sglang.launch_server` for one instance of a pool: the same limits as the plan
  * (context, running requests, chunk size, static memory fraction), KV and weight precision,
- * prefill or decode mode with NIXL transfer, and node ranks across nodes.
+ * prefill or decode mode with NIXL transfer, node ranks across nodes, and for MoE pools DP
+ * attention with expert parallelism over DeepEP and two-batch overlap.
  */
 export function sglangLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
   const { pool } = lp;
+  const dp = pool.dp ?? 1;
+  const ep = pool.ep ?? 1;
   const command = (rank: string): Word[] => [
     'python3', '-m', 'sglang.launch_server',
     ...flags([
       ['--model-path', input.model.path],
       ['--host', '0.0.0.0'],
       ['--port', input.engineInfo.port],
-      ['--tp-size', pool.tp],
+      // SGLang's --tp-size counts every GPU of a stage; with DP attention each rank gets tp-size / dp-size.
+      ['--tp-size', pool.tp * dp],
       ['--pp-size', pool.pp > 1 ? pool.pp : undefined],
+      ['--dp-size', dp > 1 ? dp : undefined],
+      ['--enable-dp-attention', dp > 1 ? true : undefined],
+      ['--ep-size', ep > 1 ? ep : undefined],
+      ['--moe-a2a-backend', ep > 1 ? 'deepep' : undefined],
+      ['--enable-two-batch-overlap', ep > 1 ? true : undefined],
       ['--context-length', pool.launch.maxModelLen],
       ['--max-running-requests', pool.launch.maxNumSeqs],
       ['--chunked-prefill-size', pool.launch.maxNumBatchedTokens],

@@ -26,6 +26,8 @@ export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
     ...(pool.role === 'colocated' ? {} : { cache_transceiver_config: { backend: 'DEFAULT' } }),
     // Context servers hand each request on after one token: the overlap scheduler only delays that.
     ...(pool.role === 'prefill' ? { disable_overlap_scheduler: true } : {}),
+    // DP attention: tp_size counts every GPU of a stage, each attention rank one of them.
+    ...((pool.dp ?? 1) > 1 ? { enable_attention_dp: true } : {}),
   };
   const file = trtllmOptionsFile(lp);
   const serve = [
@@ -34,8 +36,9 @@ export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--host', '0.0.0.0'],
       ['--port', input.engineInfo.port],
       ['--backend', 'pytorch'],
-      ['--tp_size', pool.tp],
+      ['--tp_size', pool.tp * (pool.dp ?? 1)],
       ['--pp_size', pool.pp],
+      ['--moe_expert_parallel_size', (pool.ep ?? 1) > 1 ? pool.ep : undefined],
       ['--max_batch_size', pool.launch.maxNumSeqs],
       ['--max_num_tokens', pool.launch.maxNumBatchedTokens],
       ['--max_seq_len', pool.launch.maxModelLen],

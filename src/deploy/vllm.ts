@@ -15,10 +15,14 @@ function waitForNodes(nodes: number): string {
  * `vllm serve` for one instance of a pool, with the flags that realise the plan: parallelism,
  * the context, sequence and token limits the plan sized, the memory fraction, KV and weight
  * precision, chunked prefill, prefix caching (the plan assumes no hits; cached blocks only use
- * free KV room), NIXL KV transfer on prefill/decode pools, and a Ray cluster across nodes.
+ * free KV room), NIXL KV transfer on prefill/decode pools, a Ray cluster across nodes, and for
+ * MoE pools expert parallelism (attention data parallelism across the instance's GPUs, the
+ * all-to-all overlapped with compute).
  */
 export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
   const { pool } = lp;
+  const dp = pool.dp ?? 1;
+  const ep = pool.ep ?? 1;
   const serve: Word[] = [
     'vllm', 'serve', input.model.path,
     ...flags([
@@ -26,7 +30,12 @@ export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--port', input.engineInfo.port],
       ['--tensor-parallel-size', pool.tp],
       ['--pipeline-parallel-size', pool.pp > 1 ? pool.pp : undefined],
-      ['--distributed-executor-backend', lp.nodes > 1 ? 'ray' : undefined],
+      // DP attention with the experts over all tp × dp GPUs; dual-batch overlap hides the all-to-all.
+      ['--data-parallel-size', dp > 1 ? dp : undefined],
+      ['--data-parallel-backend', dp > 1 && lp.nodes > 1 ? 'ray' : undefined],
+      ['--enable-expert-parallel', ep > 1 ? true : undefined],
+      ['--enable-dbo', ep > 1 ? true : undefined],
+      ['--distributed-executor-backend', lp.nodes > 1 && dp === 1 ? 'ray' : undefined],
       ['--max-model-len', pool.launch.maxModelLen],
       ['--max-num-seqs', pool.launch.maxNumSeqs],
       ['--max-num-batched-tokens', pool.launch.maxNumBatchedTokens],

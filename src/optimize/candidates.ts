@@ -1,4 +1,5 @@
-import { shapeProblems } from '../perf/deployment.js';
+import { instanceGpus, shapeProblems } from '../perf/deployment.js';
+import { MAX_WIDE_EP, parallelShapes, shapeLabel } from './parallel-shapes.js';
 import type { Deployment } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
 import { decodeTable, instanceCapacity, instanceModel } from '../perf/open-loop.js';
@@ -24,6 +25,9 @@ export interface Candidate {
   gpu: GpuSpec;
   tp: number;
   pp: number;
+  /** Expert-parallel degree and attention data-parallel ranks (1 and 1 for a dense model). */
+  ep: number;
+  dp: number;
   role: Role;
   /** GPUs per instance. */
   gpus: number;
@@ -98,10 +102,10 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
       candidates.push(...measuredCandidates(gpu, engine, table, base, slices).map((c) => ({ ...c, pairClass: c.role === 'colocated' ? undefined : gpu.id })));
       continue;
     }
-    for (const pp of pipelineDegrees(spec, gpu, { ...base, gpu })) {
-      for (const tp of spec.planning.tensorParallel) {
-        const deployment: Deployment = { ...base, gpu, tp, pp, ep: 1 };
-        if (shapeProblems(deployment).length > 0 || tp * pp > 64) continue;
+    for (const { tp, pp, ep, dp } of parallelShapes(spec.model, gpu.gpusPerNode, spec.planning.tensorParallel, pipelineDegrees(spec, gpu, { ...base, gpu }))) {
+      {
+        const deployment: Deployment = { ...base, gpu, tp, pp, ep, ...(dp > 1 ? { dp } : {}) };
+        if (shapeProblems(deployment).length > 0 || instanceGpus(deployment) > Math.max(MAX_WIDE_EP, gpu.gpusPerNode)) continue;
         if (!memoryPlan(deployment, 1).fits) continue;
         const table = decodeTable(deployment, engine, slices.map((s) => s.inputTokens + s.outputTokens / 2));
         for (const role of roles) {
@@ -126,8 +130,9 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
 }
 
 function emptyCandidate(deployment: Deployment, engine: EngineProfile, role: Role): Candidate {
-  const { gpu, tp, pp } = deployment;
-  const gpus = tp * pp;
+  const { gpu, tp, pp, ep } = deployment;
+  const dp = deployment.dp ?? 1;
+  const gpus = instanceGpus(deployment);
   return {
     launch: {
       kvCacheTokens: memoryPlan(deployment, engine.maxBatchedTokens).maxKvTokens,
@@ -135,10 +140,12 @@ function emptyCandidate(deployment: Deployment, engine: EngineProfile, role: Rol
       maxNumBatchedTokens: engine.maxBatchedTokens,
       gpuMemoryUtilization: gpu.efficiency.memoryUtilization,
     },
-    id: `${gpu.id}/tp${tp}/pp${pp}/${role}`,
+    id: `${gpu.id}/${shapeLabel({ tp, pp, ep, dp })}/${role}`,
     gpu,
     tp,
     pp,
+    ep,
+    dp,
     role,
     gpus,
     costPerHour: instanceCostPerHour(gpu, gpus),

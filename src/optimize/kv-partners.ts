@@ -1,4 +1,4 @@
-import { shapeProblems } from '../perf/deployment.js';
+import { instanceGpus, shapeProblems } from '../perf/deployment.js';
 import type { Deployment } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
 import { kvLinkExists, NODE_LOCAL } from '../perf/transfer.js';
@@ -67,6 +67,6 @@ export function kvPartners(
 /** The pairing classes a decode instance can join: its own type over the network, and inside one node beside a prefill instance. */
 export function decodeClasses(decode: Deployment): Array<{ pairClass: string; idSuffix: string }> {
   const classes = decode.gpu.network.bandwidth > 0 ? [{ pairClass: decode.gpu.id, idSuffix: '' }] : [];
-  if (decode.tp * decode.pp < decode.gpu.gpusPerNode) classes.push({ pairClass: `${decode.gpu.id}${NODE_LOCAL}`, idSuffix: NODE_LOCAL });
+  if (instanceGpus(decode) < decode.gpu.gpusPerNode) classes.push({ pairClass: `${decode.gpu.id}${NODE_LOCAL}`, idSuffix: NODE_LOCAL });
   return classes;
 }

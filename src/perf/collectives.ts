@@ -24,11 +24,22 @@ export function allReduceTime(gpu: GpuSpec, n: number, bytes: number, engine?: P
   return alpha + ((2 * (n - 1)) / n) * (bytes / bandwidth);
 }
 
-/** All-to-all where each of `n` GPUs holds `bytes` and keeps 1/n of them (MoE token dispatch). */
+/**
+ * All-to-all in which each of `n` GPUs sends `bytes` spread evenly over the group (MoE dispatch
+ * or combine): of the (n−1)/n that leaves a GPU, the share bound for its own node's peers goes
+ * over the interconnect and the share bound for other nodes over the network (its per-GPU
+ * bandwidth), both at the communication efficiency and at the same time, so the slower sets the
+ * time; plus one collective latency.
+ */
 export function allToAllTime(gpu: GpuSpec, n: number, bytes: number): number {
   if (n <= 1) return 0;
-  const bandwidth = gpu.efficiency.communication * groupLinkBandwidth(gpu, n);
-  return gpu.efficiency.commLatencySeconds + ((n - 1) / n) * (bytes / bandwidth);
+  const eta = gpu.efficiency.communication;
+  const local = Math.min(n, gpu.gpusPerNode);
+  const inNode = local > 1 ? (((local - 1) / n) * bytes) / (eta * groupLinkBandwidth(gpu, local)) : 0;
+  if (n <= gpu.gpusPerNode) return gpu.efficiency.commLatencySeconds + inNode;
+  const network = networkPerGpu(gpu);
+  const crossNode = (((n - local) / n) * bytes) / (eta * (network > 0 ? network : gpu.pcie.bandwidth));
+  return gpu.efficiency.commLatencySeconds + Math.max(inNode, crossNode);
 }
 
 /** Point-to-point send of `bytes` between pipeline stages, inside a node or across the network: a copy at the link's speed. */

@@ -8,18 +8,32 @@ export interface Deployment {
   tp: number;
   /** Pipeline-parallel degree (stages that split the layers). */
   pp: number;
-  /** Expert-parallel degree: the tensor-parallel group spreads whole experts over `ep` GPUs and
-   *  splits each expert `tp / ep` ways (ep = 1: every expert split across the group). */
+  /** Expert-parallel degree: the MoE layers run over all `tp × dp` GPUs of a stage, which spread
+   *  whole experts over `ep` GPUs and split each expert `tp · dp / ep` ways (ep = 1: every expert
+   *  split across the tensor-parallel group). */
   ep: number;
+  /** Attention data-parallel ranks (DP attention): each holds the attention, dense layers and
+   *  shared experts (split `tp` ways), its own KV cache and its own batch; absent: 1. */
+  dp?: number;
   weights: WeightDtype;
   kvCache: KvDtype;
   /** Speculative decoding its decode steps run (absent: one token per step). */
   speculative?: SpeculativeDecoding;
 }
 
+/** Attention data-parallel ranks of an instance (1 without DP attention). */
+export function dpOf(d: Pick<Deployment, 'dp'>): number {
+  return d.dp ?? 1;
+}
+
+/** GPUs the MoE layers of one pipeline stage run over: the tensor-parallel groups of every attention rank. */
+export function moeGroupGpus(d: Pick<Deployment, 'tp' | 'dp'>): number {
+  return d.tp * dpOf(d);
+}
+
 /** GPUs one instance occupies. */
-export function instanceGpus(d: Deployment): number {
-  return d.tp * d.pp;
+export function instanceGpus(d: Pick<Deployment, 'tp' | 'pp' | 'dp'>): number {
+  return d.tp * dpOf(d) * d.pp;
 }
 
 /**
@@ -57,7 +71,12 @@ export function shapeProblems(d: Deployment): string[] {
   if (d.tp > gpusPerNode) problems.push(`tensor parallelism ${d.tp} exceeds the ${gpusPerNode} GPUs of a ${d.gpu.id} node`);
   if (d.pp > d.model.layers) problems.push(`pipeline parallelism ${d.pp} exceeds the model's ${d.model.layers} layers`);
   if (d.ep > 1 && !d.model.moe) problems.push('expert parallelism needs a mixture-of-experts model');
-  if (d.ep > 1 && d.tp % d.ep !== 0) problems.push(`expert parallelism ${d.ep} must divide tensor parallelism ${d.tp}`);
+  const dp = dpOf(d);
+  const group = moeGroupGpus(d);
+  if (dp > 1 && !d.model.moe) problems.push('attention data parallelism needs a mixture-of-experts model (for a dense model, run more instances)');
+  if (dp > 1 && d.model.moe && d.ep !== group) problems.push(`with attention data parallelism the experts spread over all tp × dp = ${group} GPUs: ep must be ${group}`);
+  if (d.ep > 1 && dp === 1 && d.tp % d.ep !== 0) problems.push(`expert parallelism ${d.ep} must divide tensor parallelism ${d.tp}`);
+  if (d.ep > d.gpu.gpusPerNode && !(d.gpu.network.bandwidth > 0)) problems.push(`expert parallelism ${d.ep} spans nodes of ${d.gpu.id}, which has no network between nodes`);
   if (d.model.moe && d.ep > d.model.moe.experts) problems.push(`expert parallelism ${d.ep} exceeds the ${d.model.moe.experts} experts`);
   if (d.model.attention !== 'mla' && d.model.heads % d.tp !== 0) problems.push(`${d.model.heads} attention heads do not split ${d.tp} ways`);
   return problems;

@@ -1,4 +1,5 @@
 import { bytesPerValue } from './dtypes.js';
+import { moeGroupGpus } from './deployment.js';
 import type { Deployment } from './deployment.js';
 import { cachedTokensPerLayer, kvValuesPerTokenPerLayer } from './kv-cache.js';
 import { paramBreakdown } from './model-size.js';
@@ -51,7 +52,7 @@ function modelWeightBytesPerGpu(d: Deployment): number {
     (p.attentionPerLayer * w) / d.tp +
     p.normsPerLayer * HIGH_PRECISION_BYTES +
     denseShare * ((p.denseMlpPerLayer * w) / d.tp) +
-    (1 - denseShare) * (((experts + p.sharedExpertsPerLayer) * w) / d.tp + p.routerPerLayer * HIGH_PRECISION_BYTES);
+    (1 - denseShare) * ((experts * w) / moeGroupGpus(d) + (p.sharedExpertsPerLayer * w) / d.tp + p.routerPerLayer * HIGH_PRECISION_BYTES);
   const vocab = d.pp > 1 ? Math.max(p.embedding, p.lmHead) : p.embedding + p.lmHead;
   return layersPerStage * perLayer + (vocab * HIGH_PRECISION_BYTES) / d.tp;
 }

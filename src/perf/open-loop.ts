@@ -1,6 +1,7 @@
 import type { EngineProfile, SloTargets } from '../spec/types.js';
 import { promptChunks, reservedTokens } from './serving.js';
 import type { RequestShape } from './serving.js';
+import { dpOf } from './deployment.js';
 import type { Deployment } from './deployment.js';
 import { kvBytesPerSequencePerGpu, memoryPlan } from './memory.js';
 import type { MemoryPlan } from './memory.js';
@@ -22,7 +23,7 @@ export interface LoadPoint {
   ttftSeconds: number;
   tpotSeconds: number;
   e2eSeconds: number;
-  /** Mean sequences decoding, and the percentile batch. */
+  /** Mean sequences decoding, and the percentile batch (per attention rank with DP attention). */
   meanBatch: number;
   percentileBatch: number;
   /** Fraction of time the instance spends on prompts (the prefill queue's load). */
@@ -194,14 +195,20 @@ function piecewiseLinear(xs: number[], ys: number[]): { at(x: number): number; f
  *  - decode: the decode fixed point without prompt work; a request's own TPOT also carries its
  *    wait to join the running batch, over O − 1.
  * E2E at the percentile is taken as TTFT_p + (O − 1) · TPOT_p (an upper bound).
+ * With DP attention (dp ranks) the instance is dp schedulers, each with its own batch and KV
+ * cache, taking rate / dp each; they step together (the MoE layers join them), so a colocated
+ * rank's decodes also wait out the other ranks' prompts: the share of iterations that carry
+ * some rank's prompt is 1 − (1 − ψ)^dp (ranks independent). Batches are per rank.
  */
-export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets, arrivalCv = 1): LoadPoint {
+export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTargets, arrivalCv = 1): LoadPoint {
   const O = m.shape.outputTokens;
   const percentile = (t: keyof SloTargets) => slo[t]?.percentile ?? 90;
   const violations: LoadPoint['violations'] = [];
+  const ranks = dpOf(m.deployment);
+  const rate = instanceRate / ranks;
   const psi = m.role === 'decode' ? 0 : rate * m.promptSeconds;
   if (psi >= 1) violations.push({ binding: 'queueing', value: psi, limit: 1 });
-  const stretch = m.role === 'colocated' ? 1 / Math.max(1e-6, 1 - psi) : 1;
+  const stretch = m.role === 'colocated' ? 1 / Math.max(1e-6, Math.pow(Math.max(0, 1 - psi), ranks)) : 1;
   const L = m.tokensPerStep;
   // Sequences decoding: B = rate · (O − 1) · TPOT with TPOT = t_decode(B) · stretch / L.
   const meanBatch = m.role === 'prefill' ? 0 : m.steadyBatch((rate * Math.max(0, O - 1) * stretch) / L);
@@ -241,7 +248,7 @@ export function loadPoint(m: InstanceModel, rate: number, slo: SloTargets, arriv
   check('tpot', tpotP, slo.tpot, m.role !== 'prefill');
   check('e2e', e2eP, slo.e2e, m.role !== 'prefill');
   return {
-    ratePerSecond: rate,
+    ratePerSecond: instanceRate,
     ttftSeconds: ttftP,
     tpotSeconds: m.role === 'prefill' ? 0 : tpotP,
     e2eSeconds: m.role === 'prefill' ? 0 : e2eP,

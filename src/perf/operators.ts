@@ -4,6 +4,7 @@ import { windowedLayers } from './kv-cache.js';
 import type { PrefillChunk } from './attention.js';
 import type { Deployment } from './deployment.js';
 import { bytesPerValue } from './dtypes.js';
+import { dispatchCombine, expertsOperator } from './expert-parallel.js';
 
 /** Activation bytes (16-bit hidden states). */
 const ACT = 2;
@@ -79,8 +80,13 @@ function elementwise(name: string, tokens: number, width: number, passes: number
   return { name, kind: 'elementwise', flops: tokens * width * passes, bytes: tokens * width * passes * ACT, kernels: 1 };
 }
 
-/** The operators of one step of a deployment (one layer's worth, plus the per-step LM head). */
-export function stepOperators(d: Deployment, load: StepLoad): Operator[] {
+/**
+ * The operators of one step of a deployment (one layer's worth, plus the per-step LM head), on
+ * one GPU of one attention rank carrying `load`; with DP attention every rank carries the same
+ * load and the MoE layers take all ranks' tokens. `moeImbalance`: the busiest GPU's routed
+ * tokens over the mean, where experts spread over GPUs.
+ */
+export function stepOperators(d: Deployment, load: StepLoad, moeImbalance = 1): Operator[] {
   const m = d.model;
   const { tokens, sequencesOut } = stepTokens(load);
   const w = bytesPerValue(d.weights);
@@ -89,7 +95,7 @@ export function stepOperators(d: Deployment, load: StepLoad): Operator[] {
   ops.push(...(m.mla ? mlaOperators(d, load, tokens, w) : attentionOperators(d, load, tokens, w)));
   if (d.tp > 1) ops.push({ name: 'attn_allreduce', kind: 'allreduce', flops: 0, bytes: tokens * h * ACT, kernels: 1 });
   ops.push(elementwise('ffn_norm', tokens, h, 3));
-  ops.push(...mlpOperators(d, tokens, w));
+  ops.push(...mlpOperators(d, tokens, w, moeImbalance));
   ops.push({ ...gemm('lm_head', sequencesOut, h, m.vocabSize / d.tp, ACT), perStep: true, sixteenBit: true });
   return ops;
 }
@@ -201,7 +207,7 @@ function windowedShare(m: ModelArch): number {
 }
 
 /** Dense MLP, or MoE: router, the experts the step's tokens touch, shared experts, dispatch. */
-function mlpOperators(d: Deployment, tokens: number, w: number): Operator[] {
+function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: number): Operator[] {
   const m = d.model;
   const h = m.hiddenSize;
   const gated = m.mlp === 'gated';
@@ -218,39 +224,14 @@ function mlpOperators(d: Deployment, tokens: number, w: number): Operator[] {
   const ops: Operator[] = dense('dense_mlp', m.ffnSize).map((op) => ({ ...op, layerShare: 1 - moeShare }));
   const inMoe = (op: Operator): Operator => ({ ...op, layerShare: moeShare });
   ops.push(inMoe({ ...gemm('router', tokens, h, moe.experts, ACT), sixteenBit: true }));
-  ops.push(inMoe(expertsOperator(m, d, tokens, w)));
+  ops.push(inMoe(expertsOperator(d, tokens, w, imbalance)));
   if (moe.sharedExperts > 0) {
     for (const op of dense('shared_expert', moe.sharedExperts * moe.sharedExpertFfnSize)) ops.push(inMoe(op));
   }
-  if (d.ep > 1) {
-    const routed = tokens * moe.activeExperts * h * ACT;
-    ops.push(inMoe({ name: 'ep_dispatch', kind: 'alltoall', flops: 0, bytes: routed, kernels: 1 }));
-    ops.push(inMoe({ name: 'ep_combine', kind: 'alltoall', flops: 0, bytes: routed, kernels: 1 }));
-  }
+  if (d.ep > 1) for (const op of dispatchCombine(d, tokens, imbalance)) ops.push(inMoe(op));
   if (d.tp > 1) ops.push(reduce());
   return ops;
 }
 
 /** Expected number of distinct experts that `tokens` tokens, each routed to k of E, touch. */
-export function expertsTouched(experts: number, active: number, tokens: number): number {
-  return experts * (1 - Math.pow(1 - active / experts, tokens));
-}
-
-/**
- * Routed experts on one GPU: each GPU holds E/ep experts, each split tp/ep ways; it streams
- * the weights of the experts its share of tokens touches and does 1/tp of the routed FLOPs.
- */
-function expertsOperator(m: ModelArch, d: Deployment, tokens: number, w: number): Operator {
-  const moe = m.moe!;
-  const gemms = m.mlp === 'gated' ? 3 : 2;
-  const expertWeights = gemms * m.hiddenSize * moe.expertFfnSize;
-  const touchedPerGpu = expertsTouched(moe.experts, moe.activeExperts, tokens) / d.ep;
-  const routedTokens = tokens * moe.activeExperts;
-  return {
-    name: 'experts',
-    kind: 'gemm',
-    flops: (2 * routedTokens * expertWeights) / d.tp,
-    bytes: (touchedPerGpu * expertWeights * w) / (d.tp / d.ep) + (routedTokens / d.ep) * (2 * m.hiddenSize + moe.expertFfnSize) * ACT,
-    kernels: 3,
-  };
-}
+export { expertsTouched } from './expert-parallel.js';

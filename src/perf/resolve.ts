@@ -12,6 +12,8 @@ export interface DeploymentNames {
   tp: number;
   pp: number;
   ep: number;
+  /** Attention data-parallel ranks (absent: 1). */
+  dp?: number;
   weights?: WeightDtype;
   kvCache?: KvDtype;
   engine: string;
@@ -35,6 +37,7 @@ export function resolveDeployment(
     tp: names.tp,
     pp: names.pp,
     ep: names.ep,
+    ...((names.dp ?? 1) > 1 ? { dp: names.dp } : {}),
     weights: names.weights ?? model.nativePrecision,
     kvCache: names.kvCache ?? 'bf16',
   };

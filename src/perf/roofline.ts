@@ -6,6 +6,7 @@ import type { Operator, StepLoad } from './operators.js';
 import { speculativeStepTiming } from './speculative-step.js';
 import type { SpeculativeStep } from './speculative-step.js';
 import type { EngineProfile } from '../spec/types.js';
+import { DEFAULT_MOE_IMBALANCE, hiddenAlltoallSeconds } from './expert-parallel.js';
 
 /** What limits an operator or a step. */
 export type Bound = 'compute' | 'memory' | 'communication' | 'overhead';
@@ -131,7 +132,8 @@ function timeOperator(d: Deployment, engine: EngineProfile, r: Roofs, op: Operat
   if (op.kind === 'allreduce' || op.kind === 'alltoall') {
     const group = op.kind === 'allreduce' ? d.tp : d.ep;
     const comm = op.kind === 'allreduce' ? allReduceTime(d.gpu, group, op.bytes, engine) : allToAllTime(d.gpu, group, op.bytes);
-    const seconds = comm + (group - 1) * engine.collectiveOverheadSeconds;
+    // A ring all-reduce pays the engine's overhead per peer; an all-to-all's peers talk at once.
+    const seconds = comm + (op.kind === 'allreduce' ? group - 1 : 1) * engine.collectiveOverheadSeconds;
     return Object.assign({}, op, { count, computeSeconds: 0, memorySeconds: 0, seconds, bound: 'communication' as const });
   }
   const launch = op.kernels * r.launch;
@@ -156,7 +158,7 @@ export function stepTiming(d: Deployment, load: StepLoad, engine: EngineProfile)
 function targetStepTiming(d: Deployment, load: StepLoad, engine: EngineProfile): StepTiming {
   const layersPerStage = Math.ceil(d.model.layers / d.pp);
   const r = roofs(d, engine);
-  const ops = stepOperators(d, load).map((op) =>
+  const ops = stepOperators(d, load, engine.moeImbalance ?? DEFAULT_MOE_IMBALANCE).map((op) =>
     timeOperator(d, engine, r, op, op.perStep ? 1 : layersPerStage * (op.layerShare ?? 1)),
   );
   const byBound: Record<Bound, number> = { compute: 0, memory: 0, communication: 0, overhead: 0 };
@@ -171,6 +173,10 @@ function targetStepTiming(d: Deployment, load: StepLoad, engine: EngineProfile):
       byBound.overhead += d.pp * op.count * launch;
     }
   }
+  // Dual micro-batch overlap hides part of an expert-parallel stage's all-to-all behind its compute.
+  const hidden = hiddenAlltoallSeconds(d, ops, engine.alltoallOverlap ?? 0);
+  stageSeconds -= hidden;
+  byBound.communication -= d.pp * hidden;
   const crossNode = instanceGpus(d) > d.gpu.gpusPerNode;
   const sends = (d.pp - 1) * sendTime(d.gpu, stepTokens(load).tokens * d.model.hiddenSize * 2, crossNode);
   byBound.communication += sends;

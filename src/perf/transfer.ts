@@ -1,6 +1,6 @@
 import type { GpuSpec } from '../spec/types.js';
 import type { Deployment } from './deployment.js';
-import { effectiveBandwidth } from './deployment.js';
+import { effectiveBandwidth, instanceGpus } from './deployment.js';
 import { kvBytesPerSequence } from './kv-cache.js';
 
 /**
@@ -40,7 +40,7 @@ function sideBandwidth(d: Deployment, link: KvLink): number {
 export function kvLinkExists(prefill: Deployment, decode: Deployment, link: KvLink): boolean {
   // Inside one node: the same offering, both instances in its GPUs — and pods of any size (an
   // offering rented by the machine would need both on one machine, which its packing does not ask).
-  if (link === 'node') return prefill.gpu.id === decode.gpu.id && !prefill.gpu.price.machines && prefill.tp * prefill.pp + decode.tp * decode.pp <= prefill.gpu.gpusPerNode;
+  if (link === 'node') return prefill.gpu.id === decode.gpu.id && !prefill.gpu.price.machines && instanceGpus(prefill) + instanceGpus(decode) <= prefill.gpu.gpusPerNode;
   return prefill.gpu.network.bandwidth > 0 && decode.gpu.network.bandwidth > 0;
 }
 

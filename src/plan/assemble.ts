@@ -61,6 +61,8 @@ export function assemblePlan(
         count: n,
         tp: c.tp,
         pp: c.pp,
+        ep: c.ep,
+        dp: c.dp,
         gpusPerInstance: c.gpus,
         gpus: n * c.gpus,
         // Machines rented whole are paid by the pools on them, in proportion to their GPUs.

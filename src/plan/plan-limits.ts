@@ -4,8 +4,8 @@ import type { DocPath, YamlSource } from '../spec/yaml-source.js';
 import { pathText } from '../spec/yaml-source.js';
 import type { Plan } from './plan.js';
 
-/** Most GPUs one instance of a saved plan may span (tp × pp, as the planner's candidates). */
-export const MAX_INSTANCE_GPUS = 64;
+/** Most GPUs one instance of a saved plan may span (tp × dp × pp): a GB200 NVL72 rack, wider than the planner's 64-GPU candidates elsewhere. */
+export const MAX_INSTANCE_GPUS = 72;
 /** Most a saved plan's costs may be, in $/hour (a planned fleet is at most a million GPUs at well under $1,000/h each). */
 export const MAX_PLAN_COST_PER_HOUR = 1e9;
 /** Largest magnitude any other number in a saved plan may have (rates, latencies, token counts). */
@@ -46,10 +46,13 @@ export function planLimitIssues(plan: Plan, source: YamlSource): InputIssue[] {
     for (const key of ['tp', 'pp'] as const) {
       if (pool[key] > MAX_INSTANCE_GPUS) at(['pools', i, key], `${name} ${pool[key]} is over the ${MAX_INSTANCE_GPUS} GPUs an instance may span`);
     }
-    if (pool.tp * pool.pp > MAX_INSTANCE_GPUS) at(['pools', i], `${name} tp ${pool.tp} × pp ${pool.pp} is over the ${MAX_INSTANCE_GPUS} GPUs an instance may span`);
-    else if (pool.gpusPerInstance !== pool.tp * pool.pp) at(['pools', i, 'gpusPerInstance'], `${name} is ${pool.gpusPerInstance}, but tp ${pool.tp} × pp ${pool.pp} is ${pool.tp * pool.pp}`);
+    const dp = pool.dp ?? 1;
+    const shape = `tp ${pool.tp} × ${dp > 1 ? `dp ${dp} × ` : ''}pp ${pool.pp}`;
+    if (dp > MAX_INSTANCE_GPUS || (pool.ep ?? 1) > MAX_INSTANCE_GPUS) at(['pools', i], `${name} dp ${dp} / ep ${pool.ep} is over the ${MAX_INSTANCE_GPUS} GPUs an instance may span`);
+    else if (pool.tp * dp * pool.pp > MAX_INSTANCE_GPUS) at(['pools', i], `${name} ${shape} is over the ${MAX_INSTANCE_GPUS} GPUs an instance may span`);
+    else if (pool.gpusPerInstance !== pool.tp * dp * pool.pp) at(['pools', i, 'gpusPerInstance'], `${name} is ${pool.gpusPerInstance}, but ${shape} is ${pool.tp * dp * pool.pp}`);
     cost(['pools', i, 'costPerHour'], pool.costPerHour);
-    gpus += pool.count * pool.tp * pool.pp;
+    gpus += pool.count * pool.tp * dp * pool.pp;
   });
   if (gpus > MAX_FLEET_GPUS) at(['pools'], `${gpus.toLocaleString('en-US')} GPUs in all is over the fleet limit of ${MAX_FLEET_GPUS.toLocaleString('en-US')}`);
   cost(['totalCostPerHour'], plan.totalCostPerHour);

@@ -55,7 +55,7 @@ export interface PlanRoute {
 export interface PoolLaunch {
   /** Longest request (prompt + answer; prompt + 1 on a prefill pool) the routes send it. */
   maxModelLen: number;
-  /** Tokens of context the KV cache of one instance holds at these settings (≥ maxModelLen). */
+  /** Tokens of context the KV cache of one instance (of one attention rank, with DP attention) holds at these settings (≥ maxModelLen). */
   kvCacheTokens: number;
   maxNumSeqs: number;
   maxNumBatchedTokens: number;
@@ -73,6 +73,11 @@ export interface PlanPool {
   count: number;
   tp: number;
   pp: number;
+  /** Expert-parallel degree (1: experts split across the tensor-parallel group); absent in older plans: 1. */
+  ep?: number;
+  /** Attention data-parallel ranks per instance, each on tp GPUs with its own batch and KV cache; absent: 1. */
+  dp?: number;
+  /** tp × dp × pp. */
   gpusPerInstance: number;
   gpus: number;
   costPerHour: number;

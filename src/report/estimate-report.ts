@@ -1,3 +1,4 @@
+import { dpOf, instanceGpus } from '../perf/deployment.js';
 import type { Deployment } from '../perf/deployment.js';
 import type { ServingPrediction, Unservable } from '../perf/serving.js';
 import type { StepTiming } from '../perf/roofline.js';
@@ -19,20 +20,20 @@ export interface EstimateInput {
 
 function headline(e: EstimateInput): string[] {
   const d = e.deployment;
-  const gpus = d.tp * d.pp;
+  const gpus = instanceGpus(d);
   const load =
     e.mode === 'static'
       ? `a static batch of ${e.concurrency} requests`
       : `a closed loop of ${e.concurrency} client${e.concurrency === 1 ? '' : 's'}`;
   return [
-    plainText(`${d.model.id} on ${gpus} × ${d.gpu.id} (tp ${d.tp}, pp ${d.pp}${d.ep > 1 ? `, ep ${d.ep}` : ''}), ${d.weights} weights, ${d.kvCache} KV cache, ${e.engine.id}`),
+    plainText(`${d.model.id} on ${gpus} × ${d.gpu.id} (tp ${d.tp}, pp ${d.pp}${d.ep > 1 ? `, ep ${d.ep}` : ''}${dpOf(d) > 1 ? `, dp ${dpOf(d)}` : ''}), ${d.weights} weights, ${d.kvCache} KV cache, ${e.engine.id}`),
     `${load}, ${e.inputTokens} input + ${e.outputTokens} output tokens each`,
   ];
 }
 
 /** The estimate as text: latencies with what binds them, throughput and memory. */
 export function estimateText(e: EstimateInput, p: ServingPrediction): string {
-  const gpus = e.deployment.tp * e.deployment.pp;
+  const gpus = instanceGpus(e.deployment);
   const m = p.memory;
   const rows = [
     ['TTFT', formatDuration(p.ttftSeconds), `prefill bound: ${p.bounds.prefill}${p.queuedRequests > 0 ? `; ${sig(p.queuedRequests)} requests wait for KV room` : ''}`],
@@ -113,6 +114,7 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     tp: d.tp,
     pp: d.pp,
     ep: d.ep,
+    dp: dpOf(d),
     weights: d.weights,
     kvCache: d.kvCache,
     engine: e.engine.id,

@@ -4,7 +4,7 @@ import { markdownText } from './escape.js';
 import { evidenceText } from './evidence.js';
 import { formatUsd, sig } from './format.js';
 import { launchLines, machineLines, placementLines, routeLines } from './plan-routes.js';
-import { baselineLines, msText, poolCells, simplicityLine, usdText, verificationLine } from './plan-text.js';
+import { baselineLines, hasMoeColumns, msText, poolCells, simplicityLine, usdText, verificationLine } from './plan-text.js';
 import { speculativeLine } from './speculative-text.js';
 
 /** A table cell that is markdown already (our own emphasis), which mdTable passes through as it is. */
@@ -30,10 +30,11 @@ export function mdTable(header: string[], rows: Array<Array<string | MarkdownCel
 export function planMarkdown(plan: Plan): string {
   const t = plan.totals;
   const pct = plan.predicted.percentile;
+  const moe = hasMoeColumns(plan);
   const pools = mdTable(
-    ['#', 'GPU', 'count', 'tp', 'pp', 'role', 'routes', `TTFT p${pct}`, `TPOT p${pct}`, 'util', '$/h'],
+    ['#', 'GPU', 'count', 'tp', 'pp', ...(moe ? ['ep', 'dp'] : []), 'role', 'routes', `TTFT p${pct}`, `TPOT p${pct}`, 'util', '$/h'],
     plan.pools.map((p, i) => [`${i + 1}`, ...poolCells(plan, p)]),
-    [true, false, true, true, true, false, false, true, true, true, true],
+    [true, false, true, true, true, ...(moe ? [true, true] : []), false, false, true, true, true, true],
   );
   return [
     `### Serving plan${plan.name ? `: ${markdownText(plan.name)}` : ''}`,

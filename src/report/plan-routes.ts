@@ -3,6 +3,11 @@ import { plainText } from './escape.js';
 import type { Escape } from './escape.js';
 import { formatUsd, grouped, sig } from './format.js';
 
+/** A pool's shape in one word: "tp8", "tp8 pp2", "tp1 dp16 ep16". */
+export function shapeText(p: Pick<PlanPool, 'tp' | 'pp' | 'ep' | 'dp'>): string {
+  return `tp${p.tp}${(p.dp ?? 1) > 1 ? ` dp${p.dp}` : ''}${(p.ep ?? 1) > 1 ? ` ep${p.ep}` : ''}${p.pp > 1 ? ` pp${p.pp}` : ''}`;
+}
+
 /** "#2" — a pool's number in the plan's tables (by its id). */
 export function poolNumber(plan: Plan, poolId: string): string {
   return `#${plan.pools.findIndex((p) => p.id === poolId) + 1}`;
@@ -48,8 +53,8 @@ export function routeLines(plan: Plan, esc: Escape = plainText): string[] {
 export function launchLines(plan: Plan, esc: Escape = plainText): string[] {
   return plan.pools.map((p, i) => {
     const l = p.launch;
-    const shape = `${esc(p.gpu)} tp${p.tp}${p.pp > 1 ? ` pp${p.pp}` : ''} ${esc(p.role)}`;
-    return `#${i + 1} ${shape}: max model len ${grouped(l.maxModelLen)}, KV cache ${grouped(l.kvCacheTokens)} tokens per instance, max ${grouped(l.maxNumSeqs)} sequences, ${grouped(l.maxNumBatchedTokens)} batched tokens, GPU memory utilization ${l.gpuMemoryUtilization}, ${esc(l.weights)} weights, ${esc(l.kvCacheDtype)} KV cache`;
+    const shape = `${esc(p.gpu)} ${shapeText(p)} ${esc(p.role)}`;
+    return `#${i + 1} ${shape}: max model len ${grouped(l.maxModelLen)}, KV cache ${grouped(l.kvCacheTokens)} tokens per ${(p.dp ?? 1) > 1 ? 'DP rank' : 'instance'}, max ${grouped(l.maxNumSeqs)} sequences, ${grouped(l.maxNumBatchedTokens)} batched tokens, GPU memory utilization ${l.gpuMemoryUtilization}, ${esc(l.weights)} weights, ${esc(l.kvCacheDtype)} KV cache`;
   });
 }
 
@@ -62,7 +67,7 @@ export function placementLines(plan: Plan, esc: Escape = plainText): string[] {
   for (const p of plan.pools) if (p.pairClass?.endsWith('@node')) nodes.set(p.pairClass, [...(nodes.get(p.pairClass) ?? []), p]);
   return [...nodes.values()].map((pools) => {
     const gpus = pools.reduce((sum, p) => sum + p.gpus, 0);
-    const members = pools.map((p) => `${poolNumber(plan, p.id)} (${p.count} × tp${p.tp}${p.pp > 1 ? ` pp${p.pp}` : ''} ${esc(p.role)})`).join(' and ');
+    const members = pools.map((p) => `${poolNumber(plan, p.id)} (${p.count} × ${shapeText(p)} ${esc(p.role)})`).join(' and ');
     return `${members} share one ${esc(pools[0].gpu)} machine (${gpus} GPUs): prefill hands its KV to decode over the machine's GPU interconnect`;
   });
 }

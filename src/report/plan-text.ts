@@ -19,13 +19,19 @@ export function usdText(value: number): string {
   return usdAmount(value);
 }
 
-/** A pool's cells in the plan's pool tables (text and markdown): GPU, count, tp, pp, role, routes, TTFT, TPOT, util, $/h. */
+/** Whether a plan's pool tables carry EP and DP columns: some pool runs expert or attention-data parallelism. */
+export function hasMoeColumns(plan: Plan): boolean {
+  return plan.pools.some((p) => (p.ep ?? 1) > 1 || (p.dp ?? 1) > 1);
+}
+
+/** A pool's cells in the plan's pool tables (text and markdown): GPU, count, tp, pp, (ep, dp where {@link hasMoeColumns}), role, routes, TTFT, TPOT, util, $/h. */
 export function poolCells(plan: Plan, p: PlanPool, esc: Escape = plainText): string[] {
   return [
     esc(p.gpu),
     String(p.count),
     String(p.tp),
     String(p.pp),
+    ...(hasMoeColumns(plan) ? [String(p.ep ?? 1), String(p.dp ?? 1)] : []),
     esc(p.role),
     poolRoutesText(plan, p, esc),
     msText(p.predicted.ttftMs),
@@ -83,6 +89,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
       { header: 'COUNT', align: 'right' },
       { header: 'TP', align: 'right' },
       { header: 'PP', align: 'right' },
+      ...(hasMoeColumns(plan) ? [{ header: 'EP', align: 'right' as const }, { header: 'DP', align: 'right' as const }] : []),
       { header: 'ROLE' },
       { header: 'ROUTES' },
       { header: `TTFT P${plan.predicted.percentile}`, align: 'right' },

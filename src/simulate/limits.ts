@@ -9,7 +9,8 @@ export const MAX_SIMULATED_INSTANCES = 10_000;
 
 /** Why a plan is too large to simulate (its instances in service past {@link MAX_SIMULATED_INSTANCES}), or undefined. */
 export function instancesExcess(plan: Pick<Plan, 'pools'>, down: ReadonlyMap<string, number> = new Map()): string | undefined {
-  const instances = plan.pools.reduce((sum, p) => sum + Math.max(0, p.count - (down.get(p.id) ?? 0)), 0);
+  // A DP-attention instance runs one scheduler per rank: each is simulated as an engine.
+  const instances = plan.pools.reduce((sum, p) => sum + Math.max(0, p.count - (down.get(p.id) ?? 0)) * (p.dp ?? 1), 0);
   if (instances <= MAX_SIMULATED_INSTANCES) return undefined;
   return `the plan has ${instances.toLocaleString('en-US')} instances to simulate, over the limit of ${MAX_SIMULATED_INSTANCES.toLocaleString('en-US')} instances in a simulation (plan and check fleets this large with --no-verify)`;
 }

@@ -105,7 +105,7 @@ export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog):
   plan.pools.forEach((pool, i) => {
     const gpu = catalog.gpus[pool.gpu];
     if (!gpu) return;
-    const deployment = { model: spec.model, gpu, tp: pool.tp, pp: pool.pp, ep: 1, weights: spec.precision.weights, kvCache: spec.precision.kvCache, ...(spec.speculative ? { speculative: spec.speculative } : {}) };
+    const deployment = { model: spec.model, gpu, tp: pool.tp, pp: pool.pp, ep: pool.ep ?? 1, ...((pool.dp ?? 1) > 1 ? { dp: pool.dp } : {}), weights: spec.precision.weights, kvCache: spec.precision.kvCache, ...(spec.speculative ? { speculative: spec.speculative } : {}) };
     const shape = shapeProblems(deployment);
     for (const problem of shape) problems.push(`pools[${i}] (pool ${pool.id}): tp ${pool.tp}, pp ${pool.pp}: ${problem}`);
     if (shape.length === 0 && pool.binding !== 'measured' && !memoryPlan(deployment, 1).fits) problems.push(`pools[${i}] (pool ${pool.id}): tp ${pool.tp}, pp ${pool.pp}: ${spec.model.id} does not fit in the memory of ${pool.tp * pool.pp} ${gpu.id}`);
@@ -164,11 +164,11 @@ export function measurementShortfall(report: Pick<SimulationReport, 'classes'>):
   return `${short.join('; ')} (a longer --duration, a shorter --warmup, a higher rate, or a trace in time order)`;
 }
 
-/** The simulator's pools: one per plan pool (less the instances taken down), timed by the performance model for the slices it serves. */
+/** The simulator's pools: one per plan pool (less the instances taken down; one engine per attention rank), timed by the performance model for the slices it serves. */
 function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog, down: ReadonlyMap<string, number>): SimPool[] {
   const engine = catalog.engines[plan.engine];
   const slices = new Map(plan.workload.slices.map((s) => [s.id, s]));
-  const deployments = plan.pools.map((p) => ({ model: spec.model, gpu: catalog.gpus[p.gpu], tp: p.tp, pp: p.pp, ep: 1, weights: spec.precision.weights, kvCache: spec.precision.kvCache, ...(spec.speculative ? { speculative: spec.speculative } : {}) }));
+  const deployments = plan.pools.map((p) => ({ model: spec.model, gpu: catalog.gpus[p.gpu], tp: p.tp, pp: p.pp, ep: p.ep ?? 1, ...((p.dp ?? 1) > 1 ? { dp: p.dp } : {}), weights: spec.precision.weights, kvCache: spec.precision.kvCache, ...(spec.speculative ? { speculative: spec.speculative } : {}) }));
   return plan.pools.map((p, i) => {
     const served = p.slices.map((s) => slices.get(s.slice)!);
     const contexts = served.map((s) => s.inputTokens + s.outputTokens / 2);
@@ -178,7 +178,10 @@ function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog, down: Readonl
     return {
       id: p.id,
       role: p.role,
-      instances: Math.max(0, p.count - (down.get(p.id) ?? 0)),
+      // DP attention: each instance is dp schedulers with their own batch and KV cache, simulated
+      // as dp engines; a rank's step is timed as if every rank carried its load (the ranks step
+      // together, so the real step is the slowest rank's: an approximation under uneven load).
+      instances: Math.max(0, p.count - (down.get(p.id) ?? 0)) * (p.dp ?? 1),
       timing: instanceTiming(deployments[i], engine, contexts, longestPrompt),
       maxModelLen: p.launch.maxModelLen,
       pairClass: p.pairClass ?? undefined,

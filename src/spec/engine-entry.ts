@@ -18,6 +18,8 @@ export interface RawEngine {
   prefill_clustering?: number;
   compute_scale?: number;
   memory_scale?: number;
+  moe_imbalance?: number;
+  alltoall_overlap?: number;
 }
 
 const REQUIRED_FIELDS: Array<keyof RawEngine> = [
@@ -50,5 +52,7 @@ export function normalizeEngine(id: string, raw: RawEngine): EngineProfile {
     prefillClustering: raw.prefill_clustering!,
     computeScale: raw.compute_scale ?? 1,
     memoryScale: raw.memory_scale ?? 1,
+    ...(raw.moe_imbalance !== undefined ? { moeImbalance: raw.moe_imbalance } : {}),
+    ...(raw.alltoall_overlap !== undefined ? { alltoallOverlap: raw.alltoall_overlap } : {}),
   };
 }

@@ -183,6 +183,10 @@ export interface EngineProfile {
   /** Compute and memory efficiency of this engine's kernels relative to the GPU factors (vLLM = 1). */
   computeScale: number;
   memoryScale: number;
+  /** The busiest GPU's routed tokens over the mean in an expert-parallel MoE layer (absent: perf's default). */
+  moeImbalance?: number;
+  /** Fraction of an expert-parallel step's all-to-all time its dual micro-batch overlap hides behind compute (absent: 0). */
+  alltoallOverlap?: number;
 }
 
 /** A measured capacity: requests/s one instance shape sustains at one request size. */

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { resolveDeployment } from '../../perf/resolve.js';
-import { predictClosedLoop, predictStaticBatch } from '../../perf/serving.js';
+import { predictInstance } from '../../perf/data-parallel.js';
 import { breakdownText, estimateJson, estimateText, unservableText } from '../../report/estimate-report.js';
 import type { EstimateInput } from '../../report/estimate-report.js';
 import { InputError } from '../../spec/issues.js';
@@ -22,6 +22,7 @@ interface EstimateOptions {
   tp: string;
   pp: string;
   ep: string;
+  dp: string;
   weights?: WeightDtype;
   kvCache: KvDtype;
   engine: string;
@@ -80,7 +81,8 @@ export const registerEstimate: Register = (program, action) => {
     .requiredOption('--gpu <id>', 'GPU type (catalog id or alias)')
     .option('--tp <n>', 'tensor-parallel degree', '1')
     .option('--pp <n>', 'pipeline-parallel degree', '1')
-    .option('--ep <n>', 'expert-parallel degree (MoE; divides tp)', '1')
+    .option('--ep <n>', 'expert-parallel degree (MoE; divides tp, or tp × dp with --dp)', '1')
+    .option('--dp <n>', 'attention data-parallel ranks (MoE; each on tp GPUs with its own batch and KV cache; needs --ep tp × dp)', '1')
     .addOption(new Option('--weights <dtype>', 'weight precision (default: the model release)').choices(['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4']))
     .addOption(new Option('--kv-cache <dtype>', 'KV-cache precision').choices(['bf16', 'fp16', 'fp8']).default('bf16'))
     .option('--engine <id>', 'serving engine profile (planner gpus --format json lists the catalog; presets: vllm, trtllm, sglang)', 'vllm')
@@ -102,6 +104,7 @@ export const registerEstimate: Register = (program, action) => {
             tp: wholeNumber('--tp', options.tp),
             pp: wholeNumber('--pp', options.pp),
             ep: wholeNumber('--ep', options.ep),
+            dp: wholeNumber('--dp', options.dp),
             weights: options.weights,
             kvCache: options.kvCache,
             engine: options.engine,
@@ -125,10 +128,7 @@ export const registerEstimate: Register = (program, action) => {
           ]);
         }
         const shape = { inputTokens: input.inputTokens, outputTokens: input.outputTokens };
-        const prediction =
-          input.mode === 'static'
-            ? predictStaticBatch(input.deployment, input.concurrency, shape, input.engine)
-            : predictClosedLoop(input.deployment, input.concurrency, shape, input.engine);
+        const prediction = predictInstance(input.deployment, input.mode, input.concurrency, shape, input.engine);
         if (options.format === 'json') {
           out.data(JSON.stringify(estimateJson(input, prediction, options.breakdown === true), null, 2));
         } else if ('reason' in prediction) {
