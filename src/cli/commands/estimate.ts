@@ -2,9 +2,14 @@ import { Option } from 'commander';
 import { resolveDeployment } from '../../perf/resolve.js';
 import { predictInstance } from '../../perf/data-parallel.js';
 import { breakdownText, estimateJson, estimateText, unservableText } from '../../report/estimate-report.js';
+import { speculativeBreakdownText } from '../../report/speculative-breakdown.js';
+import { speculativeLine } from '../../report/speculative-text.js';
+import { tokensPerStep } from '../../perf/speculative.js';
+import { normalizeSpeculative } from '../../spec/speculative.js';
+import type { SpeculativeMethod } from '../../spec/types.js';
 import type { EstimateInput } from '../../report/estimate-report.js';
 import { InputError } from '../../spec/issues.js';
-import type { KvDtype, WeightDtype } from '../../spec/types.js';
+import type { KvDtype, ModelArch, WeightDtype } from '../../spec/types.js';
 import { parseQuantity } from '../../spec/units.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
@@ -33,6 +38,45 @@ interface EstimateOptions {
   catalog: string[];
   format: 'table' | 'json';
   breakdown?: boolean;
+  speculative?: SpeculativeMethod;
+  specTokens?: string;
+  acceptance?: string;
+  acceptedLength?: string;
+  draftModel?: string;
+}
+
+/** The flag each field of a spec's speculative block is given by here. */
+const SPECULATIVE_FLAGS: Record<string, string> = { method: '--speculative', tokens: '--spec-tokens', acceptance: '--acceptance', accepted_length: '--accepted-length', draft_model: '--draft-model' };
+
+/** A number from an option, or an input error naming it. */
+function numberOption(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw new InputError([{ file: flag, message: `must be a number, got "${raw}"` }]);
+  return value;
+}
+
+/** --speculative with its --spec-tokens and --acceptance (or --accepted-length) as the spec's block, checked the same way. */
+function speculativeOption(options: EstimateOptions, model: ModelArch, models: ModelRegistry) {
+  const given = (['specTokens', 'acceptance', 'acceptedLength', 'draftModel'] as const).filter((k) => options[k] !== undefined);
+  if (!options.speculative) {
+    if (given.length > 0) throw new InputError([{ file: '--speculative', message: 'missing: --spec-tokens, --acceptance, --accepted-length and --draft-model go with --speculative METHOD' }]);
+    return undefined;
+  }
+  if (options.specTokens === undefined) throw new InputError([{ file: '--spec-tokens', message: 'missing: draft tokens per step (k) for --speculative' }]);
+  const issues: Array<{ file: string; message: string }> = [];
+  const raw = {
+    method: options.speculative,
+    tokens: wholeNumber('--spec-tokens', options.specTokens),
+    ...(options.acceptance !== undefined ? { acceptance: numberOption('--acceptance', options.acceptance) } : {}),
+    ...(options.acceptedLength !== undefined ? { accepted_length: numberOption('--accepted-length', options.acceptedLength) } : {}),
+    ...(options.draftModel !== undefined ? { draft_model: options.draftModel } : {}),
+  };
+  const value = normalizeSpeculative(raw, model, models, (path, message) => {
+    const key = String(path[1] ?? '');
+    issues.push({ file: SPECULATIVE_FLAGS[key] ?? '--acceptance', message: message.replace(/^missing acceptance: .*/, 'missing: give --acceptance (the per-token acceptance probability you measured) or --accepted-length (mean tokens per step); planner never assumes one') });
+  });
+  if (!value) throw new InputError(issues);
+  return value;
 }
 
 /** A whole number ≥ 1 from an option, or an input error naming the option. */
@@ -91,7 +135,12 @@ export const registerEstimate: Register = (program, action) => {
     .requiredOption('--input-tokens <n>', 'prompt tokens per request, e.g. 1000 or 8k')
     .requiredOption('--output-tokens <n>', 'output tokens per request')
     .option('--catalog <file>', 'catalog overlay (repeatable)', collect, [])
-    .option('--breakdown', 'print the per-operator table of one prefill and one decode step')
+    .option('--breakdown', 'print the per-operator table of one prefill and one decode step (and of a draft pass with --speculative)')
+    .addOption(new Option('--speculative <method>', 'speculative decoding: mtp (the model\'s MTP layers), eagle (a one-layer draft head), draft (--draft-model), ngram (prompt lookup)').choices(['mtp', 'eagle', 'draft', 'ngram']))
+    .option('--spec-tokens <k>', 'draft tokens per step, with --speculative')
+    .option('--acceptance <alpha>', 'per-token acceptance probability you measured, 0 to under 1 (tokens per step = (1 - a^(k+1)) / (1 - a))')
+    .option('--accepted-length <n>', 'or: mean tokens per step you measured (vLLM/SGLang accept length), 1 to under k + 1')
+    .option('--draft-model <id>', 'draft model for --speculative draft (preset or Hugging Face id)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(
       action(({ io, out }, options: EstimateOptions) => {
@@ -113,6 +162,8 @@ export const registerEstimate: Register = (program, action) => {
           models,
         );
         if ('error' in resolved) throw new InputError([{ file: 'planner estimate', message: resolved.error }]);
+        const speculative = speculativeOption(options, resolved.deployment.model, models);
+        if (speculative) resolved.deployment.speculative = speculative;
         const input: EstimateInput = {
           deployment: resolved.deployment,
           engine: resolved.engine,
@@ -135,9 +186,14 @@ export const registerEstimate: Register = (program, action) => {
           out.data(unservableText(input, prediction));
         } else {
           out.data(estimateText(input, prediction));
+          if (speculative) {
+            const s = { ...speculative, tokensPerStep: tokensPerStep(speculative.acceptance, speculative.tokens), draftModel: speculative.draftModelName ?? null };
+            out.data(`\n${speculativeLine(s, (t) => t).replace('(given by the spec', '(given')}`);
+          }
           if (options.breakdown) {
             out.data(`\n${breakdownText('prefill iteration (one prompt chunk with the running decodes), per GPU', prediction.prefillStep)}`);
-            out.data(`\n${breakdownText('decode iteration, per GPU', prediction.decodeStep)}`);
+            out.data(`\n${breakdownText(prediction.decodeStep.speculative ? 'decode iteration (the operators of its verification pass), per GPU' : 'decode iteration, per GPU', prediction.decodeStep)}`);
+            if (prediction.decodeStep.speculative) out.data(`\n${speculativeBreakdownText(prediction.decodeStep)}`);
           }
         }
         return 'reason' in prediction ? EXIT.failed : EXIT.ok;
