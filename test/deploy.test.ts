@@ -41,6 +41,8 @@ const PLANS: Record<string, string[]> = {
   'chat-disaggregated': ['presets/examples/chat.yaml', '--set', 'planning.disaggregation=only'],
   'chat-nvidia-disaggregated': ['presets/examples/chat.yaml', '--set', 'planning.disaggregation=only', '--set', 'planning.gpus=[h100-sxm, h200]'],
   'multi-node': ['test/fixtures/deploy/multi-node.yaml'],
+  // DeepSeek-V3 on H100 with an RDMA fabric: wide-EP prefill and decode pools with DP attention across 2 nodes.
+  'moe-wide-ep': ['test/bench/deepseek-v3-h100.yaml', '--catalog', 'test/bench/rdma-fabric.yaml'],
 };
 const plans = new Map<string, { path: string; plan: Plan }>();
 
@@ -101,7 +103,7 @@ describe('planner deploy: launch scripts', () => {
         const result = render(name, engine);
         // TensorRT-LLM cannot run AMD pools, instances across nodes, or FP8 made from a bf16 checkpoint.
         const refusal = engine !== 'trtllm' ? null : hasAmd(plan) ? /pool mi3\d\dx\/[^:]+: TensorRT-LLM runs on NVIDIA GPUs only/
-          : name === 'multi-node' ? /spans 2 nodes; deploy renders TensorRT-LLM on one node only/
+          : name === 'multi-node' || name === 'moe-wide-ep' ? /spans 2 nodes; deploy renders TensorRT-LLM on one node only/
           : plan.precision.weights === 'fp8' ? /the plan sizes fp8 weights; TensorRT-LLM loads FP8 from a pre-quantised checkpoint/ : null;
         if (refusal) {
           expect(result.code, name).toBe(2);
