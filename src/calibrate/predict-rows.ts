@@ -1,5 +1,5 @@
 import { resolveDeployment } from '../perf/resolve.js';
-import { predictClosedLoop, predictStaticBatch } from '../perf/serving.js';
+import { predictInstance } from '../perf/data-parallel.js';
 import type { ModelRegistry } from '../spec/models.js';
 import type { Measurement } from '../spec/measurements.js';
 import type { Catalog } from '../spec/types.js';
@@ -29,10 +29,8 @@ export function predictRow(row: Measurement, catalog: Catalog, models: ModelRegi
   if ('error' in resolved) return { row, group, error: resolved.error };
   const { deployment, engine } = resolved;
   const shape = { inputTokens: row.inputTokens, outputTokens: row.outputTokens };
-  const prediction =
-    row.mode === 'static'
-      ? predictStaticBatch(deployment, row.concurrency, shape, engine)
-      : predictClosedLoop(deployment, row.concurrency, shape, engine);
+  // With DP attention the row's clients spread over the instance's ranks.
+  const prediction = predictInstance(deployment, row.mode === 'static' ? 'static' : 'closed-loop', row.concurrency, shape, engine);
   const ids = { gpuId: deployment.gpu.id, engineId, moe: deployment.model.moe !== undefined };
   if ('reason' in prediction) return { row, group, ...ids, error: prediction.reason };
   return { row, group, ...ids, predictedTtftMs: prediction.ttftSeconds * 1000, predictedTpotMs: prediction.tpotSeconds * 1000, predictedE2eMs: prediction.e2eSeconds * 1000 };

@@ -43,7 +43,7 @@ function metricChanges(r: RowResult): string {
 export function describeRow(r: RowResult): string {
   const row = r.row;
   const engine = row.engine ? ` ${row.engine}` : '';
-  return plainText(`${row.file}:${row.line}: ${row.model} ${row.gpu} tp${row.tp}${row.pp > 1 ? ` pp${row.pp}` : ''}${row.ep > 1 ? ` ep${row.ep}` : ''} ${row.weights}${engine} ${row.mode} c=${row.concurrency} ${row.inputTokens}→${row.outputTokens}`);
+  return plainText(`${row.file}:${row.line}: ${row.model} ${row.gpu} tp${row.tp}${row.pp > 1 ? ` pp${row.pp}` : ''}${row.ep > 1 ? ` ep${row.ep}` : ''}${row.dp > 1 ? ` dp${row.dp}` : ''} ${row.weights}${engine} ${row.mode} c=${row.concurrency} ${row.inputTokens}→${row.outputTokens}`);
 }
 
 /** The accuracy report as text tables: per model × GPU, per model, overall, worst rows, unpredicted rows. */

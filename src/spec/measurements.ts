@@ -16,6 +16,8 @@ export interface Measurement {
   tp: number;
   pp: number;
   ep: number;
+  /** Attention data-parallel ranks (DP attention with EP over tp × dp GPUs; 1 without). */
+  dp: number;
   weights: WeightDtype;
   kvCache: KvDtype;
   concurrency: number;
@@ -32,8 +34,8 @@ export interface Measurement {
 
 /** Columns every measurement file must have, besides its latencies (TTFT and TPOT, or the whole request's). */
 export const REQUIRED_COLUMNS = ['model', 'gpu', 'tp', 'concurrency', 'input_tokens', 'output_tokens'];
-/** Columns a file may add (defaults: pp 1, ep 1, weights bf16, kv_cache bf16, mode closed-loop, engine from --engine). */
-export const OPTIONAL_COLUMNS = ['pp', 'ep', 'weights', 'kv_cache', 'mode', 'engine', 'ttft_ms', 'tpot_ms', 'e2e_ms'];
+/** Columns a file may add (defaults: pp 1, ep 1, dp 1, weights bf16, kv_cache bf16, mode closed-loop, engine from --engine). */
+export const OPTIONAL_COLUMNS = ['pp', 'ep', 'dp', 'weights', 'kv_cache', 'mode', 'engine', 'ttft_ms', 'tpot_ms', 'e2e_ms'];
 
 const WEIGHTS = new Set(['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4']);
 const KV = new Set(['bf16', 'fp16', 'fp8']);
@@ -121,6 +123,7 @@ function readRow(file: string, line: number, f: Record<string, string>): Measure
     tp: count('tp'),
     pp: count('pp', 1),
     ep: count('ep', 1),
+    dp: count('dp', 1),
     concurrency: count('concurrency'),
     inputTokens: count('input_tokens'),
     outputTokens: count('output_tokens'),
