@@ -111,6 +111,10 @@ describe('planner sweep', () => {
     expect(sweep.points.map((p: { value: number }) => p.value)).toEqual([5, 30, 55, 80]);
     const costs = sweep.points.map((p: { costPerHour: number }) => p.costPerHour);
     for (let i = 1; i < costs.length; i++) expect(costs[i]).toBeGreaterThanOrEqual(costs[i - 1]);
+    // The capacities are computed once for every rate: a point is the plan of that rate on its own.
+    const alone = JSON.parse(cli(['plan', 'presets/examples/code-completion.yaml', '--set', 'workload.rate=55/s', '--no-verify', '--format', 'json']).stdout);
+    expect(sweep.points[2].costPerHour).toBe(alone.totalCostPerHour);
+    expect(sweep.points[2].pools).toEqual(alone.pools.map((p: { gpu: string; count: number; tp: number; pp: number; role: string }) => ({ gpu: p.gpu, count: p.count, tp: p.tp, pp: p.pp, role: p.role })));
   });
 
   it('prints a table and a text chart, or CSV; no progress into a pipe', () => {

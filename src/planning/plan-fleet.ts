@@ -53,6 +53,24 @@ function scaled(spec: ServiceSpec, slices: Slice[], base: Candidate[], capacityS
   return { slices, candidates, pruned: pruneFor(spec, slices, candidates) };
 }
 
+/**
+ * The planning state of `spec` built from `base`, a state prepared for the same workload at
+ * another rate: an instance's capacity for a slice does not depend on how much traffic there is,
+ * so when the spec slices into the same sizes (only the rates differ) the candidates are reused
+ * and only the slices (with their rates) and the pruning are new. Undefined when the slices differ.
+ */
+export function atAnotherRate(spec: ServiceSpec, base: PlanningState): PlanningState | undefined {
+  const slices = sliceWorkload(spec.classes, spec.planning.maxSlices);
+  const shape = ({ ratePerSecond: _rate, ...sizes }: Slice) => JSON.stringify(sizes);
+  if (slices.length !== base.slices.length || slices.some((s, i) => shape(s) !== shape(base.slices[i]))) return undefined;
+  return { slices, candidates: base.candidates, pruned: pruneFor(spec, slices, base.candidates) };
+}
+
+/** Plans a spec from a prepared state (see atAnotherRate), without baselines unless asked. */
+export async function planFromState(spec: ServiceSpec, catalog: Catalog, solver: LpSolver, state: PlanningState, baselines = false): Promise<PlanResult> {
+  return planWith(spec, catalog, solver, state, structureSolver(spec, state, solver), baselines);
+}
+
 /** Options of one planning run. */
 export interface PlanOptions {
   /** Compute the single-GPU-type and colocated-only baselines (default true). */

@@ -1,6 +1,7 @@
 import type { Plan } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
-import { planFleet } from './plan-fleet.js';
+import { atAnotherRate, planFleet, planFromState, preparePlanning } from './plan-fleet.js';
+import type { PlanResult } from './plan-fleet.js';
 import type { LpSolver } from '../optimize/solver.js';
 
 /** Version of the sweep JSON. */
@@ -59,7 +60,12 @@ export function mixText(plan: Plan): string {
   return plan.pools.map((p) => `${p.count}× ${p.gpu} tp${p.tp}${p.pp > 1 ? ` pp${p.pp}` : ''}${p.role === 'colocated' ? '' : ` ${p.role}`}`).join(', ');
 }
 
-/** Replans the spec at every value (without baselines), reporting progress after each point. */
+/**
+ * Replans the spec at every value (without baselines), reporting progress as points finish. A
+ * rate sweep computes the candidates' capacities once (they do not depend on the rate: see
+ * atAnotherRate); the points solve concurrently on the solver's threads, each point's MILPs its
+ * own, so the result is the same as planning them one by one.
+ */
 export async function sweep(
   spec: ServiceSpec,
   catalog: Catalog,
@@ -68,24 +74,28 @@ export async function sweep(
   values: number[],
   onProgress: (done: number, total: number) => void = () => {},
 ): Promise<SweepResult> {
-  const points: SweepPoint[] = [];
-  for (const value of values) {
-    const result = await planFleet(specAt(spec, variable, value), catalog, solver, { baselines: false });
-    if ('plan' in result) {
-      const plan = result.plan;
-      points.push({
-        value,
-        feasible: true,
-        costPerHour: plan.totalCostPerHour,
-        gpus: plan.totals.gpus,
-        mix: mixText(plan),
-        pools: plan.pools.map((p) => ({ gpu: p.gpu, count: p.count, tp: p.tp, pp: p.pp, role: p.role })),
-        reason: null,
-      });
-    } else {
-      points.push({ value, feasible: false, costPerHour: null, gpus: null, mix: '', pools: [], reason: result.infeasible[0] });
-    }
-    onProgress(points.length, values.length);
-  }
+  const base = variable === 'rate' ? preparePlanning(spec, catalog) : undefined;
+  let done = 0;
+  const planAt = async (value: number): Promise<PlanResult> => {
+    const at = specAt(spec, variable, value);
+    const state = base && atAnotherRate(at, base);
+    const result = await (state ? planFromState(at, catalog, solver, state) : planFleet(at, catalog, solver, { baselines: false }));
+    onProgress(++done, values.length);
+    return result;
+  };
+  const points = (await Promise.all(values.map(planAt))).map((result, i): SweepPoint => {
+    const value = values[i];
+    if (!('plan' in result)) return { value, feasible: false, costPerHour: null, gpus: null, mix: '', pools: [], reason: result.infeasible[0] };
+    const plan = result.plan;
+    return {
+      value,
+      feasible: true,
+      costPerHour: plan.totalCostPerHour,
+      gpus: plan.totals.gpus,
+      mix: mixText(plan),
+      pools: plan.pools.map((p) => ({ gpu: p.gpu, count: p.count, tp: p.tp, pp: p.pp, role: p.role })),
+      reason: null,
+    };
+  });
   return { version: SWEEP_VERSION, variable, unit: variable === 'rate' ? 'requests/s' : 's', points };
 }
