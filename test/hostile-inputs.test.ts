@@ -331,7 +331,7 @@ describe('a tampered saved plan is refused, naming the pool and field', () => {
     ...[3, 5, 6, 7].map((tp) => ({ what: `tp ${tp} on 32 heads`, field: /pools\[0\] \(pool [^)]+\): tp \d+, pp 1: 32 attention heads do not split/, edit: (p: SavedPlan) => Object.assign(p.pools[0], { tp, gpusPerInstance: tp }) })),
     ...[16, 1_000_000].map((tp) => ({ what: `tp ${tp}`, field: /pools\[0\]/, edit: (p: SavedPlan) => Object.assign(p.pools[0], { tp, gpusPerInstance: tp }) })),
     ...[33, 48, 64].map((pp) => ({ what: `pp ${pp} on 32 layers`, field: /pools\[0\] \(pool [^)]+\): tp 1, pp \d+: pipeline parallelism \d+ exceeds the model's 32 layers/, edit: (p: SavedPlan) => Object.assign(p.pools[0], { tp: 1, pp, gpusPerInstance: pp }) })),
-    { what: 'pp 65', field: /pools\[0\]\.pp: \(pool [^)]+\) 65 is over the 64 GPUs/, edit: (p) => Object.assign(p.pools[0], { tp: 1, pp: 65, gpusPerInstance: 65 }) },
+    { what: 'pp 73', field: /pools\[0\]\.pp: \(pool [^)]+\) 73 is over the 72 GPUs/, edit: (p) => Object.assign(p.pools[0], { tp: 1, pp: 73, gpusPerInstance: 73 }) },
     ...[2_000_000, 1e9].map((count) => ({ what: `count ${count}`, field: /pools\[0\]\.count: \(pool [^)]+\) \d+ instances is over the limit of 1,000,000/, edit: (p: SavedPlan) => Object.assign(p.pools[0], { count }) })),
     { what: 'gpusPerInstance not tp × pp', field: /pools\[0\]\.gpusPerInstance:/, edit: (p) => Object.assign(p.pools[0], { gpusPerInstance: 7 }) },
     ...[1e10, 1e300].map((cost) => ({ what: `totalCostPerHour ${cost}`, field: /totalCostPerHour: /, edit: (p: SavedPlan) => Object.assign(p, { totalCostPerHour: cost }) })),
