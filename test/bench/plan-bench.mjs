@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: median wall time of `planner plan` on the example specs and on a large spec
-// (test/bench/large.yaml: 9 GPU types, disaggregation on, 64 slices). Each spec runs RUNS times
+// (test/bench/large.yaml: 9 GPU types, disaggregation on, 64 slices) and DeepSeek-V3 on H100s with
+// an RDMA fabric (test/bench/deepseek-v3-h100.yaml: wide-EP candidates). Each spec runs RUNS times
 // (default 5) as a fresh process, the way a user or a CI job runs it. SOLVER=javascript-lp-solver
 // times the other MILP backend.
 import { spawnSync } from 'node:child_process';
@@ -13,15 +14,17 @@ const solverArgs = process.env.SOLVER ? ['--solver', process.env.SOLVER] : [];
 const specs = [
   ...readdirSync(`${root}presets/examples`).filter((f) => f.endsWith('.yaml')).sort().map((f) => `presets/examples/${f}`),
   'test/bench/large.yaml',
+  ['test/bench/deepseek-v3-h100.yaml', '--catalog', 'test/bench/rdma-fabric.yaml'],
 ];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`planner plan${process.env.SOLVER ? ` --solver ${process.env.SOLVER}` : ''}, median of ${runs} runs (wall time of a fresh process)`);
-for (const spec of specs) {
+for (const entry of specs) {
+  const [spec, ...specArgs] = [entry].flat();
   const times = [];
   let summary = '';
   for (let i = 0; i < runs; i++) {
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [`${root}bin/planner.js`, 'plan', spec, '--format', 'json', ...solverArgs], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [`${root}bin/planner.js`, 'plan', spec, ...specArgs, '--format', 'json', ...solverArgs], { cwd: root, encoding: 'utf8' });
     times.push(Number(process.hrtime.bigint() - started) / 1e9);
     if (result.status !== 0) {
       console.error(`${spec}: exit ${result.status}\n${result.stderr}`);
