@@ -71,20 +71,53 @@ function sloOutcome(sorted: Float64Array, unfinished: number, metric: SloOutcome
   };
 }
 
-/** Percentiles and SLO attainment of a group of requests (SLOs only where `slo` is given). */
-export function groupOutcome(outcomes: RequestOutcome[], unfinished: number, slo: SloTargets | undefined): GroupOutcome {
-  const sorted = Object.fromEntries(METRICS.map((m) => [m, sortedMetric(outcomes, m)])) as Record<(typeof METRICS)[number], Float64Array>;
+/** A group of requests with its latencies sorted per metric. */
+export interface SortedGroup {
+  requests: number;
+  sorted: Record<(typeof METRICS)[number], Float64Array>;
+}
+
+/**
+ * Sorts every request's latencies once per metric and deals them out to `groupCount` groups in
+ * that order (`groupsOf` names the groups a request belongs to), so each group's values arrive
+ * sorted: one sort for a whole report instead of one per slice, class and pool.
+ */
+export function sortedGroups(outcomes: RequestOutcome[], groupCount: number, groupsOf: (o: RequestOutcome) => number[]): SortedGroup[] {
+  const members = outcomes.map(groupsOf);
+  const groups: SortedGroup[] = Array.from({ length: groupCount }, () => ({ requests: 0, sorted: {} as SortedGroup['sorted'] }));
+  for (const m of members) for (const g of m) groups[g].requests++;
+  for (const metric of METRICS) {
+    const values = outcomes.map((o) => o[metric]);
+    const order = values.flatMap((v, i) => (v === undefined ? [] : [i])).sort((a, b) => values[a]! - values[b]!);
+    const counts = new Array<number>(groupCount).fill(0);
+    for (const i of order) for (const g of members[i]) counts[g]++;
+    const arrays = counts.map((n) => new Float64Array(n));
+    const filled = new Array<number>(groupCount).fill(0);
+    for (const i of order) for (const g of members[i]) arrays[g][filled[g]++] = values[i]!;
+    arrays.forEach((a, g) => (groups[g].sorted[metric] = a));
+  }
+  return groups;
+}
+
+/** Percentiles and SLO attainment of a sorted group of requests (SLOs only where `slo` is given). */
+export function sortedGroupOutcome(group: SortedGroup, unfinished: number, slo: SloTargets | undefined): GroupOutcome {
   const slos: SloOutcome[] = [];
   for (const metric of METRICS) {
     const target = slo?.[metric];
-    if (target) slos.push(sloOutcome(sorted[metric], unfinished, metric, target));
+    if (target) slos.push(sloOutcome(group.sorted[metric], unfinished, metric, target));
   }
   return {
-    requests: outcomes.length,
+    requests: group.requests,
     unfinished,
-    ttftMs: percentiles(sorted.ttft),
-    tpotMs: percentiles(sorted.tpot),
-    e2eMs: percentiles(sorted.e2e),
+    ttftMs: percentiles(group.sorted.ttft),
+    tpotMs: percentiles(group.sorted.tpot),
+    e2eMs: percentiles(group.sorted.e2e),
     slos,
   };
+}
+
+/** Percentiles and SLO attainment of a group of requests (SLOs only where `slo` is given). */
+export function groupOutcome(outcomes: RequestOutcome[], unfinished: number, slo: SloTargets | undefined): GroupOutcome {
+  const sorted = Object.fromEntries(METRICS.map((m) => [m, sortedMetric(outcomes, m)])) as SortedGroup['sorted'];
+  return sortedGroupOutcome({ requests: outcomes.length, sorted }, unfinished, slo);
 }

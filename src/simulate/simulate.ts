@@ -3,8 +3,8 @@ import type { Plan, PlanLatency } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { runEngine } from './engine.js';
 import type { RequestOutcome, SimPool, SimRoute } from './engine.js';
-import { groupOutcome } from './outcomes.js';
-import type { GroupOutcome, LatencyPercentiles, SloOutcome } from './outcomes.js';
+import { sortedGroupOutcome, sortedGroups } from './outcomes.js';
+import type { GroupOutcome, LatencyPercentiles, SloOutcome, SortedGroup } from './outcomes.js';
 import { routeFinder, sliceFinder, syntheticArrivals } from './requests.js';
 import type { Arrival } from './requests.js';
 import { createRng } from './rng.js';
@@ -82,14 +82,40 @@ function poolMetrics(role: string): ReadonlyArray<SloOutcome['metric']> {
 }
 
 /** Per class, the attainment of the requests a pool prefilled or decoded (unfinished requests have no pool and are left to the class's own figures). */
-function poolClassOutcomes(role: string, mine: RequestOutcome[], slices: Plan['workload']['slices'], classes: ServiceSpec['classes']): PoolClassOutcome[] {
+function poolClassOutcomes(role: string, groups: SortedGroup[], classes: ServiceSpec['classes']): PoolClassOutcome[] {
   const metrics = poolMetrics(role);
-  return classes.flatMap((c) => {
-    const members = mine.filter((o) => slices[o.slice].class === c.name);
-    if (members.length === 0) return [];
-    const outcome = groupOutcome(members, 0, c.slo);
-    return [{ name: c.name, requests: members.length, slos: outcome.slos.filter((x) => metrics.includes(x.metric)) }];
+  return classes.flatMap((c, k) => {
+    if (groups[k].requests === 0) return [];
+    const outcome = sortedGroupOutcome(groups[k], 0, c.slo);
+    return [{ name: c.name, requests: groups[k].requests, slos: outcome.slos.filter((x) => metrics.includes(x.metric)) }];
   });
+}
+
+/**
+ * The groups a simulation reports on, and which a request belongs to: its slice, its class, all
+ * requests, the pool that prefilled it and the one that decoded it, and its class on each pool.
+ */
+function reportGroups(plan: Plan, spec: ServiceSpec) {
+  const S = plan.workload.slices.length;
+  const C = spec.classes.length;
+  const P = plan.pools.length;
+  const classIndex = new Map(spec.classes.map((c, k) => [c.name, k]));
+  const classOfSlice = plan.workload.slices.map((s) => classIndex.get(s.class) ?? 0);
+  const at = {
+    slice: (s: number) => s,
+    class: (k: number) => S + k,
+    overall: S + C,
+    prefilledBy: (i: number) => S + C + 1 + i,
+    decodedBy: (i: number) => S + C + 1 + P + i,
+    poolClass: (i: number, k: number) => S + C + 1 + 2 * P + i * C + k,
+  };
+  const of = (o: RequestOutcome) => {
+    const k = classOfSlice[o.slice];
+    const groups = [at.slice(o.slice), at.class(k), at.overall, at.prefilledBy(o.pool), at.decodedBy(o.decodePool), at.poolClass(o.pool, k)];
+    if (o.decodePool !== o.pool) groups.push(at.poolClass(o.decodePool, k));
+    return groups;
+  };
+  return { count: S + C + 1 + 2 * P + P * C, at, of };
 }
 
 /** Why a plan cannot be simulated against a spec and catalog (empty: it can). */
@@ -247,25 +273,20 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
     slices: plan.workload.slices.length,
   });
 
-  const bySlice = plan.workload.slices.map((): RequestOutcome[] => []);
-  const byPool = plan.pools.map((): RequestOutcome[] => []);
-  for (const o of result.outcomes) {
-    bySlice[o.slice].push(o);
-    byPool[o.pool].push(o);
-    if (o.decodePool !== o.pool) byPool[o.decodePool].push(o);
-  }
+  const layout = reportGroups(plan, spec);
+  const groups = sortedGroups(result.outcomes, layout.count, layout.of);
   const classOf = new Map(spec.classes.map((c) => [c.name, c]));
   const slices = plan.workload.slices.map((s, i) => ({
     id: s.id,
     class: s.class,
     ratePerSecond: s.ratePerSecond,
     predicted: s.predicted,
-    ...groupOutcome(bySlice[i], result.unfinished[i], classOf.get(s.class)?.slo),
+    ...sortedGroupOutcome(groups[layout.at.slice(i)], result.unfinished[i], classOf.get(s.class)?.slo),
   }));
-  const classes = spec.classes.map((c) => {
+  const classes = spec.classes.map((c, k) => {
     const members = plan.workload.slices.flatMap((s, i) => (s.class === c.name ? [i] : []));
-    const outcome = groupOutcome(
-      members.flatMap((i) => bySlice[i]),
+    const outcome = sortedGroupOutcome(
+      groups[layout.at.class(k)],
       members.reduce((sum, i) => sum + result.unfinished[i], 0),
       c.slo,
     );
@@ -306,7 +327,7 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
     seed: options.seed,
     durationSeconds: round6(span),
     warmupSeconds: round6(warmup),
-    overall: groupOutcome(result.outcomes, unfinished, spec.classes.length === 1 ? spec.classes[0].slo : undefined),
+    overall: sortedGroupOutcome(groups[layout.at.overall], unfinished, spec.classes.length === 1 ? spec.classes[0].slo : undefined),
     classes,
     slices,
     pools: plan.pools.map((p, i) => ({
@@ -320,9 +341,9 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
       maxQueue: result.pools[i].maxQueue,
       preemptions: result.pools[i].preemptions,
       rejected: result.pools[i].rejected,
-      ttftMs: p.role === 'decode' ? null : groupOutcome(byPool[i].filter((o) => o.pool === i), 0, undefined).ttftMs,
-      tpotMs: p.role === 'prefill' ? null : groupOutcome(byPool[i].filter((o) => o.decodePool === i), 0, undefined).tpotMs,
-      classes: poolClassOutcomes(p.role, byPool[i], plan.workload.slices, spec.classes),
+      ttftMs: p.role === 'decode' ? null : sortedGroupOutcome(groups[layout.at.prefilledBy(i)], 0, undefined).ttftMs,
+      tpotMs: p.role === 'prefill' ? null : sortedGroupOutcome(groups[layout.at.decodedBy(i)], 0, undefined).tpotMs,
+      classes: poolClassOutcomes(p.role, spec.classes.map((_, k) => groups[layout.at.poolClass(i, k)]), spec.classes),
     })),
     holds: shortfall === undefined && classes.every((c) => c.slos.every((s) => s.holds)),
     notes,
