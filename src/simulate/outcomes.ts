@@ -78,23 +78,26 @@ export interface SortedGroup {
 }
 
 /**
- * Sorts every request's latencies once per metric and deals them out to `groupCount` groups in
- * that order (`groupsOf` names the groups a request belongs to), so each group's values arrive
- * sorted: one sort for a whole report instead of one per slice, class and pool.
+ * Sorts the latencies of `groupCount` groups of requests (`groupsOf` names the groups a request
+ * belongs to) in one pass over the requests: each group's values are copied into a typed array of
+ * their own and sorted natively, instead of each group mapping, filtering and copying the list.
  */
 export function sortedGroups(outcomes: RequestOutcome[], groupCount: number, groupsOf: (o: RequestOutcome) => number[]): SortedGroup[] {
   const members = outcomes.map(groupsOf);
   const groups: SortedGroup[] = Array.from({ length: groupCount }, () => ({ requests: 0, sorted: {} as SortedGroup['sorted'] }));
   for (const m of members) for (const g of m) groups[g].requests++;
   for (const metric of METRICS) {
-    const values = outcomes.map((o) => o[metric]);
-    const order = values.flatMap((v, i) => (v === undefined ? [] : [i])).sort((a, b) => values[a]! - values[b]!);
     const counts = new Array<number>(groupCount).fill(0);
-    for (const i of order) for (const g of members[i]) counts[g]++;
+    outcomes.forEach((o, i) => {
+      if (o[metric] !== undefined) for (const g of members[i]) counts[g]++;
+    });
     const arrays = counts.map((n) => new Float64Array(n));
     const filled = new Array<number>(groupCount).fill(0);
-    for (const i of order) for (const g of members[i]) arrays[g][filled[g]++] = values[i]!;
-    arrays.forEach((a, g) => (groups[g].sorted[metric] = a));
+    outcomes.forEach((o, i) => {
+      const v = o[metric];
+      if (v !== undefined) for (const g of members[i]) arrays[g][filled[g]++] = v;
+    });
+    arrays.forEach((a, g) => (groups[g].sorted[metric] = a.sort()));
   }
   return groups;
 }
