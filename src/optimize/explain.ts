@@ -1,16 +1,17 @@
-import { shapeProblems } from '../perf/deployment.js';
+import { instanceGpus, shapeProblems } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
 import type { Role } from '../perf/open-loop.js';
 import type { GpuSpec, ServiceSpec } from '../spec/types.js';
 import type { Slice } from '../workload/slices.js';
 import type { Candidate } from './candidates.js';
+import { MAX_WIDE_EP, parallelShapes, shapeLabel } from './parallel-shapes.js';
 
 /** Largest fleet planner plans, in GPUs: beyond it the MILP's numbers leave the solver's precision (and any real fleet). */
 export const MAX_FLEET_GPUS = 1_000_000;
 
 /** Human name of a candidate: "h100-sxm tp4 colocated". */
 export function candidateName(c: Candidate): string {
-  return `${c.gpu.id} tp${c.tp}${c.pp > 1 ? ` pp${c.pp}` : ''} ${c.role}`;
+  return `${c.gpu.id} tp${c.tp}${c.dp > 1 ? ` dp${c.dp}` : ''}${c.ep > 1 ? ` ep${c.ep}` : ''}${c.pp > 1 ? ` pp${c.pp}` : ''} ${c.role}`;
 }
 
 /** Human name of a slice: "1.2k-token prompts with 300-token answers (class chat)". */
@@ -87,16 +88,15 @@ export function explainNothingFits(spec: ServiceSpec, gpus: GpuSpec[]): string {
   let roomiest: { name: string; weight: number; usable: number; room: number } | undefined;
   const problems = new Set<string>();
   for (const gpu of gpus) {
-    for (const tp of spec.planning.tensorParallel) {
-      for (const pp of spec.planning.pipelineParallel ?? [1, 2, 4, 8, 16]) {
-        const d = { ...base, gpu, tp, pp };
-        const shape = shapeProblems(d);
-        shape.forEach((p) => problems.add(p));
-        if (shape.length > 0 || tp * pp > 64) continue;
-        const plan = memoryPlan(d, 1);
-        if (!roomiest || plan.kvRoomBytes > roomiest.room) {
-          roomiest = { name: `${gpu.id} tp${tp} pp${pp}`, weight: plan.weightBytes, usable: plan.usableBytes, room: plan.kvRoomBytes };
-        }
+    // The shapes the candidates try: tp × pp, and for a fine-grained MoE model EP and DP attention.
+    for (const s of parallelShapes(spec.model, gpu.gpusPerNode, spec.planning.tensorParallel, spec.planning.pipelineParallel ?? [1, 2, 4, 8, 16])) {
+      const d = { ...base, gpu, tp: s.tp, pp: s.pp, ep: s.ep, ...(s.dp > 1 ? { dp: s.dp } : {}) };
+      const shape = shapeProblems(d);
+      shape.forEach((p) => problems.add(p));
+      if (shape.length > 0 || instanceGpus(d) > Math.max(MAX_WIDE_EP, gpu.gpusPerNode)) continue;
+      const plan = memoryPlan(d, 1);
+      if (!roomiest || plan.kvRoomBytes > roomiest.room) {
+        roomiest = { name: `${gpu.id} ${shapeLabel(s).replace(/\//g, ' ')}`, weight: plan.weightBytes, usable: plan.usableBytes, room: plan.kvRoomBytes };
       }
     }
   }

@@ -57,7 +57,7 @@ export function specAt(spec: ServiceSpec, variable: SweepVariable, value: number
 
 /** "2× h100-sxm tp4, 1× l4 tp1 prefill" — the pools of a plan in one line. */
 export function mixText(plan: Plan): string {
-  return plan.pools.map((p) => `${p.count}× ${p.gpu} tp${p.tp}${p.pp > 1 ? ` pp${p.pp}` : ''}${p.role === 'colocated' ? '' : ` ${p.role}`}`).join(', ');
+  return plan.pools.map((p) => `${p.count}× ${p.gpu} tp${p.tp}${(p.dp ?? 1) > 1 ? ` dp${p.dp}` : ''}${(p.ep ?? 1) > 1 ? ` ep${p.ep}` : ''}${p.pp > 1 ? ` pp${p.pp}` : ''}${p.role === 'colocated' ? '' : ` ${p.role}`}`).join(', ');
 }
 
 /**
