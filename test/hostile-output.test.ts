@@ -255,7 +255,7 @@ describe('every renderer escapes every string of a hostile saved plan', () => {
       ['check', checkText(check)],
       ['simulation', simulationText(simulation)],
       ['sweep', sweepText(sweep)],
-      ['workload', workloadText(`trace${h}.csv`, { requests: 0, durationSeconds: 1, peakWindowSeconds: 1, meanRatePerSecond: 0, peakRatePerSecond: 0, peakPercentile: 99, interArrivalCv: 1, input: { mean: 1, p50: 1, p90: 1, p99: 1, max: 1 }, output: { mean: 1, p50: 1, p90: 1, p99: 1, max: 1 }, inputHistogram: [], outputHistogram: [], joint: [] } as never, 1, [`line 2: ${h}`])],
+      ['workload', workloadText(`trace${h}.csv`, { requests: 0, durationSeconds: 1, peakWindowSeconds: 1, meanRatePerSecond: 0, peakRatePerSecond: 0, peakPercentile: 99, interArrivalCv: 1, input: { mean: 1, p50: 1, p90: 1, p99: 1, max: 1 }, output: { mean: 1, p50: 1, p90: 1, p99: 1, max: 1 }, inputHistogram: [], outputHistogram: [], joint: [], hourly: { clock: 'relative', ratesPerSecond: [], coveredSeconds: [], fractions: null } } as never, 1, [`line 2: ${h}`])],
     ] as const) {
       expectSafeTerminal(text, `${what} text`, what.includes('coloured'));
       // A name cannot add a line to the report.
