@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_SIMULATED_REQUESTS } from '../dist/simulate/duration.js';
 import { MAX_SIMULATED_INSTANCES, requestsExcess } from '../dist/simulate/limits.js';
 import { MAX_CLASSES } from '../dist/spec/service-spec.js';
-import { MAX_MEASUREMENT_ROWS, rowLimitIssue } from '../dist/spec/measurements.js';
+import { MAX_MEASUREMENT_ROWS, MAX_OPERATOR_ROWS, rowLimitIssue } from '../dist/spec/measurements.js';
 import { MAX_COLLECTION_ENTRIES, MAX_DOCUMENT_ENTRIES } from '../dist/spec/yaml-size.js';
 import { MAX_SWEEP_STEPS } from '../dist/cli/commands/sweep.js';
 import { sliceWorkload } from '../dist/workload/slices.js';
@@ -220,6 +220,11 @@ describe('measurement rows: at most 50,000 in one run; --worst within 0–1,000'
     const issue = rowLimitIssue(['a.csv', 'b.csv'], rows);
     if (rows <= MAX_MEASUREMENT_ROWS) expect(issue).toBeUndefined();
     else expect(issue).toEqual({ file: 'a.csv, b.csv', message: `${rows.toLocaleString('en-US')} measurement rows is over the limit of 50,000 rows in one run; give fewer rows at a time` });
+  });
+
+  it('operator profiles have a limit of their own: all of Vidur\'s A100 profiles (81,104 kernel rows) are one run', () => {
+    expect(rowLimitIssue(['ops.csv'], 81_104, MAX_OPERATOR_ROWS)).toBeUndefined();
+    expect(rowLimitIssue(['ops.csv'], MAX_OPERATOR_ROWS + 1, MAX_OPERATOR_ROWS)?.message).toMatch(/over the limit of 250,000 rows in one run/);
   });
 
   it('100,000 rows, or 50,001 over two files, are refused before any prediction', async () => {

@@ -1,7 +1,7 @@
 import { operatorReport, predictOperator } from '../calibrate/operator-accuracy.js';
 import { operatorJson, operatorText } from '../report/operator-table.js';
 import { InputError } from '../spec/issues.js';
-import { rowLimitIssue } from '../spec/measurements.js';
+import { MAX_OPERATOR_ROWS, rowLimitIssue } from '../spec/measurements.js';
 import { parseOperatorFile } from '../spec/operator-measurements.js';
 import type { Catalog } from '../spec/types.js';
 import { resolveGpuId } from '../spec/catalog.js';
@@ -29,7 +29,7 @@ export function operatorAccuracy(texts: TextFile[], catalog: Catalog, options: O
   const files = texts.map((file) => parseOperatorFile(file.path, file.text));
   const issues = files.flatMap((f) => f.issues);
   if (issues.length > 0) throw new InputError(issues);
-  const tooMany = rowLimitIssue(texts.map((f) => f.path), files.reduce((sum, f) => sum + f.rows.length + f.skipped.length, 0));
+  const tooMany = rowLimitIssue(texts.map((f) => f.path), files.reduce((sum, f) => sum + f.rows.length + f.skipped.length, 0), MAX_OPERATOR_ROWS);
   if (tooMany) throw new InputError([tooMany]);
   const results = files.flatMap((f) => f.rows).map((row) => predictOperator(row, gpu, engine));
   const skipped = files.flatMap((f) => f.skipped);
