@@ -8,6 +8,7 @@ import type { InputIssue } from '../spec/issues.js';
 import type { ModelRegistry } from '../spec/models.js';
 import type { Catalog } from '../spec/types.js';
 import type { DeployConfig } from './deploy-config.js';
+import { deploySpeculative } from './speculative.js';
 import { DEPLOY_ENGINES } from './types.js';
 import type { DeployEngine, DeployGpu, DeployInput, DeployModel, DeployTarget } from './types.js';
 
@@ -18,6 +19,8 @@ export interface DeployOptions {
   image?: string;
   namespace?: string;
   modelPath?: string;
+  /** --draft-model-path: the EAGLE head or draft model the drafter loads. */
+  draftModelPath?: string;
 }
 
 /** The engine a target launches: its own, or for k8s --engine (default: the plan's, where deploy renders it). */
@@ -73,15 +76,33 @@ export function checkDeployOptions(options: DeployOptions): void {
     issues.push({ file: '--namespace', message: `"${options.namespace}" is not a Kubernetes namespace name (lower-case letters, digits and -, at most 63)` });
   }
   if (options.image !== undefined && !/^[\w][\w.\-/:@]*$/.test(options.image)) issues.push({ file: '--image', message: 'is not a container image reference (registry/name:tag or @digest)' });
-  if (options.modelPath !== undefined && (options.modelPath.trim() === '' || /[\u0000-\u001f\u007f]/.test(options.modelPath))) {
-    issues.push({ file: '--model-path', message: 'must be a Hugging Face id or a path, without control characters' });
+  for (const [flag, value] of [['--model-path', options.modelPath], ['--draft-model-path', options.draftModelPath]] as const) {
+    if (value !== undefined && (value.trim() === '' || /[\u0000-\u001f\u007f]/.test(value))) issues.push({ file: flag, message: 'must be a Hugging Face id or a path, without control characters' });
   }
   if (issues.length > 0) throw new InputError(issues);
+}
+
+/** The draft model's Hugging Face id: the plan's name where it is one, else its preset's. */
+function draftCheckpoint(name: string | null, models: ModelRegistry): string | undefined {
+  if (name === null) return undefined;
+  if (/^[\w.-]+\/[\w.-]+$/.test(name)) return name;
+  const preset = models.resolve(name);
+  return preset ? presetCheckpoint(preset.aliases) : undefined;
+}
+
+/** Refuses --draft-model-path where the plan's drafter loads no checkpoint of its own (exit 2). */
+function checkDraftOption(plan: Plan, options: DeployOptions): void {
+  if (options.draftModelPath === undefined) return;
+  const method = plan.speculative?.method;
+  if (method === 'eagle' || method === 'draft') return;
+  const why = method === undefined ? 'the plan has no speculative decoding' : `the plan speculates with ${method === 'mtp' ? 'the model\'s own MTP modules' : 'prompt n-gram lookup'}, which loads no draft checkpoint`;
+  throw new InputError([{ file: '--draft-model-path', message: `${why}; it applies to method eagle (the EAGLE head) or draft` }]);
 }
 
 /** Everything a render needs, from the plan, the options, the catalog and models, and the deploy presets. */
 export function deployInput(plan: Plan, planFile: string, options: DeployOptions, inputs: { catalog: Catalog; models: ModelRegistry }, config: DeployConfig): DeployInput {
   const engine = engineFor(options, plan);
+  checkDraftOption(plan, options);
   return {
     plan,
     planFile,
@@ -92,5 +113,6 @@ export function deployInput(plan: Plan, planFile: string, options: DeployOptions
     gpus: deployGpus(plan, inputs.catalog, config),
     ...(options.image ? { image: options.image } : {}),
     ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(plan.speculative ? { speculative: deploySpeculative(plan.speculative, options.draftModelPath, draftCheckpoint(plan.speculative.draftModel, inputs.models)) } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { imageFor, poolName } from './pools.js';
 import type { LaunchPool } from './pools.js';
 import type { RoutingTable } from './routing-table.js';
 import { shellQuote } from './shell.js';
+import { speculativeSummary } from './speculative.js';
 import type { DeployFile, DeployInput } from './types.js';
 
 /** A Kubernetes object as plain data. */
@@ -219,6 +220,7 @@ export function kubernetesManifest(input: DeployInput, pools: LaunchPool[], rout
     `# The plan: ${planSummary(input.plan)}.`,
     `# It ${verificationSummary(input.plan, input.engine)}.`,
     `# Engine: ${ENGINE_NAMES[input.engine]}; model: ${input.model.path} (a Secret hf-token with key token is used where it exists).`,
+    ...(input.speculative ? [`# Drafting: ${speculativeSummary(input.speculative)}.`] : []),
     ...(pools.some((lp) => lp.nodes > 1) ? ['# Multi-node instances are LeaderWorkerSets: install LeaderWorkerSet (kubernetes-sigs/lws) first.'] : []),
     `# Apply: kubectl apply -f ${fileName}`,
   ].map(plainText).join('\n');

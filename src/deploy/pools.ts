@@ -1,4 +1,5 @@
 import type { PlanPool } from '../plan/plan.js';
+import { drafterProblems, speculativeProblems } from './speculative.js';
 import type { DeployGpu, DeployInput, DeployProblem } from './types.js';
 
 /** A pool with what launching it takes: its object name, nodes per instance, quantisation. */
@@ -42,6 +43,7 @@ export function launchPools(input: DeployInput): { pools: LaunchPool[]; problems
   const problems: DeployProblem[] = [];
   const pools: LaunchPool[] = [];
   const names = new Set<string>();
+  if (input.speculative) for (const message of drafterProblems(input.speculative)) problems.push({ pool: null, message });
   for (const pool of input.plan.pools) {
     const problem = (message: string) => problems.push({ pool: pool.id, message });
     const gpu = input.gpus.get(pool.gpu);
@@ -56,6 +58,7 @@ export function launchPools(input: DeployInput): { pools: LaunchPool[]; problems
     else if (!imageFor(input, gpu.vendor)) problem(`no ${input.engine} image for ${gpu.vendor} GPUs is known; give one with --image`);
     const nodes = Math.max(1, Math.ceil(pool.gpusPerInstance / gpu.gpusPerNode));
     if (input.engine === 'trtllm' && nodes > 1) problem(`an instance spans ${nodes} nodes; deploy renders TensorRT-LLM on one node only (its multi-node launch goes through MPI): use --target vllm or sglang`);
+    if (input.speculative) for (const message of speculativeProblems(input.speculative, input.engine, pool)) problem(message);
     if (problems.length > before) continue;
     let name = poolName(pool.id);
     for (let i = 2; names.has(name); i++) name = `${poolName(pool.id).slice(0, MAX_NAME - 3)}-${i}`;

@@ -1,6 +1,7 @@
 import { flags } from './launch.js';
 import type { EngineLaunch, Word } from './launch.js';
 import type { LaunchPool } from './pools.js';
+import { sglangSpeculativeFlags } from './speculative.js';
 import type { DeployInput } from './types.js';
 
 /** Port the nodes of a multi-node SGLang instance rendezvous on (its --dist-init-addr). */
@@ -10,7 +11,8 @@ const DIST_INIT_PORT = 5000;
  * `python3 -m sglang.launch_server` for one instance of a pool: the same limits as the plan
  * (context, running requests, chunk size, static memory fraction), KV and weight precision,
  * prefill or decode mode with NIXL transfer, node ranks across nodes, and for MoE pools DP
- * attention with expert parallelism over DeepEP and two-batch overlap.
+ * attention with expert parallelism over DeepEP and two-batch overlap, and the plan's
+ * speculative decoding (`--speculative-algorithm` and its steps).
  */
 export function sglangLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
   const { pool } = lp;
@@ -38,6 +40,7 @@ export function sglangLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--quantization', lp.quantization ?? undefined],
       ['--disaggregation-mode', pool.role === 'colocated' ? undefined : pool.role],
       ['--disaggregation-transfer-backend', pool.role === 'colocated' ? undefined : 'nixl'],
+      ...(input.speculative ? sglangSpeculativeFlags(input.speculative) : []),
       ['--nnodes', lp.nodes > 1 ? lp.nodes : undefined],
       ['--node-rank', lp.nodes > 1 ? rank : undefined],
       ['--dist-init-addr', lp.nodes > 1 ? `{{LEADER_ADDRESS}}:${DIST_INIT_PORT}` : undefined],

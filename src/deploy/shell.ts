@@ -3,6 +3,7 @@ import { ENGINE_NAMES, planSummary, poolRoutes, poolSummary, verificationSummary
 import { engineLaunch } from './engine-launch.js';
 import { wordParts } from './launch.js';
 import { pdRouterFunction } from './pd-router.js';
+import { speculativeSummary } from './speculative.js';
 import type { Word } from './launch.js';
 import type { LaunchPool } from './pools.js';
 import type { RoutingTable } from './routing-table.js';
@@ -100,6 +101,7 @@ export function launchScript(input: DeployInput, pools: LaunchPool[], routing: R
     `# The plan: ${planSummary(input.plan)}.`,
     `# It ${verificationSummary(input.plan, input.engine)}.`,
     `# Model: ${input.model.path}.`,
+    ...(input.speculative ? [`# Drafting: ${speculativeSummary(input.speculative)}.`] : []),
     '#',
     '# Pools (start each replica on GPUs of its own):',
     ...poolLines,

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { flags } from './launch.js';
 import type { EngineLaunch } from './launch.js';
 import type { LaunchPool } from './pools.js';
+import { trtllmSpeculativeConfig } from './speculative.js';
 import type { DeployInput } from './types.js';
 
 /** Where the extra LLM API options of a pool are written (beside the script, or mounted in the pod). */
@@ -12,7 +13,8 @@ export function trtllmOptionsFile(lp: LaunchPool): string {
 /**
  * `trtllm-serve` (PyTorch backend) for one instance of a pool, with the plan's limits; the KV
  * cache is capped at the tokens the plan counted on (kv_cache_config.max_tokens), fp8 where
- * planned, chunked prefill on, and the KV cache transceiver on prefill/decode pools.
+ * planned, chunked prefill on, the KV cache transceiver on prefill/decode pools, and the plan's
+ * speculative decoding (`speculative_config`).
  */
 export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
   const { pool } = lp;
@@ -28,6 +30,7 @@ export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
     ...(pool.role === 'prefill' ? { disable_overlap_scheduler: true } : {}),
     // DP attention: tp_size counts every GPU of a stage, each attention rank one of them.
     ...((pool.dp ?? 1) > 1 ? { enable_attention_dp: true } : {}),
+    ...(input.speculative ? { speculative_config: trtllmSpeculativeConfig(input.speculative) } : {}),
   };
   const file = trtllmOptionsFile(lp);
   const serve = [

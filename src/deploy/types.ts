@@ -50,6 +50,15 @@ export interface DeployModel {
   moe: boolean;
 }
 
+/** The plan's speculative decoding as deploy launches it. */
+export interface DeploySpeculative {
+  method: 'mtp' | 'eagle' | 'draft' | 'ngram';
+  /** Draft tokens per step (k). */
+  tokens: number;
+  /** The EAGLE head or draft model to load (null: none given; MTP and n-gram take none). */
+  draftPath: string | null;
+}
+
 /** Everything a render needs. */
 export interface DeployInput {
   plan: Plan;
@@ -65,6 +74,8 @@ export interface DeployInput {
   image?: string;
   /** --namespace for the Kubernetes objects (omitted: kubectl's current namespace). */
   namespace?: string;
+  /** The plan's speculative decoding (absent: none). */
+  speculative?: DeploySpeculative;
 }
 
 /** One output file: its name inside --out-dir and its bytes. */

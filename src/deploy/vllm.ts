@@ -1,6 +1,7 @@
 import { flags } from './launch.js';
 import type { EngineLaunch, Word } from './launch.js';
 import type { LaunchPool } from './pools.js';
+import { vllmSpeculativeConfig } from './speculative.js';
 import type { DeployInput } from './types.js';
 
 /** Port of the Ray head that multi-node vLLM instances join. */
@@ -17,7 +18,7 @@ function waitForNodes(nodes: number): string {
  * precision, chunked prefill, prefix caching (the plan assumes no hits; cached blocks only use
  * free KV room), NIXL KV transfer on prefill/decode pools, a Ray cluster across nodes, and for
  * MoE pools expert parallelism (attention data parallelism across the instance's GPUs, the
- * all-to-all overlapped with compute).
+ * all-to-all overlapped with compute), and the plan's speculative decoding (`--speculative-config`).
  */
 export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
   const { pool } = lp;
@@ -45,6 +46,7 @@ export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--enable-chunked-prefill', true],
       ['--enable-prefix-caching', true],
       ['--kv-transfer-config', pool.role === 'colocated' ? undefined : JSON.stringify({ kv_connector: 'NixlConnector', kv_role: 'kv_both' })],
+      ['--speculative-config', input.speculative ? vllmSpeculativeConfig(input.speculative, input.plan.model) : undefined],
     ]),
   ];
   if (lp.nodes === 1) return { leader: [serve], files: [], env: {} };

@@ -51,6 +51,7 @@ export const registerDeploy: Register = (program, action) => {
     .option('--image <image>', 'container image for every pool (default: the engine\'s release for the GPU vendor)')
     .option('--namespace <ns>', 'Kubernetes namespace of the objects (default: kubectl\'s current one)')
     .option('--model-path <path>', 'checkpoint to load: a Hugging Face id or a path (default: the model the spec named)')
+    .option('--draft-model-path <path>', 'the EAGLE head (required for speculative method eagle) or draft model the drafter loads (default for method draft: the plan\'s draft model)')
     .option('--catalog <file>', 'catalog overlay that defines the plan\'s GPU types (repeatable)', collect, [])
     .option('--deploy-config <file>', 'overlay of presets/deploy.yaml: images, GPU resources, node labels (repeatable)', collect, [])
     .action(
