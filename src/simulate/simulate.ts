@@ -15,6 +15,7 @@ import { InputError } from '../spec/issues.js';
 import { isNodeLocal, kvTransferSeconds } from '../perf/transfer.js';
 import { shapeProblems } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
+import { speculativeMismatch } from './speculative-mismatch.js';
 
 /** Version of the simulation JSON; a breaking change bumps it. */
 export const SIMULATION_VERSION = 2;
@@ -125,6 +126,8 @@ export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog):
   if (plan.precision.weights !== spec.precision.weights || plan.precision.kvCache !== spec.precision.kvCache) {
     problems.push(`the plan uses ${plan.precision.weights} weights and a ${plan.precision.kvCache} KV cache, the spec ${spec.precision.weights} and ${spec.precision.kvCache}`);
   }
+  const speculative = speculativeMismatch(plan.speculative, spec.speculative);
+  if (speculative) problems.push(speculative);
   if (!catalog.engines[plan.engine]) problems.push(`the plan's engine ${plan.engine} is not in the catalog`);
   for (const gpu of new Set(plan.pools.map((p) => p.gpu))) if (!catalog.gpus[gpu]) problems.push(`the plan's GPU ${gpu} is not in the catalog`);
   // Shapes the planner's own candidates could never have: a hand-edited (or tampered) plan.
