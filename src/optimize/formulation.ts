@@ -35,6 +35,38 @@ export function groupsOf(problem: PackingProblem): SliceGroup[] {
   return [...byRoute.values()].map((members) => ({ members }));
 }
 
+/**
+ * The routing rows of one slice group, gathered share by share: its shares sum to 1 on the side
+ * that prefills and on the side that decodes, and within each pairing class what prefill pools
+ * take, decode pools take too. Rows are named pre_g, dec_g and pair_g_class, plus `suffix`.
+ */
+export function groupRouting(): {
+  add(c: Pick<Candidate, 'role' | 'pairClass'>, name: string): void;
+  rows(g: number, suffix?: string): LinearConstraint[];
+} {
+  const prefillSide: Record<string, number> = {};
+  const decodeSide: Record<string, number> = {};
+  const pairs = new Map<string, Record<string, number>>();
+  return {
+    add(c, name) {
+      if (c.role !== 'decode') prefillSide[name] = 1;
+      if (c.role !== 'prefill') decodeSide[name] = 1;
+      if (c.role !== 'colocated' && c.pairClass !== undefined) {
+        const row = pairs.get(c.pairClass) ?? {};
+        row[name] = c.role === 'prefill' ? 1 : -1;
+        pairs.set(c.pairClass, row);
+      }
+    },
+    rows(g, suffix = '') {
+      return [
+        { name: `pre_${g}${suffix}`, terms: prefillSide, equal: 1 },
+        { name: `dec_${g}${suffix}`, terms: decodeSide, equal: 1 },
+        ...[...pairs].sort((a, b) => a[0].localeCompare(b[0])).map(([cls, terms]) => ({ name: `pair_${g}_${cls}${suffix}`, terms, equal: 0 })),
+      ];
+    },
+  };
+}
+
 /** Group loads below this many instances get an explicit share ≤ count row (see packingProgram). */
 const LINK_BELOW_INSTANCES = 1e-3;
 
@@ -98,9 +130,7 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
   const constraints: LinearConstraint[] = [];
   const load: Array<Record<string, number>> = candidates.map(() => ({}));
   groupsOf(problem).forEach((group, g) => {
-    const prefillSide: Record<string, number> = {};
-    const decodeSide: Record<string, number> = {};
-    const pairs = new Map<string, Record<string, number>>();
+    const routing = groupRouting();
     candidates.forEach((c, i) => {
       // Instances of candidate i the whole group would need: Σ rate_s / capacity_si.
       let instances = 0;
@@ -112,13 +142,7 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
       // Routing over fixed counts: a candidate with no instance takes no traffic.
       if (fixedCounts && fixedCounts[i] === 0) return;
       const name = shareVar(g, i);
-      if (c.role !== 'decode') prefillSide[name] = 1;
-      if (c.role !== 'prefill') decodeSide[name] = 1;
-      if (c.role !== 'colocated' && c.pairClass !== undefined) {
-        const row = pairs.get(c.pairClass) ?? {};
-        row[name] = c.role === 'prefill' ? 1 : -1;
-        pairs.set(c.pairClass, row);
-      }
+      routing.add(c, name);
       load[i][name] = instances;
       if (fixedCounts) objective[name] = instances * c.costPerHour;
       if (!fixedCounts && instances < LINK_BELOW_INSTANCES) {
@@ -128,10 +152,7 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
         constraints.push({ name: `link_${g}_${i}`, terms: { [name]: 1, [countVar(i)]: -1 }, max: 0 });
       }
     });
-    constraints.push({ name: `pre_${g}`, terms: prefillSide, equal: 1 }, { name: `dec_${g}`, terms: decodeSide, equal: 1 });
-    for (const [cls, terms] of [...pairs].sort((a, b) => a[0].localeCompare(b[0]))) {
-      constraints.push({ name: `pair_${g}_${cls}`, terms, equal: 0 });
-    }
+    constraints.push(...routing.rows(g));
   });
   const upper: Record<string, number> = {};
   candidates.forEach((c, i) => {

@@ -1,4 +1,4 @@
-import { groupsOf, usableRate } from './formulation.js';
+import { groupRouting, groupsOf, usableRate } from './formulation.js';
 import type { PackingProblem } from './formulation.js';
 import type { LinearConstraint, LinearProgram } from './lp.js';
 
@@ -104,26 +104,17 @@ export function scheduleProgram(problem: ScheduleProblem): LinearProgram {
     });
     const served: Array<Record<string, number>> = candidates.map(() => ({}));
     groups.forEach((_, g) => {
-      const prefillSide: Record<string, number> = {};
-      const decodeSide: Record<string, number> = {};
-      const pairs = new Map<string, Record<string, number>>();
+      const routing = groupRouting();
       candidates.forEach((c, i) => {
         const instances = load[g][i];
         if (instances === undefined) return;
         const name = blockShareVar(g, i, b);
-        if (c.role !== 'decode') prefillSide[name] = 1;
-        if (c.role !== 'prefill') decodeSide[name] = 1;
-        if (c.role !== 'colocated' && c.pairClass !== undefined) {
-          const row = pairs.get(c.pairClass) ?? {};
-          row[name] = c.role === 'prefill' ? 1 : -1;
-          pairs.set(c.pairClass, row);
-        }
+        routing.add(c, name);
         served[i][name] = instances * block.fraction;
         // A share needs an instance, however small its load.
         constraints.push({ name: `link_${g}_${i}_${b}`, terms: { [name]: 1, ...negated(fleet[i]) }, max: 0 });
       });
-      constraints.push({ name: `pre_${g}_${b}`, terms: prefillSide, equal: 1 }, { name: `dec_${g}_${b}`, terms: decodeSide, equal: 1 });
-      for (const [cls, terms] of [...pairs].sort((x, y) => x[0].localeCompare(y[0]))) constraints.push({ name: `pair_${g}_${cls}_${b}`, terms, equal: 0 });
+      constraints.push(...routing.rows(g, `_${b}`));
     });
     candidates.forEach((_, i) => {
       constraints.push({ name: `cap_${i}_${b}`, terms: { ...served[i], ...negated(fleet[i]) }, max: -redundancy });
