@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allToAllTime } from '../src/perf/collectives.js';
 import { shapeProblems } from '../src/perf/deployment.js';
@@ -144,6 +147,13 @@ describe('planning MoE models with EP and DP', () => {
     expect(h100.pools.some((p) => (p.ep ?? 1) > 1 && (p.dp ?? 1) > 1)).toBe(true);
     for (const p of h100.pools) expect(p.gpusPerInstance).toBe(p.tp * (p.dp ?? 1) * p.pp);
     for (const gpu of ['h200', 'b200']) expect((await gpus(['--set', `planning.gpus=[${gpu}]`])).totals.gpus, gpu).toBeLessThan(h100.totals.gpus);
+    // Baselines and diffs name the EP/DP shapes too, not "tp1" alone.
+    expect(h100.baselines.some((b) => b.pools.some((p) => (p.dp ?? 1) > 1 && (p.ep ?? 1) > 1))).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'planner-moe-'));
+    writeFileSync(join(dir, 'base.json'), JSON.stringify(h100));
+    writeFileSync(join(dir, 'head.json'), JSON.stringify(await gpus(['--set', 'workload.rate=40/s'])));
+    const diff = await runPlanner(['diff', join(dir, 'base.json'), join(dir, 'head.json'), '--format', 'table']);
+    expect(diff.stdout).toMatch(/h100-sxm tp1 dp16 ep16 (prefill|decode)/);
   }, 60_000);
 
   it('estimate --dp with --breakdown shows the all-to-all; a shape that cannot run is refused with exit 2', async () => {

@@ -1,3 +1,4 @@
+import { moeShape } from './moe-shape.js';
 import type { Plan, PlanPool } from './plan.js';
 
 /** Version of the diff JSON. */
@@ -9,6 +10,9 @@ export interface PoolChange {
   gpu: string;
   tp: number;
   pp: number;
+  /** Expert-parallel degree and attention data-parallel ranks, where above 1. */
+  ep?: number;
+  dp?: number;
   role: string;
   baseCount: number;
   headCount: number;
@@ -45,7 +49,7 @@ function change(pool: PlanPool | undefined, other: PlanPool | undefined, side: '
   const baseCount = side === 'base' ? pool?.count ?? 0 : other?.count ?? 0;
   const headCount = side === 'head' ? pool?.count ?? 0 : other?.count ?? 0;
   const perInstance = p.costPerHour / p.count;
-  return { pool: p.id, gpu: p.gpu, tp: p.tp, pp: p.pp, role: p.role, baseCount, headCount, costPerHourDelta: round((headCount - baseCount) * perInstance) };
+  return { pool: p.id, gpu: p.gpu, tp: p.tp, pp: p.pp, ...moeShape(p), role: p.role, baseCount, headCount, costPerHourDelta: round((headCount - baseCount) * perInstance) };
 }
 
 /** Compares two saved plans: the cost delta, pools added, removed or resized, predictions that moved. */

@@ -113,7 +113,8 @@ export interface PlanBaseline {
   costPerHour: number | null;
   /** How much the chosen plan saves against it, in percent of its cost. */
   savingPercent: number | null;
-  pools: Array<{ gpu: string; role: string; count: number; tp: number; pp: number }>;
+  /** The baseline's pools (ep and dp only where above 1). */
+  pools: Array<{ gpu: string; role: string; count: number; tp: number; pp: number; ep?: number; dp?: number }>;
   reason: string | null;
 }
 

@@ -1,4 +1,5 @@
 import { assemblePlan } from '../plan/assemble.js';
+import { moeShape } from '../plan/moe-shape.js';
 import { round6 } from '../plan/round.js';
 import type { Plan, PlanBaseline } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
@@ -208,7 +209,7 @@ async function computeBaselines(state: PlanningState, solve: (s: Structure) => P
         costPerHour: round6(fleet.costPerHour),
         savingPercent: null,
         pools: problem.candidates
-          .map((c, i) => ({ gpu: c.gpu.id, role: c.role, count: fleet.counts[i], tp: c.tp, pp: c.pp }))
+          .map((c, i) => ({ gpu: c.gpu.id, role: c.role, count: fleet.counts[i], tp: c.tp, pp: c.pp, ...moeShape(c) }))
           .filter((p) => p.count > 0),
         reason: null,
       };

@@ -1,5 +1,6 @@
 import type { PlanDiff, PoolChange, PredictionChange } from '../plan/diff.js';
 import { mdTable } from './plan-markdown.js';
+import { shapeText } from './plan-routes.js';
 import { msText, usdText } from './plan-text.js';
 import { renderTable } from './table.js';
 
@@ -14,7 +15,7 @@ function signedPercent(value: number | null): string {
 }
 
 function poolName(c: PoolChange): string {
-  return `${c.gpu} tp${c.tp}${c.pp > 1 ? ` pp${c.pp}` : ''} ${c.role}`;
+  return `${c.gpu} ${shapeText(c)} ${c.role}`;
 }
 
 function poolRows(diff: PlanDiff): string[][] {
