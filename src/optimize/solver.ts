@@ -28,7 +28,8 @@ export type SolverName = (typeof SOLVERS)[number];
  * the main plan); results do not depend on which thread solves what.
  */
 export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver {
-  const script = name === 'highs' ? './highs-worker.js' : './jslp-worker.js';
+  // Relative to dist/optimize/ as seen from this module or from the CLI bundle in dist/cli/.
+  const script = name === 'highs' ? '../optimize/highs-worker.js' : '../optimize/jslp-worker.js';
   const idle: Worker[] = [];
   const busy = new Set<Worker>();
   const waiting: Array<() => void> = [];
