@@ -7,7 +7,7 @@ import { colocatedOwnTpot } from '../src/perf/own-tpot.js';
 import { countTail, meanWait, poissonQuantile } from '../src/perf/queueing.js';
 import type { Plan } from '../src/plan/plan.js';
 import { runEngine } from '../src/simulate/engine.js';
-import type { SimPool } from '../src/simulate/engine.js';
+import type { RequestOutcome, SimPool } from '../src/simulate/engine.js';
 import type { Arrival } from '../src/simulate/requests.js';
 import { routeFinder, sliceFinder, syntheticArrivals } from '../src/simulate/requests.js';
 import { createRng, interArrival } from '../src/simulate/rng.js';
@@ -51,13 +51,15 @@ function* poisson(rate: number, count: number, tokens: (rng: () => number) => nu
 }
 
 function sojourns(pool: SimPool, arrivals: Generator<Arrival>, duration: number): number[] {
+  const ttfts: number[] = [];
   const result = runEngine([pool], [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly: [] }], arrivals, () => 0, () => 0, createRng(1), {
     durationSeconds: duration,
     warmupSeconds: 200,
     slices: 1,
+    record: (o) => ttfts.push(o.ttft),
   });
   expect(result.unfinished).toEqual([0]);
-  return result.outcomes.map((o) => o.ttft);
+  return ttfts;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -136,8 +138,11 @@ describe('simulator mechanics', () => {
     yield { arrival: 0.001, inputTokens: 1000, outputTokens: 11, cls: 0 };
     yield { arrival: 0.002, inputTokens: 1000, outputTokens: 11, cls: 0 };
   };
-  const run = (pools: SimPool[], decodeOnly: Array<{ pool: number; share: number }> = [], arrivals = two()) =>
-    runEngine(pools, [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly }], arrivals, () => 0, () => 0, createRng(1), { durationSeconds: 10, warmupSeconds: 0, slices: 1 });
+  const run = (pools: SimPool[], decodeOnly: Array<{ pool: number; share: number }> = [], arrivals = two()) => {
+    const outcomes: RequestOutcome[] = [];
+    const result = runEngine(pools, [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly }], arrivals, () => 0, () => 0, createRng(1), { durationSeconds: 10, warmupSeconds: 0, slices: 1, record: (o) => outcomes.push(o) });
+    return { ...result, outcomes };
+  };
 
   it('continuous batching with chunked prefill: the second prompt rides in the first one\'s first decode step', () => {
     const { outcomes } = run([{ id: 'a', role: 'colocated', instances: 1, timing: timing(1e9) }]);

@@ -48,9 +48,8 @@ export interface PoolOutcome {
   rejected: number;
 }
 
-/** The raw result of a run. */
+/** The raw result of a run (the measured requests went to {@link EngineOptions.record} as they finished). */
 export interface EngineResult {
-  outcomes: RequestOutcome[];
   pools: PoolOutcome[];
   /** Measured requests still unfinished when the run stopped draining (or refused), per slice. */
   unfinished: number[];
@@ -110,11 +109,13 @@ interface Instance {
 
 type Event = { kind: 'arrive'; req: Req; pool: number } | { kind: 'iteration'; instance: Instance; duration: number } | { kind: 'transferred'; req: Req };
 
-/** How a run goes: its length, its warm-up, and how many slices outcomes are counted in. */
+/** How a run goes: its length, its warm-up, how many slices outcomes are counted in, and where they go. */
 export interface EngineOptions {
   durationSeconds: number;
   warmupSeconds: number;
   slices: number;
+  /** Takes each measured request as it finishes (the engine keeps none: memory stays flat in the run's length). */
+  record: (outcome: RequestOutcome) => void;
 }
 
 /**
@@ -129,7 +130,8 @@ export interface EngineOptions {
  * an instance's transfers share its link, one after another.
  * Requests go to pools by their route's shares — the route is all the router knows of a request
  * (class and prompt length) — and, within a pool, to the instance with the fewest outstanding
- * requests. Requests arriving before `warmupSeconds` are not measured; after the last arrival the
+ * requests. Requests arriving before `warmupSeconds` are not measured (the others go to
+ * `record` as they finish); after the last arrival the
  * run drains, up to twice its duration plus a minute (what is left then is reported unfinished).
  */
 export function runEngine(
@@ -169,7 +171,6 @@ export function runEngine(
   );
   const refused = pools.map(() => 0);
   const events = new MinHeap<Event>();
-  const outcomes: RequestOutcome[] = [];
   const unfinished = Array.from({ length: options.slices }, () => 0);
   let now = 0;
   // Requests arrived and not yet finished (to count what a run leaves unfinished).
@@ -209,7 +210,7 @@ export function runEngine(
   const complete = (r: Req) => {
     live.delete(r);
     if (r.measured) {
-      outcomes.push({ slice: r.slice, pool: r.pool, decodePool: r.decodePool, ttft: r.firstToken - r.arrival, tpot: r.output > 1 ? (now - r.firstToken) / (r.output - 1) : undefined, e2e: now - r.arrival });
+      options.record({ slice: r.slice, pool: r.pool, decodePool: r.decodePool, ttft: r.firstToken - r.arrival, tpot: r.output > 1 ? (now - r.firstToken) / (r.output - 1) : undefined, e2e: now - r.arrival });
     }
   };
   /** Hands a request to the least-loaded instance of a pool: its prompt to prefill, or (decode) its sequence. */
@@ -276,11 +277,13 @@ export function runEngine(
       held += need;
       x.prefilling.push(r);
     }
-    if (x.head > 1024 && x.head * 2 > x.waiting.length) {
+    // Drop the requests already taken off the queues once they are half of it: each one kept there
+    // would hold a finished request (and its memory) until the next drop.
+    if (x.head > 32 && x.head * 2 > x.waiting.length) {
       x.waiting = x.waiting.slice(x.head);
       x.head = 0;
     }
-    if (x.decodeHead > 1024 && x.decodeHead * 2 > x.decodeQueue.length) {
+    if (x.decodeHead > 32 && x.decodeHead * 2 > x.decodeQueue.length) {
       x.decodeQueue = x.decodeQueue.slice(x.decodeHead);
       x.decodeHead = 0;
     }
@@ -413,7 +416,6 @@ export function runEngine(
   const elapsed = Math.max(now, 1e-9);
   for (const r of live) if (r.measured) unfinished[r.slice]++;
   return {
-    outcomes,
     unfinished,
     endTime: now,
     pools: instances.map((xs, p) => ({

@@ -17,7 +17,7 @@ export function instancesExcess(plan: Pick<Plan, 'pools'>, down: ReadonlyMap<str
 
 /**
  * Why a run of `seconds` at `ratePerSecond` draws too many arrivals (past
- * {@link MAX_SIMULATED_REQUESTS}, each kept until the report), with the longest run that fits —
+ * {@link MAX_SIMULATED_REQUESTS}: each is simulated time, though none is kept), with the longest run that fits —
  * or undefined.
  */
 export function requestsExcess(ratePerSecond: number, seconds: number): string | undefined {

@@ -1,7 +1,7 @@
 import { round6 } from '../plan/round.js';
 import type { SloTargets } from '../spec/types.js';
-import { percentileOfSorted } from '../workload/percentile.js';
 import type { RequestOutcome } from './engine.js';
+import { LatencySummary } from './latency-summary.js';
 
 /** Simulated latency percentiles in milliseconds (null: no request measured). */
 export interface LatencyPercentiles {
@@ -42,24 +42,18 @@ export interface GroupOutcome {
 
 const METRICS = ['ttft', 'tpot', 'e2e'] as const;
 
-function sortedMetric(outcomes: RequestOutcome[], metric: (typeof METRICS)[number]): Float64Array {
-  const values = outcomes.map((o) => o[metric]).filter((v): v is number => v !== undefined);
-  return Float64Array.from(values).sort();
-}
-
-function percentiles(sorted: Float64Array): LatencyPercentiles {
-  const at = (p: number) => (sorted.length === 0 ? null : round6(percentileOfSorted(sorted, p) * 1000));
+function percentiles(summary: LatencySummary): LatencyPercentiles {
+  const at = (p: number) => (summary.count === 0 ? null : round6(summary.percentile(p) * 1000));
   return { p50: at(50), p90: at(90), p95: at(95), p99: at(99) };
 }
 
 /** Attainment of one target: finished requests within it over all measured ones (unfinished count as misses). */
-function sloOutcome(sorted: Float64Array, unfinished: number, metric: SloOutcome['metric'], target: { maxSeconds: number; percentile: number }): SloOutcome {
-  const total = sorted.length + unfinished;
-  let met = 0;
-  while (met < sorted.length && sorted[met] <= target.maxSeconds) met++;
+function sloOutcome(summary: LatencySummary, unfinished: number, metric: SloOutcome['metric'], target: { maxSeconds: number; percentile: number }): SloOutcome {
+  const total = summary.count + unfinished;
+  const met = summary.within;
   // The latency at the percentile, with the unfinished requests as the slowest.
   const rank = Math.ceil((target.percentile / 100) * total) - 1;
-  const atPercentile = total === 0 || rank >= sorted.length ? null : round6(sorted[Math.max(0, rank)] * 1000);
+  const atPercentile = total === 0 || rank >= summary.count ? null : round6(summary.orderStatistic(Math.max(0, rank)) * 1000);
   const attainment = total === 0 ? null : (met / total) * 100;
   return {
     metric,
@@ -71,56 +65,40 @@ function sloOutcome(sorted: Float64Array, unfinished: number, metric: SloOutcome
   };
 }
 
-/** A group of requests with its latencies sorted per metric. */
-export interface SortedGroup {
+/** A group of requests measured as they finish: how many, and per metric a summary that counts those within the group's SLO target. */
+export interface MeasuredGroup {
   requests: number;
-  sorted: Record<(typeof METRICS)[number], Float64Array>;
+  slo: SloTargets | undefined;
+  latency: Record<(typeof METRICS)[number], LatencySummary>;
 }
 
-/**
- * Sorts the latencies of `groupCount` groups of requests (`groupsOf` names the groups a request
- * belongs to) in one pass over the requests: each group's values are copied into a typed array of
- * their own and sorted natively, instead of each group mapping, filtering and copying the list.
- */
-export function sortedGroups(outcomes: RequestOutcome[], groupCount: number, groupsOf: (o: RequestOutcome) => number[]): SortedGroup[] {
-  const members = outcomes.map(groupsOf);
-  const groups: SortedGroup[] = Array.from({ length: groupCount }, () => ({ requests: 0, sorted: {} as SortedGroup['sorted'] }));
-  for (const m of members) for (const g of m) groups[g].requests++;
-  for (const metric of METRICS) {
-    const counts = new Array<number>(groupCount).fill(0);
-    outcomes.forEach((o, i) => {
-      if (o[metric] !== undefined) for (const g of members[i]) counts[g]++;
-    });
-    const arrays = counts.map((n) => new Float64Array(n));
-    const filled = new Array<number>(groupCount).fill(0);
-    outcomes.forEach((o, i) => {
-      const v = o[metric];
-      if (v !== undefined) for (const g of members[i]) arrays[g][filled[g]++] = v;
-    });
-    arrays.forEach((a, g) => (groups[g].sorted[metric] = a.sort()));
-  }
-  return groups;
+/** An empty group whose SLO targets (if any) are counted as requests are measured. */
+export function measuredGroup(slo: SloTargets | undefined): MeasuredGroup {
+  const summary = (metric: (typeof METRICS)[number]) => new LatencySummary(slo?.[metric]?.maxSeconds);
+  return { requests: 0, slo, latency: { ttft: summary('ttft'), tpot: summary('tpot'), e2e: summary('e2e') } };
 }
 
-/** Percentiles and SLO attainment of a sorted group of requests (SLOs only where `slo` is given). */
-export function sortedGroupOutcome(group: SortedGroup, unfinished: number, slo: SloTargets | undefined): GroupOutcome {
+/** Counts one finished request in a group. */
+export function measure(group: MeasuredGroup, outcome: RequestOutcome): void {
+  group.requests++;
+  group.latency.ttft.add(outcome.ttft);
+  if (outcome.tpot !== undefined) group.latency.tpot.add(outcome.tpot);
+  group.latency.e2e.add(outcome.e2e);
+}
+
+/** Percentiles and SLO attainment of a measured group of requests (SLOs only where the group has them). */
+export function groupOutcome(group: MeasuredGroup, unfinished: number): GroupOutcome {
   const slos: SloOutcome[] = [];
   for (const metric of METRICS) {
-    const target = slo?.[metric];
-    if (target) slos.push(sloOutcome(group.sorted[metric], unfinished, metric, target));
+    const target = group.slo?.[metric];
+    if (target) slos.push(sloOutcome(group.latency[metric], unfinished, metric, target));
   }
   return {
     requests: group.requests,
     unfinished,
-    ttftMs: percentiles(group.sorted.ttft),
-    tpotMs: percentiles(group.sorted.tpot),
-    e2eMs: percentiles(group.sorted.e2e),
+    ttftMs: percentiles(group.latency.ttft),
+    tpotMs: percentiles(group.latency.tpot),
+    e2eMs: percentiles(group.latency.e2e),
     slos,
   };
-}
-
-/** Percentiles and SLO attainment of a group of requests (SLOs only where `slo` is given). */
-export function groupOutcome(outcomes: RequestOutcome[], unfinished: number, slo: SloTargets | undefined): GroupOutcome {
-  const sorted = Object.fromEntries(METRICS.map((m) => [m, sortedMetric(outcomes, m)])) as SortedGroup['sorted'];
-  return sortedGroupOutcome({ requests: outcomes.length, sorted }, unfinished, slo);
 }

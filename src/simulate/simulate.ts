@@ -1,10 +1,10 @@
 import { round6 } from '../plan/round.js';
 import type { Plan, PlanLatency } from '../plan/plan.js';
-import type { Catalog, ServiceSpec } from '../spec/types.js';
+import type { Catalog, ServiceSpec, SloTargets } from '../spec/types.js';
 import { runEngine } from './engine.js';
 import type { RequestOutcome, SimPool, SimRoute } from './engine.js';
-import { sortedGroupOutcome, sortedGroups } from './outcomes.js';
-import type { GroupOutcome, LatencyPercentiles, SloOutcome, SortedGroup } from './outcomes.js';
+import { groupOutcome, measure, measuredGroup } from './outcomes.js';
+import type { GroupOutcome, LatencyPercentiles, MeasuredGroup, SloOutcome } from './outcomes.js';
 import { routeFinder, sliceFinder, syntheticArrivals } from './requests.js';
 import type { Arrival } from './requests.js';
 import { createRng } from './rng.js';
@@ -83,18 +83,19 @@ function poolMetrics(role: string): ReadonlyArray<SloOutcome['metric']> {
 }
 
 /** Per class, the attainment of the requests a pool prefilled or decoded (unfinished requests have no pool and are left to the class's own figures). */
-function poolClassOutcomes(role: string, groups: SortedGroup[], classes: ServiceSpec['classes']): PoolClassOutcome[] {
+function poolClassOutcomes(role: string, groups: MeasuredGroup[], classes: ServiceSpec['classes']): PoolClassOutcome[] {
   const metrics = poolMetrics(role);
   return classes.flatMap((c, k) => {
     if (groups[k].requests === 0) return [];
-    const outcome = sortedGroupOutcome(groups[k], 0, c.slo);
+    const outcome = groupOutcome(groups[k], 0);
     return [{ name: c.name, requests: groups[k].requests, slos: outcome.slos.filter((x) => metrics.includes(x.metric)) }];
   });
 }
 
 /**
  * The groups a simulation reports on, and which a request belongs to: its slice, its class, all
- * requests, the pool that prefilled it and the one that decoded it, and its class on each pool.
+ * requests, the pool that prefilled it and the one that decoded it, and its class on each pool —
+ * with the SLO targets each group's attainment is counted against.
  */
 function reportGroups(plan: Plan, spec: ServiceSpec) {
   const S = plan.workload.slices.length;
@@ -116,7 +117,14 @@ function reportGroups(plan: Plan, spec: ServiceSpec) {
     if (o.decodePool !== o.pool) groups.push(at.poolClass(o.decodePool, k));
     return groups;
   };
-  return { count: S + C + 1 + 2 * P + P * C, at, of };
+  const slos: Array<SloTargets | undefined> = [
+    ...plan.workload.slices.map((s) => spec.classes.find((c) => c.name === s.class)?.slo),
+    ...spec.classes.map((c) => c.slo),
+    C === 1 ? spec.classes[0].slo : undefined,
+    ...new Array<undefined>(2 * P).fill(undefined),
+    ...plan.pools.flatMap(() => spec.classes.map((c) => c.slo)),
+  ];
+  return { count: S + C + 1 + 2 * P + P * C, at, of, slos };
 }
 
 /** Why a plan cannot be simulated against a spec and catalog (empty: it can). */
@@ -260,7 +268,7 @@ function counted(arrivals: Iterable<Arrival>): { iterator: Iterator<Arrival>; se
 export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, options: SimulationOptions): SimulationReport {
   const duration = options.durationSeconds;
   const warmup = options.warmupSeconds ?? warmupFor(duration);
-  // Refused before anything is allocated: instances are state, every arrival an outcome kept.
+  // Refused before anything is allocated: instances are state, and every arrival is time to simulate.
   const excess = instancesExcess(plan, options.down) ?? (options.replay ? undefined : requestsExcess(spec.totalRatePerSecond, duration));
   if (excess) throw new InputError([{ file: 'simulation', message: excess }]);
   const pools = simPools(plan, spec, catalog, options.down ?? new Map());
@@ -270,28 +278,30 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
   const arrivalRng = createRng(options.seed);
   const routingRng = createRng(options.seed ^ 0x5bd1e995);
   const { iterator, seen } = counted(options.replay?.arrivals ?? syntheticArrivals(spec, arrivalRng, duration));
+  // Each measured request is counted in its groups as it finishes, and not kept.
+  const layout = reportGroups(plan, spec);
+  const groups = layout.slos.map(measuredGroup);
   const result = runEngine(pools, routes, iterator, routeOf, sliceOf, routingRng, {
     durationSeconds: duration,
     warmupSeconds: warmup,
     slices: plan.workload.slices.length,
+    record: (o) => {
+      for (const g of layout.of(o)) measure(groups[g], o);
+    },
   });
 
-  const layout = reportGroups(plan, spec);
-  const groups = sortedGroups(result.outcomes, layout.count, layout.of);
-  const classOf = new Map(spec.classes.map((c) => [c.name, c]));
   const slices = plan.workload.slices.map((s, i) => ({
     id: s.id,
     class: s.class,
     ratePerSecond: s.ratePerSecond,
     predicted: s.predicted,
-    ...sortedGroupOutcome(groups[layout.at.slice(i)], result.unfinished[i], classOf.get(s.class)?.slo),
+    ...groupOutcome(groups[layout.at.slice(i)], result.unfinished[i]),
   }));
   const classes = spec.classes.map((c, k) => {
     const members = plan.workload.slices.flatMap((s, i) => (s.class === c.name ? [i] : []));
-    const outcome = sortedGroupOutcome(
+    const outcome = groupOutcome(
       groups[layout.at.class(k)],
       members.reduce((sum, i) => sum + result.unfinished[i], 0),
-      c.slo,
     );
     // A class measured too little to place its percentile holds nothing.
     const short = outcome.requests + outcome.unfinished < minimumMeasured(tightestPercentile(outcome.slos));
@@ -330,7 +340,7 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
     seed: options.seed,
     durationSeconds: round6(span),
     warmupSeconds: round6(warmup),
-    overall: sortedGroupOutcome(groups[layout.at.overall], unfinished, spec.classes.length === 1 ? spec.classes[0].slo : undefined),
+    overall: groupOutcome(groups[layout.at.overall], unfinished),
     classes,
     slices,
     pools: plan.pools.map((p, i) => ({
@@ -344,8 +354,8 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
       maxQueue: result.pools[i].maxQueue,
       preemptions: result.pools[i].preemptions,
       rejected: result.pools[i].rejected,
-      ttftMs: p.role === 'decode' ? null : sortedGroupOutcome(groups[layout.at.prefilledBy(i)], 0, undefined).ttftMs,
-      tpotMs: p.role === 'prefill' ? null : sortedGroupOutcome(groups[layout.at.decodedBy(i)], 0, undefined).tpotMs,
+      ttftMs: p.role === 'decode' ? null : groupOutcome(groups[layout.at.prefilledBy(i)], 0).ttftMs,
+      tpotMs: p.role === 'prefill' ? null : groupOutcome(groups[layout.at.decodedBy(i)], 0).tpotMs,
       classes: poolClassOutcomes(p.role, spec.classes.map((_, k) => groups[layout.at.poolClass(i, k)]), spec.classes),
     })),
     holds: shortfall === undefined && classes.every((c) => c.slos.every((s) => s.holds)),

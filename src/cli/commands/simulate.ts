@@ -13,6 +13,7 @@ import { planSpec, planningOptions, reportInfeasible, startPlanning, verifyFlag 
 import type { PlanningFlags } from '../run-plan.js';
 import { simulationFlags, simulationSettings } from '../run-simulation.js';
 import { instancesExcess } from '../../simulate/limits.js';
+import { BUCKET_RELATIVE_ERROR, EXACT_LATENCIES } from '../../simulate/latency-summary.js';
 import type { SimulationFlags } from '../run-simulation.js';
 
 interface SimulateOptions extends PlanningFlags, SimulationFlags {
@@ -63,6 +64,10 @@ export const registerSimulate: Register = (program, action) => {
     .option('--plan <plan.json>', 'a saved plan (planner plan --out); default: plan the spec first')
     .option('--down <pool=n>', "take n instances of a pool out of service for the run, e.g. --down '#1=1' or --down mi300x/tp4/pp1/colocated=1 (repeatable)", collect, [])
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices([...SIMULATION_FORMATS]))
+    .addHelpText('after', `
+Attainments (the share of requests within each SLO target) are counted exactly. Percentiles are
+exact for groups (a slice, class, pool) of up to ${EXACT_LATENCIES.toLocaleString('en-US')} requests; past that they are read from
+log-spaced buckets, within ${BUCKET_RELATIVE_ERROR * 100}% of the exact value, so memory stays flat in the run's length.`)
     .action(
       action(async ({ io, out }, specPath: string, options: SimulateOptions) => {
         const run = startPlanning(specPath, options, io.cwd, warnTo(out), io.env);
