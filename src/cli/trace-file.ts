@@ -6,8 +6,8 @@ import type { TraceRecord } from '../workload/trace-summary.js';
 
 /** Where a trace's columns are and how to read its timestamps. */
 export interface TraceLayout {
-  format: 'auto' | 'burstgpt' | 'azure' | 'csv' | 'jsonl';
-  columns?: { timestamp?: string; input_tokens?: string; output_tokens?: string };
+  format: 'auto' | 'burstgpt' | 'azure' | 'csv' | 'jsonl' | 'mooncake';
+  columns?: { timestamp?: string; input_tokens?: string; output_tokens?: string; session_id?: string; turn?: string };
   /** Seconds per unit of a numeric timestamp (1: seconds, 0.001: milliseconds). */
   timeUnitSeconds: number;
 }
@@ -17,6 +17,13 @@ export const TRACE_COLUMNS = {
   burstgpt: { timestamp: 'Timestamp', input_tokens: 'Request tokens', output_tokens: 'Response tokens' },
   azure: { timestamp: 'TIMESTAMP', input_tokens: 'ContextTokens', output_tokens: 'GeneratedTokens' },
 } as const;
+
+/** Mooncake's JSON-lines traces (kvcache-ai/Mooncake, FAST'25): times in milliseconds, prompt blocks as hash_ids. */
+export const MOONCAKE_KEYS = { timestamp: 'timestamp', input_tokens: 'input_length', output_tokens: 'output_length' } as const;
+
+/** Column names a trace's session ids and turn numbers go by when no mapping names them (optional columns). */
+const SESSION_NAMES = ['session_id', 'conversation_id'];
+const TURN_NAMES = ['turn', 'turn_id'];
 
 /** Longest line a trace may have (a row is a few dozen bytes; this refuses files that are not traces). */
 const MAX_LINE_BYTES = 1 << 20;
@@ -87,9 +94,10 @@ function timestampSeconds(raw: string, unit: number): number {
  */
 export function* traceRecords(shownPath: string, cwd: string, layout: TraceLayout, skip: (line: number, why: string) => void): Generator<TraceRecord> {
   const fullPath = isAbsolute(shownPath) ? shownPath : resolve(cwd, shownPath);
-  const jsonl = layout.format === 'jsonl' || (layout.format === 'auto' && /\.(jsonl|ndjson)$/i.test(shownPath));
-  let columns = layout.columns && { ...layout.columns };
-  let index: { t: number; i: number; o: number } | undefined;
+  const jsonl = layout.format === 'jsonl' || layout.format === 'mooncake' || (layout.format === 'auto' && /\.(jsonl|ndjson)$/i.test(shownPath));
+  let columns = layout.format === 'mooncake' ? { ...MOONCAKE_KEYS, ...layout.columns } : layout.columns && { ...layout.columns };
+  let timeUnit = layout.format === 'mooncake' ? 1e-3 : layout.timeUnitSeconds;
+  let index: { t: number; i: number; o: number; session: number; turn: number } | undefined;
   let lineNo = 0;
   for (const line of lines(fullPath, shownPath)) {
     lineNo++;
@@ -97,8 +105,10 @@ export function* traceRecords(shownPath: string, cwd: string, layout: TraceLayou
     let t: unknown;
     let i: unknown;
     let o: unknown;
+    let session: unknown;
+    let turn: unknown;
+    let hashes: unknown;
     if (jsonl) {
-      columns ??= { timestamp: 'timestamp', input_tokens: 'input_tokens', output_tokens: 'output_tokens' };
       let row: unknown;
       try {
         row = JSON.parse(line);
@@ -111,7 +121,16 @@ export function* traceRecords(shownPath: string, cwd: string, layout: TraceLayou
         continue;
       }
       const own = (key: string | undefined) => (key !== undefined && Object.hasOwn(row as object, key) ? (row as Record<string, unknown>)[key] : undefined);
+      // auto: a row in Mooncake's layout (input_length, no input_tokens) reads the whole file as one.
+      if (!columns && layout.format === 'auto' && own('input_length') !== undefined && own('input_tokens') === undefined) {
+        columns = { ...MOONCAKE_KEYS };
+        timeUnit = 1e-3;
+      }
+      columns ??= { timestamp: 'timestamp', input_tokens: 'input_tokens', output_tokens: 'output_tokens' };
       [t, i, o] = [own(columns.timestamp), own(columns.input_tokens), own(columns.output_tokens)];
+      session = columns.session_id !== undefined ? own(columns.session_id) : SESSION_NAMES.map(own).find((v) => v !== undefined);
+      turn = columns.turn !== undefined ? own(columns.turn) : TURN_NAMES.map(own).find((v) => v !== undefined);
+      hashes = own('hash_ids');
     } else {
       const cells = splitCsvLine(line);
       if (!index) {
@@ -119,17 +138,34 @@ export function* traceRecords(shownPath: string, cwd: string, layout: TraceLayou
         continue;
       }
       [t, i, o] = [cells[index.t], cells[index.i], cells[index.o]];
+      session = index.session >= 0 ? cells[index.session] : undefined;
+      turn = index.turn >= 0 ? cells[index.turn] : undefined;
     }
-    const record = {
-      timestampSeconds: timestampSeconds(String(t ?? ''), layout.timeUnitSeconds),
+    const record: TraceRecord = {
+      timestampSeconds: timestampSeconds(String(t ?? ''), timeUnit),
       inputTokens: Number(i),
       outputTokens: Number(o),
+      ...conversation(session, turn, hashes),
     };
     if (!Number.isFinite(record.timestampSeconds)) skip(lineNo, 'unreadable timestamp');
     else if (!(record.inputTokens >= 1) || !Number.isFinite(record.inputTokens)) skip(lineNo, `input tokens ${numberShown(i)}`);
     else if (!(record.outputTokens >= 1) || !Number.isFinite(record.outputTokens)) skip(lineNo, `output tokens ${numberShown(o)}`);
     else yield record;
   }
+}
+
+/**
+ * A row's session id, turn number and prompt block hashes, each where the trace has a usable one
+ * (an empty session cell, a turn that is not a whole number, or hashes that are not a list of
+ * integers are left out: the row still counts for its sizes).
+ */
+function conversation(session: unknown, turn: unknown, hashes: unknown): Pick<TraceRecord, 'session' | 'turn' | 'blocks'> {
+  const out: Pick<TraceRecord, 'session' | 'turn' | 'blocks'> = {};
+  if ((typeof session === 'string' && session.trim() !== '') || (typeof session === 'number' && Number.isFinite(session))) out.session = String(session).trim();
+  const n = typeof turn === 'string' && turn.trim() !== '' ? Number(turn) : turn;
+  if (typeof n === 'number' && Number.isInteger(n)) out.turn = n;
+  if (Array.isArray(hashes) && hashes.length <= 100_000 && hashes.every((h) => Number.isInteger(h))) out.blocks = hashes as number[];
+  return out;
 }
 
 /** A cell in a message: quoted only when it is a short number (a file that is not a trace must never be quoted). */
@@ -140,17 +176,27 @@ function numberShown(cell: unknown): string {
 
 /** Finds the timestamp, input and output columns in a CSV header, by format or by the given names. */
 function headerIndex(file: string, line: number, header: string[], format: TraceLayout['format'], columns: TraceLayout['columns']) {
-  const generic = { timestamp: 'timestamp', input_tokens: 'input_tokens', output_tokens: 'output_tokens', ...columns };
+  const generic = { timestamp: columns?.timestamp ?? 'timestamp', input_tokens: columns?.input_tokens ?? 'input_tokens', output_tokens: columns?.output_tokens ?? 'output_tokens' };
   const present = (names: Record<string, string | undefined>) => Object.values(names).filter((n) => n !== undefined && header.includes(n)).length;
   // Auto: the public layout the header matches best (its missing columns are then named), else the generic names.
   const best = [TRACE_COLUMNS.burstgpt, TRACE_COLUMNS.azure].reduce<Record<string, string | undefined>>((a, b) => (present(b) > present(a) ? b : a), generic);
   const names =
-    columns && Object.keys(columns).length === 3 ? columns : format === 'burstgpt' || format === 'azure' ? TRACE_COLUMNS[format] : best;
+    columns && columns.timestamp !== undefined && columns.input_tokens !== undefined && columns.output_tokens !== undefined ? columns : format === 'burstgpt' || format === 'azure' ? TRACE_COLUMNS[format] : best;
   const find = (name: string | undefined) => header.indexOf(name ?? '');
-  const index = { t: find(names.timestamp), i: find(names.input_tokens), o: find(names.output_tokens) };
+  // Optional: a session id and a turn number, by the mapping or their usual names.
+  const optional = (mapped: string | undefined, usual: string[]) => (mapped !== undefined ? find(mapped) : Math.max(-1, ...usual.map(find)));
+  const index = {
+    t: find(names.timestamp),
+    i: find(names.input_tokens),
+    o: find(names.output_tokens),
+    session: optional(columns?.session_id, SESSION_NAMES),
+    turn: optional(columns?.turn, TURN_NAMES),
+  };
+  const missingOptional = Object.entries({ session_id: [columns?.session_id, index.session], turn: [columns?.turn, index.turn] } as const).filter(([, [name, at]]) => name !== undefined && at < 0);
   const missing = Object.entries({ timestamp: index.t, input_tokens: index.i, output_tokens: index.o })
     .filter(([, v]) => v < 0)
-    .map(([k]) => `${k} ("${(names as Record<string, string | undefined>)[k]}")`);
+    .map(([k]) => `${k} ("${(names as Record<string, string | undefined>)[k]}")`)
+    .concat(missingOptional.map(([k, [name]]) => `${k} ("${name}")`));
   if (missing.length > 0) {
     throw new InputError([
       { file, line, col: 1, message: `trace header lacks ${missing.join(', ')}; it has ${header.length} ${header.length === 1 ? 'column' : 'columns'} (map the columns with trace.columns in a spec or --columns, or give the format: burstgpt, azure)` },

@@ -8,6 +8,7 @@ import type { TraceSource } from '../spec/types.js';
 import type { YamlSource } from '../spec/yaml-source.js';
 import { pathText } from '../spec/yaml-source.js';
 import { TraceAccumulator } from '../workload/trace-summary.js';
+import { SessionHistory } from '../workload/trace-reuse.js';
 import type { TraceSummary } from '../workload/trace-summary.js';
 import { traceRecords } from './trace-file.js';
 import { atSpecField, specFilePath } from './spec-paths.js';
@@ -94,11 +95,14 @@ export function traceForSpec(source: YamlSource, specPath: string, cwd: string, 
 export function* traceArrivals(trace: TraceSource, cwd: string, durationSeconds: number): Generator<Arrival> {
   let origin: number | undefined;
   let last = 0;
+  // A trace with session ids tells each request's history as it was, not as drawn.
+  const sessions = new SessionHistory();
   for (const record of traceRecords(trace.path, cwd, trace, () => {})) {
     origin ??= record.timestampSeconds;
     const arrival = Math.max(last, (record.timestampSeconds - origin) / trace.replaySpeed);
     if (arrival >= durationSeconds) return;
     last = arrival;
-    yield { arrival, inputTokens: record.inputTokens, outputTokens: record.outputTokens, cls: 0 };
+    const history = record.session === undefined ? undefined : sessions.next(record, record.session).follows?.historyTokens ?? 0;
+    yield { arrival, inputTokens: record.inputTokens, outputTokens: record.outputTokens, cls: 0, ...(history === undefined ? {} : { historyTokens: history }) };
   }
 }

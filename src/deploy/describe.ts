@@ -31,6 +31,21 @@ export function planSummary(plan: Plan): string {
   return `${plan.model}, ${plan.precision.weights} weights, ${plan.precision.kvCache} KV cache: ${plural(plan.totals.instances, 'instance')} on ${plural(plan.totals.gpus, 'GPU')}, ${cost}`;
 }
 
+/**
+ * What the plan counts on from the prefix cache, in a line (undefined for a plan without prompt
+ * reuse): the engine's cache on (every rendering launches it so), and prefix-aware routing where
+ * the plan assumes it — the gateway must keep a conversation on one instance.
+ */
+export function prefixCacheSummary(plan: Plan): string | undefined {
+  const pc = plan.workload.prefixCache;
+  if (!pc) return undefined;
+  const cached = pc.classes.map((c) => `${c.class} ${Math.round(c.cachedPercent)}%`).join(', ');
+  const routing = pc.routing === 'prefix-aware'
+    ? 'and prefix-aware routing: the gateway must send a conversation\'s turns to the instance that served its last one (session affinity on a session header, or a cache-aware scorer such as llm-d\'s prefix-cache scorer) — the least-outstanding balance of routing.json alone does not'
+    : 'with any load balancer (it assumes random routing)';
+  return `It counts on the engine's prefix cache (prompt tokens taken as cached: ${cached}) ${routing}.`;
+}
+
 /** What the plan's verification said, in a line (sized for the plan's engine profile). */
 export function verificationSummary(plan: Plan, engine: DeployEngine): string {
   const v = plan.verification;

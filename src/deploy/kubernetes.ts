@@ -1,6 +1,6 @@
 import { plainText } from '../report/escape.js';
 import { stringify } from 'yaml';
-import { ENGINE_NAMES, planSummary, poolRoutes, poolSummary, verificationSummary } from './describe.js';
+import { ENGINE_NAMES, planSummary, poolRoutes, poolSummary, prefixCacheSummary, verificationSummary } from './describe.js';
 import { engineLaunch } from './engine-launch.js';
 import { wordParts } from './launch.js';
 import type { EngineLaunch, Word } from './launch.js';
@@ -219,6 +219,7 @@ export function kubernetesManifest(input: DeployInput, pools: LaunchPool[], rout
     `# Write them again rather than edit them: planner deploy ${input.planFile} --target ${input.target}`,
     `# The plan: ${planSummary(input.plan)}.`,
     `# It ${verificationSummary(input.plan, input.engine)}.`,
+    ...(prefixCacheSummary(input.plan) ? [`# ${prefixCacheSummary(input.plan)}`] : []),
     `# Engine: ${ENGINE_NAMES[input.engine]}; model: ${input.model.path} (a Secret hf-token with key token is used where it exists).`,
     ...(input.speculative ? [`# Drafting: ${speculativeSummary(input.speculative)}.`] : []),
     ...(pools.some((lp) => lp.nodes > 1) ? ['# Multi-node instances are LeaderWorkerSets: install LeaderWorkerSet (kubernetes-sigs/lws) first.'] : []),

@@ -1,6 +1,6 @@
 import { plainText } from '../report/escape.js';
 import { stringify } from 'yaml';
-import { planSummary, poolRoutes, poolSummary, verificationSummary } from './describe.js';
+import { planSummary, poolRoutes, poolSummary, prefixCacheSummary, verificationSummary } from './describe.js';
 import { imageFor } from './pools.js';
 import type { LaunchPool } from './pools.js';
 import type { DeployFile, DeployInput, DeployProblem } from './types.js';
@@ -92,6 +92,7 @@ export function llmdValues(input: DeployInput, pools: LaunchPool[]): DeployFile[
       `# llm-d ModelService values for pool ${lp.pool.id} of the plan ${input.plan.name ? `"${input.plan.name}" ` : ''}(${input.planFile}), written by planner deploy.`,
       `# ${poolSummary(lp)}; serves routes ${poolRoutes(input.plan, lp.pool.id)}.`,
       `# The plan: ${planSummary(input.plan)}. It ${verificationSummary(input.plan, input.engine)}.`,
+      ...(prefixCacheSummary(input.plan) ? [`# ${prefixCacheSummary(input.plan)}`] : []),
       `# Chart: ${LLM_D_CHART.name} ${LLM_D_CHART.version} (${LLM_D_CHART.repo}).`,
       `# Install: helm install ${release} llm-d-modelservice/llm-d-modelservice -f values-${release}.yaml`,
       '# The gateway, InferencePool and endpoint picker are installed once for the model (llm-d guides); routing.json holds the plan\'s routes.',

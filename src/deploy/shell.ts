@@ -1,5 +1,5 @@
 import { plainText } from '../report/escape.js';
-import { ENGINE_NAMES, planSummary, poolRoutes, poolSummary, verificationSummary } from './describe.js';
+import { ENGINE_NAMES, planSummary, poolRoutes, poolSummary, prefixCacheSummary, verificationSummary } from './describe.js';
 import { engineLaunch } from './engine-launch.js';
 import { wordParts } from './launch.js';
 import { pdRouterFunction } from './pd-router.js';
@@ -100,6 +100,7 @@ export function launchScript(input: DeployInput, pools: LaunchPool[], routing: R
     '#',
     `# The plan: ${planSummary(input.plan)}.`,
     `# It ${verificationSummary(input.plan, input.engine)}.`,
+    ...(prefixCacheSummary(input.plan) ? [`# ${prefixCacheSummary(input.plan)}`] : []),
     `# Model: ${input.model.path}.`,
     ...(input.speculative ? [`# Drafting: ${speculativeSummary(input.speculative)}.`] : []),
     '#',

@@ -13,8 +13,8 @@ export function trtllmOptionsFile(lp: LaunchPool): string {
 /**
  * `trtllm-serve` (PyTorch backend) for one instance of a pool, with the plan's limits; the KV
  * cache is capped at the tokens the plan counted on (kv_cache_config.max_tokens), fp8 where
- * planned, chunked prefill on, the KV cache transceiver on prefill/decode pools, and the plan's
- * speculative decoding (`speculative_config`).
+ * planned, chunked prefill on, KV block reuse named where the plan counts on prompt reuse, the KV
+ * cache transceiver on prefill/decode pools, and the plan's speculative decoding (`speculative_config`).
  */
 export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
   const { pool } = lp;
@@ -23,6 +23,8 @@ export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       free_gpu_memory_fraction: pool.launch.gpuMemoryUtilization,
       max_tokens: pool.launch.kvCacheTokens,
       ...(lp.kvFp8 ? { dtype: 'fp8' } : {}),
+      // KV block reuse (TensorRT-LLM's prefix cache) is on by default; a plan that counts on it says so.
+      ...(input.plan.workload.prefixCache ? { enable_block_reuse: true } : {}),
     },
     enable_chunked_prefill: true,
     ...(pool.role === 'colocated' ? {} : { cache_transceiver_config: { backend: 'DEFAULT' } }),

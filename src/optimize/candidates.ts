@@ -169,22 +169,33 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
       // A pool that takes the slice's route must hold the route's longest request.
       longest: { inputTokens: slice.routeRange[1], outputTokens: slice.maxOutputTokens },
     };
-    const model = instanceModel(deployment, engine, role, shape, table);
-    if ('reason' in model) {
-      candidate.unservable.set(slice.id, model.reason);
+    // With prompt reuse, the instance modelled with its prefix cache and without: an engine whose
+    // cache cannot keep the working set evicts it and serves as if it had none.
+    const cached = slice.cache && role !== 'decode' ? instanceModel(deployment, engine, role, { ...shape, cache: slice.cache }, table) : undefined;
+    const plain = instanceModel(deployment, engine, role, shape, table);
+    const models = [cached, plain].filter((m): m is InstanceModel => m !== undefined && !('reason' in m));
+    if (models.length === 0) {
+      candidate.unservable.set(slice.id, (plain as { reason: string }).reason);
       continue;
     }
-    // A prefill instance's capacity waits for its KV partner (the transfer counts in its TTFT).
-    if (role === 'prefill') candidate.models.set(slice.id, model);
-    else settle(candidate, slice, model, arrivalCv);
+    // A prefill instance's capacity waits for its KV partner (the transfer counts in its TTFT);
+    // its KV room does not bound it, so the cache never costs it capacity.
+    if (role === 'prefill') candidate.models.set(slice.id, models[0]);
+    else settle(candidate, slice, models, arrivalCv);
   }
   return candidate;
 }
 
-/** Records a slice's model on a candidate with the capacity it gives within the slice's SLOs (or why it gives none). */
-function settle(candidate: Candidate, slice: Slice, model: InstanceModel, arrivalCv: number): void {
-  candidate.models.set(slice.id, model);
-  const capacity = instanceCapacity(model, slice.slo, arrivalCv);
+/**
+ * Records a slice's model on a candidate with the capacity it gives within the slice's SLOs (or
+ * why it gives none): of several models (with the prefix cache, without), the one that sustains
+ * the most.
+ */
+function settle(candidate: Candidate, slice: Slice, models: InstanceModel[], arrivalCv: number): void {
+  const [best, capacity] = models
+    .map((m) => [m, instanceCapacity(m, slice.slo, arrivalCv)] as const)
+    .reduce((a, b) => (b[1].ratePerSecond > a[1].ratePerSecond ? b : a));
+  candidate.models.set(slice.id, best);
   candidate.idle.set(slice.id, capacity.idle);
   if (capacity.ratePerSecond > 0) candidate.capacity.set(slice.id, capacity);
   else candidate.unservable.set(slice.id, describeIdle(capacity, slice));
@@ -200,7 +211,7 @@ function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], ar
   for (const slice of slices) {
     const base = prefill.models.get(slice.id);
     if (!base) continue;
-    settle(paired, slice, { ...base, transferSeconds: kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link) }, arrivalCv);
+    settle(paired, slice, [{ ...base, transferSeconds: kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link) }], arrivalCv);
   }
   return paired;
 }

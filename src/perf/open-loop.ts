@@ -3,7 +3,9 @@ import { promptChunks, reservedTokens } from './serving.js';
 import type { RequestShape } from './serving.js';
 import { dpOf } from './deployment.js';
 import type { Deployment } from './deployment.js';
-import { kvBytesPerSequencePerGpu, memoryPlan } from './memory.js';
+import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan } from './memory.js';
+import { meanSharedTokens } from './prefix-cache.js';
+import type { CacheHits } from './prefix-cache.js';
 import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
 import type { Bound } from './roofline.js';
@@ -48,15 +50,29 @@ export interface InstanceModel {
   tokensPerStep: number;
   /** The batch B with B = k · t_decode(B) (sequences in flight at a given arrival flow), or Infinity. */
   steadyBatch(k: number): number;
-  /** Prompt work of one request beyond the decode steps it rides in (colocated), or its whole prefill. */
+  /** Prompt work of one request beyond the decode steps it rides in (colocated), or its whole prefill: the mean over `prompts`. */
   promptSeconds: number;
-  /** Iterations a prompt takes (chunks of the token budget). */
-  promptIterations: number;
+  /**
+   * Prompt work and iterations (chunks of the token budget) of the requests by what they find in
+   * the prefix cache, by increasing work: one entry without prompt reuse.
+   */
+  prompts: PromptWork[];
+  /** The service time the prompts' queue waits behind: E[S²] / E[S] over `prompts` (M/G/1). */
+  waitServiceSeconds: number;
+  /** The prefix-cache hits the model counts on (absent: none). */
+  cache?: CacheHits;
   /** KV-cache transfer to the decode pool (prefill role; 0 until a partner is known, see optimize/kv-partners). */
   transferSeconds: number;
   /** Output sizes a request's own TPOT percentile is mixed over. */
   outputPoints: number[];
   bounds: { prefill: Bound; decode: Bound };
+}
+
+/** The prompt work of a share of a slice's requests. */
+export interface PromptWork {
+  share: number;
+  seconds: number;
+  iterations: number;
 }
 
 /** Batches at which decode steps are timed; between them the time is interpolated (it is piecewise linear in the batch). */
@@ -110,10 +126,19 @@ export function instanceModel(
   const memory = memoryPlan(d, engine.maxBatchedTokens);
   const longest = shape.longest ?? { inputTokens: I, outputTokens: O };
   const longestTokens = role === 'prefill' ? longest.inputTokens + 1 : longest.inputTokens + longest.outputTokens;
-  const perSequence = kvBytesPerSequencePerGpu(d, role === 'prefill' ? I : reservedTokens(engine, I, O));
-  const maxSequences = Math.min(engine.maxSequences, Math.floor(Math.max(0, memory.kvRoomBytes) / perSequence));
+  // A decode instance receives whole sequences: it finds nothing cached.
+  const cache = role === 'decode' ? undefined : shape.cache;
+  // The cache keeps its shared blocks (room the sequences no longer have), and a sequence that
+  // uses them does not hold them itself.
+  const pinnedBytes = cache ? cache.pinnedTokens * kvBytesPerTokenPerGpu(d) : 0;
+  const sharedTokens = cache ? meanSharedTokens(cache) : 0;
+  const perSequence = kvBytesPerSequencePerGpu(d, (role === 'prefill' ? I : reservedTokens(engine, I, O)) - sharedTokens);
+  const maxSequences = Math.min(engine.maxSequences, Math.floor(Math.max(0, memory.kvRoomBytes - pinnedBytes) / perSequence));
   if (maxSequences < 1 || kvBytesPerSequencePerGpu(d, longestTokens) > memory.kvRoomBytes) {
     const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    if (pinnedBytes > 0 && kvBytesPerSequencePerGpu(d, longestTokens) <= memory.kvRoomBytes) {
+      return { reason: `the prefix cache's ${cache!.pinnedTokens}-token working set leaves no room for a sequence in the ${memory.maxKvTokens}-token KV cache` };
+    }
     const what = role === 'prefill' ? `${longest.inputTokens}-token prompt` : `${longestTokens}-token request (${longest.inputTokens}-token prompt, ${longest.outputTokens}-token answer)`;
     return {
       reason:
@@ -126,11 +151,18 @@ export function instanceModel(
   const decode = table ?? decodeTable(d, engine, [context]);
   const grid = BATCH_GRID.filter((_, i) => i === 0 || BATCH_GRID[i - 1] < maxSequences);
   const curve = piecewiseLinear(grid, decodeRow(decode, context).slice(0, grid.length));
-  const chunks = promptChunks(I, 1, engine.maxBatchedTokens);
   const alongside = role === 'colocated' ? 1 : 0;
-  const prefillSteps = chunks.map((chunk) => stepTiming(d, { prefill: [chunk], decodeSequences: alongside, decodeContextTokens: context }, engine));
-  const prefillTotal = prefillSteps.reduce((sum, s) => sum + s.latencySeconds, 0);
-  const promptSeconds = role === 'colocated' ? Math.max(1e-9, prefillTotal - chunks.length * curve.at(1)) : prefillTotal;
+  let prefillBound: Bound | undefined;
+  const prompts = (cache?.outcomes ?? [{ share: 1, cachedTokens: 0 }]).map((o): PromptWork => {
+    const chunks = promptChunks(I, 1, engine.maxBatchedTokens, o.cachedTokens);
+    const prefillSteps = chunks.map((chunk) => stepTiming(d, { prefill: [chunk], decodeSequences: alongside, decodeContextTokens: context }, engine));
+    prefillBound ??= prefillSteps[0].bound;
+    const prefillTotal = prefillSteps.reduce((sum, s) => sum + s.latencySeconds, 0);
+    const seconds = role === 'colocated' ? Math.max(1e-9, prefillTotal - chunks.length * curve.at(1)) : prefillTotal;
+    return { share: o.share, seconds, iterations: chunks.length };
+  }).sort((a, b) => a.seconds - b.seconds);
+  const promptSeconds = prompts.reduce((sum, p) => sum + p.share * p.seconds, 0);
+  const waitServiceSeconds = prompts.length === 1 ? promptSeconds : prompts.reduce((sum, p) => sum + p.share * p.seconds ** 2, 0) / promptSeconds;
   return {
     deployment: d,
     engine,
@@ -142,10 +174,12 @@ export function instanceModel(
     tokensPerStep: deploymentTokensPerStep(d),
     steadyBatch: curve.fixedPoint,
     promptSeconds,
-    promptIterations: chunks.length,
+    prompts,
+    waitServiceSeconds,
+    ...(cache ? { cache } : {}),
     transferSeconds: 0,
     outputPoints: outputPoints(shape),
-    bounds: { prefill: prefillSteps[0].bound, decode: decode.bound },
+    bounds: { prefill: prefillBound!, decode: decode.bound },
   };
 }
 
@@ -231,9 +265,11 @@ export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTarget
   }
   let ttftP = 0;
   if (m.role !== 'decode') {
-    const service = m.promptSeconds;
-    const wait = psi < 1 ? waitQuantile(psi, service, percentile('ttft') / 100, arrivalCv) : Infinity;
-    const iterations = m.role === 'colocated' ? iteration / 2 + m.promptIterations * m.decodeSeconds(Math.max(1, meanBatch)) : 0;
+    // The request's own prompt at the TTFT percentile (what it found cached), and its wait behind the others.
+    const own = promptAt(m.prompts, percentile('ttft') / 100);
+    const service = own.seconds;
+    const wait = psi < 1 ? waitQuantile(psi, m.waitServiceSeconds, percentile('ttft') / 100, arrivalCv) : Infinity;
+    const iterations = m.role === 'colocated' ? iteration / 2 + own.iterations * m.decodeSeconds(Math.max(1, meanBatch)) : 0;
     // A prefill instance's transfers share its link: a queue of its own (the link's load is rate × transfer).
     const linkLoad = rate * m.transferSeconds;
     if (linkLoad >= 1) violations.push({ binding: 'queueing', value: linkLoad, limit: 1 });
@@ -258,6 +294,16 @@ export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTarget
     violations,
     bounds: m.bounds,
   };
+}
+
+/** The prompt work at the p-quantile (0–1) over a slice's requests (`prompts` by increasing work). */
+function promptAt(prompts: PromptWork[], p: number): PromptWork {
+  let acc = 0;
+  for (const w of prompts) {
+    acc += w.share;
+    if (acc >= p - 1e-9) return w;
+  }
+  return prompts[prompts.length - 1];
 }
 
 /** The most requests/s an instance serves within the SLOs, what binds there, and the idle latencies. */

@@ -6,6 +6,7 @@ import { stepTiming } from './roofline.js';
 import { deploymentTokensPerStep } from './speculative.js';
 import type { Bound, StepTiming } from './roofline.js';
 import type { EngineProfile } from '../spec/types.js';
+import type { CacheHits } from './prefix-cache.js';
 
 /** A request size: prompt and answer tokens. */
 export interface RequestShape {
@@ -15,6 +16,8 @@ export interface RequestShape {
   outputRange?: [number, number];
   /** The longest request an instance serving this shape must hold as one sequence (default: this one). */
   longest?: { inputTokens: number; outputTokens: number };
+  /** What its requests find in the engine's prefix cache (absent: nothing). */
+  cache?: CacheHits;
 }
 
 /** Steady-state latency and throughput of one instance. */
@@ -67,11 +70,16 @@ export function checkFits(d: Deployment, memory: MemoryPlan, contextTokens: numb
   return undefined;
 }
 
-/** The prompt split into the chunks the token budget allows (`count` prompts side by side when short). */
-export function promptChunks(inputTokens: number, group: number, budget: number): PrefillChunk[] {
-  if (inputTokens <= budget) return [{ count: group, tokens: inputTokens, prefixTokens: 0 }];
+/**
+ * The prompt split into the chunks the token budget allows (`count` prompts side by side when
+ * short); with `cachedTokens` of it found in the prefix cache, only the rest is prefilled, each
+ * chunk after the cached prefix (which its attention still reads).
+ */
+export function promptChunks(inputTokens: number, group: number, budget: number, cachedTokens = 0): PrefillChunk[] {
+  const computed = inputTokens - cachedTokens;
+  if (computed <= budget) return [{ count: group, tokens: computed, prefixTokens: cachedTokens }];
   const chunks: PrefillChunk[] = [];
-  for (let prefix = 0; prefix < inputTokens; prefix += budget) {
+  for (let prefix = cachedTokens; prefix < inputTokens; prefix += budget) {
     chunks.push({ count: 1, tokens: Math.min(budget, inputTokens - prefix), prefixTokens: prefix });
   }
   return chunks;

@@ -11,6 +11,7 @@ import { HOURS_PER_MONTH, PLAN_VERSION } from './plan.js';
 import { round6 } from './round.js';
 import type { Plan, PlanBaseline, PlanLatency, PlanMachine, PlanPool, PlanRoute, PlanSimplicity, PlanSlice, PlanSpeculative } from './plan.js';
 import { machineShapes } from '../optimize/machines.js';
+import { planPrefixCache } from './prefix-summary.js';
 
 
 const ms = (seconds: number | undefined) => (seconds === undefined || !Number.isFinite(seconds) ? null : round6(seconds * 1000));
@@ -31,6 +32,7 @@ export function assemblePlan(
 ): Plan {
   const { slices, candidates } = problem;
   const drafts: PoolDraft[] = [];
+  const servedBy: Array<{ candidate: (typeof candidates)[number]; served: Array<{ slice: Slice; share: number }> }> = [];
   const rented = rentedMachines(problem, fleet);
   // What the factors of each GPU type the model sizes pools on rest on (measured pools rest on their measurements).
   const gpuEvidence = new Map<string, GpuEvidence>();
@@ -51,6 +53,7 @@ export function assemblePlan(
     const worst = (key: 'ttftSeconds' | 'tpotSeconds' | 'e2eSeconds') =>
       points.size === 0 ? undefined : Math.max(0, ...[...points.values()].map((p) => p[key]));
     const bindings = served.map((x) => c.capacity.get(x.slice.id)!.binding);
+    servedBy.push({ candidate: c, served });
     if (bindings.some((b) => b !== 'measured')) gpuEvidence.set(c.gpu.id, c.gpu.evidence);
     drafts.push({
       points,
@@ -100,6 +103,7 @@ export function assemblePlan(
     return values.length > 0 ? Math.max(...values) : null;
   };
   const costliest = pools[0];
+  const prefixCache = planPrefixCache(spec, slices, servedBy);
   return {
     version: PLAN_VERSION,
     name: spec.name ?? null,
@@ -110,7 +114,7 @@ export function assemblePlan(
     engine: spec.planning.engine,
     loadFactor: problem.loadFactor,
     redundancy: problem.redundancy ?? 0,
-    workload: { ratePerSecond: round6(spec.totalRatePerSecond), slices: planSlices },
+    workload: { ratePerSecond: round6(spec.totalRatePerSecond), slices: planSlices, ...(prefixCache ? { prefixCache } : {}) },
     pools,
     machines: rented.machines,
     routes: planRoutes(slices, pools),

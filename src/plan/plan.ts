@@ -202,6 +202,29 @@ export interface PlanSpeculative {
   draftModel: string | null;
 }
 
+/**
+ * The prompt reuse a plan counts on (present only where the spec declares some and the engine's
+ * prefix cache is on): what each class repeats, what share of its prompt tokens the plan takes as
+ * found cached, and the routing that assumes.
+ */
+export interface PlanPrefixCache {
+  /** random: any load balancer; prefix-aware: a conversation's turns return to the instance holding its history. */
+  routing: 'random' | 'prefix-aware';
+  classes: Array<{
+    class: string;
+    /** Shared blocks in prompt order (a block is found only with the ones before it). */
+    prefixes: Array<{ tokens: number; hitRate: number; distinct: number }>;
+    /** Earlier turns of the conversation; `counted`: the plan takes them as found (prefix-aware routing), else not. */
+    history: { share: number; followUps: number; hitRate: number; counted: boolean } | null;
+    /** Of the class's prompt tokens, the share (percent) the plan takes as found cached: never prefilled. */
+    cachedPercent: number;
+    /** KV tokens each instance keeps cached for the class's shared blocks (every distinct path once). */
+    workingSetTokens: number;
+  }>;
+  /** Pools whose instances cannot keep the working set and help more without it: planned as finding nothing cached. */
+  poolsWithoutCache: string[];
+}
+
 /** The cheapest plan that meets the SLOs. */
 export interface Plan {
   version: typeof PLAN_VERSION;
@@ -216,7 +239,7 @@ export interface Plan {
   loadFactor: number;
   /** Instances every pool can lose and still meet its SLOs. */
   redundancy: number;
-  workload: { ratePerSecond: number; slices: PlanSlice[] };
+  workload: { ratePerSecond: number; slices: PlanSlice[]; prefixCache?: PlanPrefixCache };
   pools: PlanPool[];
   /** Machines to rent for offerings rented by the machine (empty where GPUs are rented one by one). */
   machines: PlanMachine[];

@@ -4,6 +4,7 @@ import { round6 } from '../plan/round.js';
 import type { Plan, PlanBaseline } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../spec/types.js';
 import { sliceWorkload } from '../workload/slices.js';
+import { withCacheHits } from '../workload/prefix-reuse.js';
 import type { Slice } from '../workload/slices.js';
 import type { Candidate } from '../optimize/candidates.js';
 import { buildCandidates } from '../optimize/candidates.js';
@@ -33,7 +34,7 @@ export function capacityKey(candidateId: string, sliceId: string): string {
  */
 export function preparePlanning(spec: ServiceSpec, catalog: Catalog, capacityScale?: ReadonlyMap<string, number>): PlanningState {
   const engine = catalog.engines[spec.planning.engine];
-  const slices = sliceWorkload(spec.classes, spec.planning.maxSlices);
+  const slices = withCacheHits(sliceWorkload(spec.classes, spec.planning.maxSlices), spec.classes, spec.planning.prefixRouting);
   const gpus = spec.planning.gpus.map((id) => catalog.gpus[id]);
   return scaled(spec, slices, buildCandidates(spec, gpus, engine, slices), capacityScale);
 }

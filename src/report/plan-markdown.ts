@@ -2,6 +2,7 @@ import type { Plan } from '../plan/plan.js';
 import { scheduleMarkdown } from './schedule-report.js';
 import { markdownText } from './escape.js';
 import { evidenceText } from './evidence.js';
+import { prefixCacheLines } from './plan-prefix.js';
 import { formatUsd, sig } from './format.js';
 import { launchLines, machineLines, placementLines, routeLines } from './plan-routes.js';
 import { baselineLines, hasMoeColumns, msText, poolCells, simplicityLine, usdText, verificationLine } from './plan-text.js';
@@ -47,6 +48,7 @@ export function planMarkdown(plan: Plan): string {
     `Predicted at p${pct} (worst slice): TTFT ${msText(plan.predicted.ttftMs)}, TPOT ${msText(plan.predicted.tpotMs)}. Binding: ${markdownText(plan.binding.detail)}.`,
     ...(plan.speculative ? ['', `${speculativeLine(plan.speculative, markdownText)}.`] : []),
     ...(plan.gpuEvidence && Object.keys(plan.gpuEvidence).length > 0 ? ['', `Performance factors: ${evidenceText(plan.gpuEvidence, markdownText)}.`] : []),
+    ...(plan.workload.prefixCache ? ['', ...prefixCacheLines(plan, markdownText).map((l, i) => (i === 0 ? `${l.charAt(0).toUpperCase()}${l.slice(1)}.` : `- ${l.trim()}`))] : []),
     '',
     `${verificationLine(plan, markdownText)}.`,
     ...(simplicityLine(plan, markdownText) ? ['', `${simplicityLine(plan, markdownText)}.`] : []),

@@ -3,6 +3,7 @@ import { scheduleLines } from './schedule-report.js';
 import { plainText } from './escape.js';
 import type { Escape } from './escape.js';
 import { evidenceLine } from './evidence.js';
+import { prefixCacheLines } from './plan-prefix.js';
 import { formatUsd, grouped, sig, usdAmount } from './format.js';
 import { launchLines, machineLines, placementLines, poolRoutesText, routeLines } from './plan-routes.js';
 import { speculativeLine } from './speculative-text.js';
@@ -141,6 +142,7 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
     ...(plan.speculative ? [speculativeLine(plan.speculative, plainText)] : []),
     ...(evidenceLine(plan.gpuEvidence) ? [evidenceLine(plan.gpuEvidence)!] : []),
     `binding: ${plainText(plan.binding.detail)}`,
+    ...prefixCacheLines(plan),
     `solver: ${solver} (${plan.solver.candidatesAfterPruning} of ${plan.solver.candidates} candidates after pruning)`,
     verificationLine(plan),
     ...(simplicityLine(plan) ? [simplicityLine(plan)!] : []),

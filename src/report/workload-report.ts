@@ -1,7 +1,7 @@
 import type { TraceSummary } from '../workload/trace-summary.js';
 import { round6 } from '../plan/round.js';
 import { plainText } from './escape.js';
-import { formatDuration, sig } from './format.js';
+import { formatCount, formatDuration, grouped, sig } from './format.js';
 
 const BAR_WIDTH = 40;
 
@@ -32,6 +32,24 @@ function statsLine(name: string, s: TraceSummary['input']): string {
   return `${name}: mean ${sig(s.mean)}, p50 ${s.p50}, p90 ${s.p90}, p99 ${s.p99}, max ${s.max}`;
 }
 
+/** What a trace's session ids and block hashes say about prompt reuse (nothing where it has neither). */
+function reuseLines(summary: TraceSummary): string[] {
+  const lines: string[] = [];
+  const r = summary.reuse;
+  if (r) {
+    const gap = r.meanTurnGapSeconds === null ? '' : `, ${formatDuration(r.meanTurnGapSeconds)} between turns`;
+    lines.push(
+      `prompt reuse: ${sig(r.historyShare * 100)}% of prompt tokens are earlier turns of their session — ${sig(r.followUpShare * 100)}% of requests are follow-ups, ${sig(r.followUpHistoryShare * 100)}% of a follow-up's prompt (${grouped(r.sessions)} sessions${gap}); in a spec: reuse: trace, or reuse: { share: ${sig(r.followUpHistoryShare * 100)}%, follow_ups: ${sig(r.followUpShare * 100)}% }`,
+      `  between turns the histories hold ${formatCount(r.idleHistoryTokens)} tokens on average: the KV a prefix cache keeps to find them (the fleet's, at the trace's rate)`,
+    );
+  }
+  const b = summary.prefixBlocks;
+  if (b) {
+    lines.push(`prefix blocks: ${sig(b.hitShare * 100)}% of prompt tokens are in ${b.blockTokens}-token blocks an earlier request had (what an unbounded prefix cache finds; ${grouped(b.distinctBlocks)} distinct blocks)`);
+  }
+  return lines;
+}
+
 /** A trace's summary as text: counts, rates, size percentiles and size histograms as charts. */
 export function workloadText(file: string, summary: TraceSummary, skipped: number, skippedExamples: string[]): string {
   const window = formatDuration(summary.peakWindowSeconds);
@@ -41,6 +59,7 @@ export function workloadText(file: string, summary: TraceSummary, skipped: numbe
     `rate: mean ${sig(summary.meanRatePerSecond)}/s, peak ${sig(summary.peakRatePerSecond)}/s (p${summary.peakPercentile} of ${window} windows), inter-arrival CV ${sig(summary.interArrivalCv)} (within windows; 1 = Poisson)`,
     statsLine('input tokens', summary.input),
     statsLine('output tokens', summary.output),
+    ...reuseLines(summary),
     '',
     ...histogramChart('input tokens', summary.inputHistogram),
     '',

@@ -2,6 +2,9 @@ import type { Role } from '../perf/open-loop.js';
 import { MinHeap } from './heap.js';
 import type { Arrival } from './requests.js';
 import type { InstanceTiming } from './timing.js';
+import { BlockCache } from './prefix-cache.js';
+import type { PromptBlock } from './prefix-cache.js';
+import type { PrefixRouting } from '../spec/types.js';
 
 /** A pool of identical instances in the simulation. */
 export interface SimPool {
@@ -74,6 +77,11 @@ interface Req {
   /** The instance holding its KV cache while it is sent to the decode pool. */
   sender?: Instance;
   measured: boolean;
+  /** Shared blocks its prompt starts with, and the tokens of them it holds in its instance's prefix cache (0: none held). */
+  blocks?: PromptBlock[];
+  shared: number;
+  /** Tokens of earlier turns it finds cached (0: none, or not found). */
+  historyTokens: number;
 }
 
 interface Instance {
@@ -105,6 +113,8 @@ interface Instance {
   chunk: Array<[Req, number]>;
   /** Whether the iteration under way decodes the running sequences. */
   decoded: boolean;
+  /** Its prefix cache of shared blocks (none on a decode-only instance, which receives whole sequences). */
+  cache?: BlockCache;
 }
 
 type Event = { kind: 'arrive'; req: Req; pool: number } | { kind: 'iteration'; instance: Instance; duration: number } | { kind: 'transferred'; req: Req };
@@ -116,6 +126,8 @@ export interface EngineOptions {
   slices: number;
   /** Takes each measured request as it finishes (the engine keeps none: memory stays flat in the run's length). */
   record: (outcome: RequestOutcome) => void;
+  /** How the router places conversations (default random: a history is found on the instance a request lands on 1 time in n). */
+  prefixRouting?: PrefixRouting;
 }
 
 /**
@@ -133,6 +145,10 @@ export interface EngineOptions {
  * requests. Requests arriving before `warmupSeconds` are not measured (the others go to
  * `record` as they finish); after the last arrival the
  * run drains, up to twice its duration plus a minute (what is left then is reported unfinished).
+ * With prompt reuse, an instance's prefix cache holds shared blocks once for the sequences that
+ * use them, keeps them in free KV room when idle (evicted least recently used), and a prompt
+ * skips the leading blocks it finds computed there; a conversation's history is found at its hit
+ * rate (prefix-aware routing) or that over the pool's instances (random routing).
  */
 export function runEngine(
   pools: SimPool[],
@@ -167,6 +183,7 @@ export function runEngine(
       rejected: 0,
       chunk: [],
       decoded: false,
+      cache: pool.role === 'decode' ? undefined : new BlockCache((tokens) => pool.timing.kvBytes(tokens)),
     })),
   );
   const refused = pools.map(() => 0);
@@ -198,12 +215,21 @@ export function runEngine(
     x.lastChange = now;
   };
   const kv = (x: Instance, tokens: number) => x.timing.kvBytes(tokens);
-  /** KV the instance holds now: running contexts, prompts being prefilled (whole), prompts being sent. */
+  /**
+   * KV the instance holds now: running contexts, prompts being prefilled (whole), prompts being
+   * sent — each less the shared blocks it holds in the prefix cache, which count once.
+   */
   const kvHeld = (x: Instance, grow: number) => {
     let bytes = x.sendingBytes;
-    for (const r of x.running) bytes += kv(x, r.input + r.generated + grow);
-    for (const r of x.prefilling) bytes += kv(x, r.prompt);
-    return bytes;
+    for (const r of x.running) bytes += kv(x, r.input + r.generated + grow - r.shared);
+    for (const r of x.prefilling) bytes += kv(x, r.prompt - r.shared);
+    return bytes + (x.cache?.inUseBytes ?? 0);
+  };
+  /** A sequence lets go of the shared blocks it holds on an instance. */
+  const releaseBlocks = (x: Instance, r: Req) => {
+    if (r.shared === 0) return;
+    x.cache!.release(r.blocks!);
+    r.shared = 0;
   };
 
   /** A request's last token is out: record what it measured. */
@@ -241,6 +267,7 @@ export function runEngine(
   const preempt = (x: Instance) => {
     const r = x.prefilling.length > 0 ? x.prefilling.pop()! : x.running.pop()!;
     x.preemptions++;
+    releaseBlocks(x, r);
     r.prompt = r.input + r.generated;
     r.remaining = r.prompt;
     if (x.head > 0) x.waiting[--x.head] = r;
@@ -271,12 +298,24 @@ export function runEngine(
     }
     while (x.head < x.waiting.length && x.running.length + x.prefilling.length < limit) {
       const r = x.waiting[x.head];
-      const need = kv(x, r.prompt);
+      // Its shared blocks: what the cache has computed it skips; what the cache lacks it stores there.
+      const blocks = x.cache && r.blocks;
+      const found = blocks ? x.cache!.lookup(blocks) : undefined;
+      const carried = blocks ? blocks.reduce((sum, b) => sum + b.tokens, 0) : 0;
+      const need = kv(x, r.prompt - carried) + (found?.newBytes ?? 0);
       if (held + need > room && !empty()) break;
       x.head++;
       held += need;
+      if (blocks) {
+        x.cache!.acquire(blocks);
+        r.shared = carried;
+      }
+      const cached = Math.min(r.prompt - 1, Math.max(found?.cachedTokens ?? 0, r.historyTokens));
+      if (cached > 0) r.remaining = r.prompt - cached;
       x.prefilling.push(r);
     }
+    // Idle cached blocks live in the room the sequences leave: the least recently used go first.
+    x.cache?.evictTo(room - held);
     // Drop the requests already taken off the queues once they are half of it: each one kept there
     // would hold a finished request (and its memory) until the next drop.
     if (x.head > 32 && x.head * 2 > x.waiting.length) {
@@ -327,6 +366,7 @@ export function runEngine(
       r.generated += x.timing.speculative ? Math.min(acceptedTokens(x.timing.speculative.cumulative, rng()), r.output - r.generated) : 1;
       if (r.generated >= r.output) {
         x.outstanding--;
+        releaseBlocks(x, r);
         complete(r);
       } else {
         still.push(r);
@@ -337,10 +377,11 @@ export function runEngine(
       r.remaining -= tokens;
       if (r.remaining > 0) continue;
       x.prefilling.splice(x.prefilling.indexOf(r), 1);
+      if (r.shared > 0) x.cache!.computed(r.blocks!);
       if (x.role === 'prefill') {
-        // The KV stays here until the decode pool has read it.
+        // The KV stays here until the decode pool has read it (its shared blocks with it).
         r.sender = x;
-        x.sendingBytes += kv(x, r.prompt);
+        x.sendingBytes += kv(x, r.prompt - r.shared);
         x.outstanding--;
         // Transfers share the instance's link: each takes it whole, in turn.
         const transfer = pools[x.pool].transferSeconds?.(r.decodePool, r.input) ?? 0;
@@ -355,6 +396,7 @@ export function runEngine(
       }
       if (r.generated >= r.output) {
         x.outstanding--;
+        releaseBlocks(x, r);
         complete(r);
       } else {
         x.running.push(r);
@@ -370,6 +412,11 @@ export function runEngine(
     next = arrivals.next();
     const route = routes[routeOf(a)];
     const pool = choose(route.prefillSide);
+    // A history is found where the conversation's last turn ran: always with prefix-aware
+    // routing (up to its hit rate), on one instance in n with random routing.
+    const history = a.reuse?.history;
+    const spread = options.prefixRouting === 'prefix-aware' ? 1 : Math.max(1, pools[pool].instances);
+    const historyTokens = history && history.draw < history.hitRate / spread ? history.tokens : 0;
     const req: Req = {
       arrival: a.arrival,
       input: a.inputTokens,
@@ -382,6 +429,9 @@ export function runEngine(
       pool,
       decodePool: pools[pool].role === 'prefill' ? decodeFor(route, pool) : pool,
       measured: a.arrival >= options.warmupSeconds,
+      ...(a.reuse && a.reuse.blocks.length > 0 ? { blocks: a.reuse.blocks } : {}),
+      shared: 0,
+      historyTokens,
     };
     // The host-side cost before a request reaches the scheduler (HTTP, tokenising).
     events.push(a.arrival + pools[pool].timing.engine.requestOverheadSeconds, { kind: 'arrive', req, pool });
@@ -404,7 +454,8 @@ export function runEngine(
       // The first token reaches the user with the KV cache at the decode pool (as TTFT is planned).
       const r = event.req;
       const sender = r.sender!;
-      sender.sendingBytes -= kv(sender, r.prompt);
+      sender.sendingBytes -= kv(sender, r.prompt - r.shared);
+      releaseBlocks(sender, r);
       r.sender = undefined;
       start(sender);
       r.firstToken = now;

@@ -5,6 +5,7 @@ import type { Slice } from '../workload/slices.js';
 /** What the simulator needs of a slice to place a request in it. */
 export type SliceBounds = Pick<Slice, 'id' | 'inputTokens' | 'outputTokens' | 'inputRange' | 'outputRange'>;
 import { interArrival } from './rng.js';
+import type { ArrivalReuse } from './prefix-draws.js';
 
 /** A request as the simulator sees it. */
 export interface Arrival {
@@ -13,6 +14,10 @@ export interface Arrival {
   outputTokens: number;
   /** The request class (index into the spec's classes). */
   cls: number;
+  /** What its prompt repeats that a prefix cache may hold (drawn per request; absent: nothing). */
+  reuse?: ArrivalReuse;
+  /** From a trace with session ids: the tokens of earlier turns its prompt repeats (0: a first turn). */
+  historyTokens?: number;
 }
 
 function pick<T extends { weight: number }>(rng: () => number, items: T[]): T {

@@ -8,6 +8,7 @@ import type { GroupOutcome, LatencyPercentiles, MeasuredGroup, SloOutcome } from
 import { routeFinder, sliceFinder, syntheticArrivals } from './requests.js';
 import type { Arrival } from './requests.js';
 import { createRng } from './rng.js';
+import { withReuseDraws } from './prefix-draws.js';
 import { instanceTiming } from './timing.js';
 import { minimumMeasured, requestsForPercentile, warmupFor } from './duration.js';
 import { instancesExcess, requestsExcess } from './limits.js';
@@ -277,7 +278,10 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
   const sliceOf = sliceFinder(plan.workload.slices, plan.routes);
   const arrivalRng = createRng(options.seed);
   const routingRng = createRng(options.seed ^ 0x5bd1e995);
-  const { iterator, seen } = counted(options.replay?.arrivals ?? syntheticArrivals(spec, arrivalRng, duration));
+  const drawn = options.replay?.arrivals ?? syntheticArrivals(spec, arrivalRng, duration);
+  // What each prompt repeats comes from a generator of its own: the same arrivals with reuse or without.
+  const arrivals = spec.classes.some((c) => c.reuse) ? withReuseDraws(drawn, spec.classes, createRng(options.seed ^ 0x2545f491)) : drawn;
+  const { iterator, seen } = counted(arrivals);
   // Each measured request is counted in its groups as it finishes, and not kept.
   const layout = reportGroups(plan, spec);
   const groups = layout.slos.map(measuredGroup);
@@ -288,6 +292,7 @@ export function simulatePlan(plan: Plan, spec: ServiceSpec, catalog: Catalog, op
     record: (o) => {
       for (const g of layout.of(o)) measure(groups[g], o);
     },
+    prefixRouting: spec.planning.prefixRouting,
   });
 
   const slices = plan.workload.slices.map((s, i) => ({

@@ -10,6 +10,8 @@ import { maxTokens } from '../workload/distributions.js';
 import type { RawSize } from './sizes.js';
 import { readMeasuredCapacity } from './measured-capacity.js';
 import type { RawMeasuredCapacity } from './measured-capacity.js';
+import { normalizeReuse, percentFraction } from './prompt-reuse.js';
+import type { RawPrefix, RawReuse } from './prompt-reuse.js';
 import { traceClass } from './trace-workload.js';
 import { normalizeProfile } from './profile.js';
 import type { RawProfile, RawPurchasePlanning } from './profile.js';
@@ -35,6 +37,8 @@ interface RawClass {
   input_tokens: RawSize;
   output_tokens: RawSize;
   slo?: RawSlo;
+  prefix?: RawPrefix;
+  reuse?: RawReuse;
 }
 /** A service spec as written (schema-checked). */
 export interface RawSpec {
@@ -51,6 +55,8 @@ export interface RawSpec {
     trace?: RawTrace;
     profile?: RawProfile;
     arrival?: { process: 'poisson' | 'bursty'; cv?: number };
+    prefix?: RawPrefix;
+    reuse?: RawReuse;
   };
   slo: RawSlo;
   planning?: {
@@ -73,6 +79,8 @@ export interface RawSpec {
     measured_capacity?: RawMeasuredCapacity[];
     purchase?: RawPurchasePlanning['purchase'];
     autoscaling?: RawPurchasePlanning['autoscaling'];
+    prefix_cache?: 'on' | 'off' | boolean;
+    prefix_routing?: PlanningOptions['prefixRouting'];
   };
   budget?: number | string | { max_cost_per_hour?: number | string; max_increase?: number | string };
 }
@@ -97,6 +105,10 @@ export const PLANNING_DEFAULTS = {
   // A guard only: the node limit (MIP_NODE_LIMIT) is what stops a hard program, the same way on any machine.
   solverTimeLimitSeconds: 60,
   percentile: 90,
+  // vLLM (V1), SGLang (radix cache) and TensorRT-LLM (KV block reuse) cache prefixes by default.
+  prefixCache: true,
+  // What any load balancer does; prefix-aware routing is an assumption the spec must make.
+  prefixRouting: 'random' as const,
 };
 
 /** What spec normalisation needs to resolve names (and the summaries of the traces it names). */
@@ -131,9 +143,10 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
   const model = resolved?.model;
   const fromTrace = raw.workload.trace ? traceWorkload(raw, context, at) : undefined;
   const profile = normalizeProfile(raw, raw.workload.trace ? context.traces?.get(raw.workload.trace.file)?.summary : undefined, at);
-  const classes = fromTrace ? fromTrace.classes : normalizeClasses(raw, source, issues, at);
+  const parsed = fromTrace ? fromTrace.classes : normalizeClasses(raw, source, issues, at);
   const arrivalCv = arrivalVariation(raw, fromTrace?.cv, at);
-  const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at, classes?.length ?? 1);
+  const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at, parsed?.length ?? 1);
+  const classes = parsed && withReuse(raw, parsed, planning.prefixCache, context, at);
   if (model) planning.measuredCapacity = measuredFor(model, raw, source, context, issues);
   if (model && classes) checkContext(model, classes, raw, at);
   const speculative = model && raw.speculative ? normalizeSpeculative(raw.speculative, model, context.models, at) : undefined;
@@ -163,6 +176,26 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
 }
 
 type At = (path: DocPath, message: string) => void;
+
+/**
+ * The classes with the prompt reuse their keys (or the workload's) declare — checked even with
+ * the prefix cache off, and credited only with it on.
+ */
+function withReuse(raw: RawSpec, classes: RequestClass[], cacheOn: boolean, context: SpecContext, at: At): RequestClass[] {
+  const w = raw.workload;
+  const summary = w.trace ? context.traces?.get(w.trace.file)?.summary : undefined;
+  // A trace's sessions, or else its block hashes (every request a "follow-up" of what came before).
+  const traceHistory = summary?.reuse
+    ? { share: summary.reuse.followUpHistoryShare, followUps: summary.reuse.followUpShare, bySize: true }
+    : summary?.prefixBlocks && { share: summary.prefixBlocks.hitShare, followUps: 1 };
+  return classes.map((c, i) => {
+    const own = w.classes?.[i];
+    const key = <K extends 'prefix' | 'reuse'>(k: K) =>
+      own?.[k] !== undefined ? { raw: own[k]!, path: ['workload', 'classes', i, k] as DocPath } : w[k] !== undefined ? { raw: w[k]!, path: ['workload', k] as DocPath } : undefined;
+    const reuse = normalizeReuse({ prefix: key('prefix'), reuse: key('reuse'), traceHistory, hasTrace: w.trace !== undefined }, at);
+    return cacheOn && reuse ? { ...c, reuse } : c;
+  });
+}
 
 /** The Hugging Face id a spec's model names (`org/name`, not a config.json path), if any. */
 function checkpointName(model: RawSpec['model']): string | undefined {
@@ -313,7 +346,7 @@ function normalizeClasses(raw: RawSpec, source: YamlSource, issues: InputIssue[]
       return undefined;
     }
     if (!checkPositiveRate(total, ['workload', 'rate'], at)) return undefined;
-    const shares = workload.classes.map((c) => (c.share === undefined ? undefined : shareFraction(c.share)));
+    const shares = workload.classes.map((c) => (c.share === undefined ? undefined : percentFraction(c.share)));
     const missing = shares.findIndex((s) => s === undefined);
     if (missing >= 0 && workload.classes.length > 1) {
       at(['workload', 'classes', missing], 'missing share (each class needs a share when there are several)');
@@ -375,11 +408,6 @@ function checkPositiveRate(rate: number, path: DocPath, at: At): boolean {
   if (rate >= MIN_RATE_PER_SECOND) return true;
   at(path, rate > 0 ? `must be at least ${MIN_RATE_PER_SECOND} requests per second, got ${rate}` : `must be more than 0 requests per second, got ${rate}`);
   return false;
-}
-
-function shareFraction(raw: number | string): number {
-  const value = checkedQuantity('percent', raw);
-  return typeof raw === 'string' && raw.trim().endsWith('%') ? value / 100 : value > 1 ? value / 100 : value;
 }
 
 function normalizeSlo(raw: RawSlo, path: DocPath, at: At): SloTargets | undefined {
@@ -496,6 +524,8 @@ function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catal
     solverTimeLimitSeconds: solverTimeLimit(raw.solver_time_limit, at),
     solver: raw.solver ?? 'highs',
     measuredCapacity: [],
+    prefixCache: raw.prefix_cache === undefined ? PLANNING_DEFAULTS.prefixCache : raw.prefix_cache === true || raw.prefix_cache === 'on',
+    prefixRouting: raw.prefix_routing ?? PLANNING_DEFAULTS.prefixRouting,
   };
 }
 

@@ -233,6 +233,12 @@ export interface SloTargets {
   e2e?: LatencyTarget;
 }
 
+/** Multi-turn reuse as a trace's sessions measure it: the share of requests that follow an earlier turn, and of their prompt tokens that are earlier turns. */
+export interface MeasuredHistory {
+  followUps: number;
+  share: number;
+}
+
 /** A cell of a joint size distribution (from a trace): sizes that come together, and their share. */
 export interface JointSize {
   inputTokens: number;
@@ -240,6 +246,34 @@ export interface JointSize {
   weight: number;
   inputRange: [number, number];
   outputRange: [number, number];
+  /** Where the trace has session ids: the reuse of earlier turns among these requests. */
+  history?: MeasuredHistory;
+}
+
+/** A prompt prefix many requests share: a system prompt, few-shot examples, retrieved documents. */
+export interface SharedPrefix {
+  tokens: number;
+  /** Share of the class's requests that start with this block (and every block before it) and find it cached. */
+  hitRate: number;
+  /** Different blocks of this kind after each block before it (e.g. 20 popular documents): each is cached once per instance. */
+  distinct: number;
+}
+
+/**
+ * What of a class's prompts an engine's prefix cache can skip: shared prefix blocks (held once
+ * per instance, shared by the sequences that use them) and, in multi-turn chat, the earlier turns
+ * of the same conversation (each conversation's own).
+ */
+export interface PromptReuse {
+  /** In prompt order: a block is found cached only with every block before it (hit rates never rise). */
+  prefixes: SharedPrefix[];
+  /**
+   * Multi-turn chat: the share of a follow-up turn's prompt that is earlier turns of the same
+   * conversation, the share of requests that are follow-ups (1: every prompt carries `share` of
+   * history), and the share of follow-ups that find their history cached. `bySize`: measured
+   * from a trace per request size (each slice carries its own; short prompts are often first turns).
+   */
+  history?: { share: number; followUps: number; hitRate: number; bySize?: boolean };
 }
 
 /** A class of requests: its rate, size distributions and SLOs. */
@@ -251,6 +285,8 @@ export interface RequestClass {
   /** Sizes as they occur together (a trace's joint histogram); slicing uses it when present. */
   joint?: JointSize[];
   slo: SloTargets;
+  /** Prompt reuse the prefix cache exploits (absent: none, or the cache is off, or every hit rate is 0). */
+  reuse?: PromptReuse;
 }
 
 /** A trace a spec plans from: where it is, how to read it, and what it says. */
@@ -258,8 +294,8 @@ export interface TraceSource {
   /** As written in the spec, and resolved against the spec's folder. */
   file: string;
   path: string;
-  format: 'auto' | 'burstgpt' | 'azure' | 'csv' | 'jsonl';
-  columns?: { timestamp?: string; input_tokens?: string; output_tokens?: string };
+  format: 'auto' | 'burstgpt' | 'azure' | 'csv' | 'jsonl' | 'mooncake';
+  columns?: { timestamp?: string; input_tokens?: string; output_tokens?: string; session_id?: string; turn?: string };
   timeUnitSeconds: number;
   /** The trace's span (first to last request) and its own rates. */
   durationSeconds: number;
@@ -277,6 +313,12 @@ export type Disaggregation = 'auto' | 'off' | 'only';
 
 /** Which decode pools a prefill pool may hand its KV cache to. */
 export type DisaggregationPairs = 'same-vendor' | 'same-gpu' | 'any';
+
+/**
+ * How the router places requests relative to the prefix caches: `random` (any load balancer) or
+ * `prefix-aware` (a conversation's turns return to the instance that holds its history).
+ */
+export type PrefixRouting = 'random' | 'prefix-aware';
 
 /** Choices and limits for the optimizer. */
 export interface PlanningOptions {
@@ -306,6 +348,9 @@ export interface PlanningOptions {
   solver: 'highs' | 'javascript-lp-solver';
   /** Measured capacities of this model (the catalog's and the spec's), which replace the model for their GPU types. */
   measuredCapacity: MeasuredCapacity[];
+  /** The engine's prefix cache (on unless the spec turns it off; without prompt reuse it changes nothing). */
+  prefixCache: boolean;
+  prefixRouting: PrefixRouting;
 }
 
 /** Cost thresholds a plan must stay within. */

@@ -1,5 +1,6 @@
-import type { JointSize, RequestClass, SloTargets } from '../spec/types.js';
+import type { JointSize, MeasuredHistory, RequestClass, SloTargets } from '../spec/types.js';
 import { isFixed, maxTokens, meanBetween, sizeQuantile } from './distributions.js';
+import type { CacheHits } from '../perf/prefix-cache.js';
 
 /**
  * A class of requests of one representative size, with its share of the traffic and its SLOs.
@@ -24,6 +25,10 @@ export interface Slice {
   /** The longest answer of its class: what a pool taking the route must hold besides the prompt. */
   maxOutputTokens: number;
   slo: SloTargets;
+  /** What its requests find in the engine's prefix cache (absent: nothing; see withCacheHits). */
+  cache?: CacheHits;
+  /** From a trace with session ids: the reuse of earlier turns among its requests. */
+  history?: MeasuredHistory;
 }
 
 /** What a router sees: a class and a prompt-length range; the slices of different answer lengths inside it. */
@@ -194,6 +199,7 @@ function jointSlices(c: RequestClass, budget: number): Draft[] {
       const weight = part.reduce((sum, x) => sum + x.weight, 0);
       const mean = (key: 'inputTokens' | 'outputTokens') => Math.max(1, Math.round(part.reduce((sum, x) => sum + x[key] * x.weight, 0) / weight));
       const range = (key: 'inputRange' | 'outputRange'): [number, number] => [Math.min(...part.map((x) => x[key][0])), Math.max(...part.map((x) => x[key][1]))];
+      const history = historyOf(part);
       drafts.push({
         className: c.name,
         inputTokens: mean('inputTokens'),
@@ -204,6 +210,7 @@ function jointSlices(c: RequestClass, budget: number): Draft[] {
         maxOutputTokens,
         slo: c.slo,
         bucket,
+        ...(history ? { history } : {}),
       });
     }
   });
@@ -245,6 +252,20 @@ function equalWeightGroups<T extends { weight: number }>(items: T[], count: numb
   return groups;
 }
 
+/**
+ * The reuse of earlier turns of several groups of requests (weights: their shares): the share of
+ * follow-ups, and the share of the follow-ups' prompt tokens that is history. Undefined where none measured it.
+ */
+function historyOf(groups: Array<{ weight: number; inputTokens: number; history?: MeasuredHistory }>): MeasuredHistory | undefined {
+  const measured = groups.filter((g) => g.history);
+  if (measured.length === 0) return undefined;
+  const weight = measured.reduce((sum, g) => sum + g.weight, 0);
+  const followUps = measured.reduce((sum, g) => sum + g.weight * g.history!.followUps, 0);
+  const prompt = measured.reduce((sum, g) => sum + g.weight * g.history!.followUps * g.inputTokens, 0);
+  const history = measured.reduce((sum, g) => sum + g.weight * g.history!.followUps * g.history!.share * g.inputTokens, 0);
+  return { followUps: weight > 0 ? followUps / weight : 0, share: prompt > 0 ? history / prompt : 0 };
+}
+
 /** Slices of one route with the same sizes (e.g. from a histogram of points) become one. */
 function merged(slices: Draft[]): Draft[] {
   const byKey = new Map<string, Draft>();
@@ -252,6 +273,8 @@ function merged(slices: Draft[]): Draft[] {
     const key = `${s.inputTokens}|${s.outputTokens}`;
     const existing = byKey.get(key);
     if (existing) {
+      const history = historyOf([{ weight: existing.ratePerSecond, inputTokens: existing.inputTokens, history: existing.history }, { weight: s.ratePerSecond, inputTokens: s.inputTokens, history: s.history }]);
+      if (history) existing.history = history;
       existing.ratePerSecond += s.ratePerSecond;
       existing.inputRange = [Math.min(existing.inputRange[0], s.inputRange[0]), Math.max(existing.inputRange[1], s.inputRange[1])];
       existing.outputRange = [Math.min(existing.outputRange[0], s.outputRange[0]), Math.max(existing.outputRange[1], s.outputRange[1])];

@@ -1,10 +1,17 @@
 import type { JointSize } from '../spec/types.js';
+import { ReuseAccumulator } from './trace-reuse.js';
+import type { BlockReuse, SessionReuse } from './trace-reuse.js';
 
 /** One request of a trace: when it arrived and its sizes. */
 export interface TraceRecord {
   timestampSeconds: number;
   inputTokens: number;
   outputTokens: number;
+  /** The conversation it belongs to and its turn, where the trace says. */
+  session?: string;
+  turn?: number;
+  /** Hashes of its prompt's blocks (Mooncake's hash_ids), where the trace gives them. */
+  blocks?: number[];
 }
 
 /** Size percentiles of one dimension. */
@@ -40,6 +47,10 @@ export interface TraceSummary {
   outputHistogram: Array<{ range: [number, number]; weight: number }>;
   /** The rate per hour of the day (see {@link HourlyProfile}). */
   hourly: HourlyProfile;
+  /** Prompt reuse across the turns of a session (a trace with session ids). */
+  reuse?: SessionReuse;
+  /** Prompt blocks seen before (a trace with block hashes). */
+  prefixBlocks?: BlockReuse;
 }
 
 /**
@@ -82,6 +93,10 @@ interface Cell {
   inputMax: number;
   outputMin: number;
   outputMax: number;
+  /** Requests that follow an earlier turn, their prompt tokens, and the earlier turns' tokens in them. */
+  followUps: number;
+  followUpInput: number;
+  history: number;
 }
 
 /**
@@ -105,6 +120,7 @@ export class TraceAccumulator {
   private outputMax = 0;
   /** Requests per hour of the trace's clock (see HourlyProfile). */
   private readonly hours = new Map<number, number>();
+  private readonly reuse = new ReuseAccumulator();
 
   constructor(private readonly windowSeconds: number) {}
 
@@ -132,7 +148,7 @@ export class TraceAccumulator {
     }
     this.previous = t;
     const key = binOf(i) * MAX_BIN + binOf(o);
-    const cell = this.cells.get(key) ?? { count: 0, inputSum: 0, outputSum: 0, inputMin: i, inputMax: i, outputMin: o, outputMax: o };
+    const cell = this.cells.get(key) ?? { count: 0, inputSum: 0, outputSum: 0, inputMin: i, inputMax: i, outputMin: o, outputMax: o, followUps: 0, followUpInput: 0, history: 0 };
     cell.count++;
     cell.inputSum += i;
     cell.outputSum += o;
@@ -145,6 +161,12 @@ export class TraceAccumulator {
     this.outputSum += o;
     this.inputMax = Math.max(this.inputMax, i);
     this.outputMax = Math.max(this.outputMax, o);
+    const follows = this.reuse.add(record);
+    if (follows) {
+      cell.followUps++;
+      cell.followUpInput += i;
+      cell.history += follows.historyTokens;
+    }
   }
 
   /** A time on the clock hours are counted by: Unix seconds as they are, relative times from the first request. */
@@ -220,6 +242,7 @@ export class TraceAccumulator {
         weight: c.count / n,
         inputRange: [c.inputMin, c.inputMax],
         outputRange: [c.outputMin, c.outputMax],
+        ...(this.reuse.hasSessions ? { history: { followUps: c.followUps / c.count, share: c.followUpInput > 0 ? c.history / c.followUpInput : 0 } } : {}),
       };
     });
     const marginal = (which: 'input' | 'output') => {
@@ -246,6 +269,7 @@ export class TraceAccumulator {
       inputHistogram,
       outputHistogram,
       hourly: this.hourlyProfile(),
+      ...this.reuse.summary(duration),
     };
   }
 }
