@@ -5,7 +5,7 @@
 // since the build reads the YAML instead. The tests validate the YAML sources themselves.
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseYamlSource } from '../dist/spec/yaml-source.js';
+import { parseYamlSource } from '../dist/input/yaml-source.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const yamlIn = (dir) => readdirSync(`${root}${dir}`).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort().map((n) => `${dir}/${n}`);

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { plannerAjv } from '../dist/spec/schema-check.js';
+import { plannerAjv } from '../dist/input/schema-check.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const names = ['spec', 'catalog', 'model', 'plan', 'deploy'];

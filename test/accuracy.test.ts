@@ -9,9 +9,9 @@ import { overlayYaml } from '../src/calibrate/overlay.js';
 import { predictRow } from '../src/calibrate/predict-rows.js';
 import { readPackageFile } from '../src/cli/files.js';
 import { PRESET_CATALOG } from '../src/cli/inputs.js';
-import { loadCatalog } from '../src/spec/load.js';
-import { parseMeasurements } from '../src/spec/measurements.js';
-import { parseOperatorFile } from '../src/spec/operator-measurements.js';
+import { loadCatalog } from '../src/input/load.js';
+import { parseMeasurements } from '../src/input/measurements.js';
+import { parseOperatorFile } from '../src/input/operator-measurements.js';
 import { ROOT, cli, presets } from './helpers.js';
 
 const FIXTURES = ['aiconfigurator-h100.csv', 'splitwise.csv'].map((name) => `test/fixtures/measurements/${name}`);

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { precompiledValidator } from '../src/cli/precompiled-schemas.js';
 import { readPresetFile } from '../src/cli/preset-files.js';
-import { createSchemaChecker } from '../src/spec/schema-check.js';
-import { parseYamlSource, sourceFromData } from '../src/spec/yaml-source.js';
+import { createSchemaChecker } from '../src/input/schema-check.js';
+import { parseYamlSource, sourceFromData } from '../src/input/yaml-source.js';
 import { ROOT } from './helpers.js';
 
 const presetPaths = ['presets/gpus.yaml', 'presets/engines.yaml', 'presets/deploy.yaml', ...readdirSync(join(ROOT, 'presets/models')).sort().map((n) => `presets/models/${n}`)];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readPackageFile } from '../src/cli/files.js';
 import { PRESET_CATALOG } from '../src/cli/inputs.js';
-import { formatIssue } from '../src/spec/issues.js';
-import { loadCatalog } from '../src/spec/load.js';
+import { formatIssue } from '../src/input/issues.js';
+import { loadCatalog } from '../src/input/load.js';
 import { MINIMAL_SPEC, presets, specFromText } from './helpers.js';
 
 function withOverlay(text: string) {

@@ -6,9 +6,9 @@ import { parse } from 'yaml';
 import { overlayYaml } from '../src/calibrate/overlay.js';
 import { readPackageFile } from '../src/cli/files.js';
 import { PRESET_CATALOG } from '../src/cli/inputs.js';
-import { formatIssue } from '../src/spec/issues.js';
+import { formatIssue } from '../src/input/issues.js';
 import { evidenceText } from '../src/report/evidence.js';
-import { loadCatalog } from '../src/spec/load.js';
+import { loadCatalog } from '../src/input/load.js';
 import { ROOT, cli, presets } from './helpers.js';
 
 function withOverlay(text: string) {

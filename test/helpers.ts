@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadInputs } from '../src/cli/inputs.js';
 import type { Inputs } from '../src/cli/inputs.js';
-import { loadSpec } from '../src/spec/load.js';
+import { loadSpec } from '../src/input/load.js';
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 // The CLI runs from the build (its solvers' worker threads load built JavaScript).
 import { MAX_SIMULATED_REQUESTS } from '../dist/simulate/duration.js';
 import { MAX_SIMULATED_INSTANCES, requestsExcess } from '../dist/simulate/limits.js';
-import { MAX_CLASSES } from '../dist/spec/service-spec.js';
-import { MAX_MEASUREMENT_ROWS, MAX_OPERATOR_ROWS, rowLimitIssue } from '../dist/spec/measurements.js';
-import { MAX_COLLECTION_ENTRIES, MAX_DOCUMENT_ENTRIES } from '../dist/spec/yaml-size.js';
+import { MAX_CLASSES } from '../dist/input/service-spec.js';
+import { MAX_MEASUREMENT_ROWS, MAX_OPERATOR_ROWS, rowLimitIssue } from '../dist/input/measurements.js';
+import { MAX_COLLECTION_ENTRIES, MAX_DOCUMENT_ENTRIES } from '../dist/input/yaml-size.js';
 import { MAX_SWEEP_STEPS } from '../dist/cli/commands/sweep.js';
 import { sliceWorkload } from '../dist/workload/slices.js';
 import { MINIMAL_SPEC, ROOT, specFromText } from './helpers.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { modelFromHfConfig } from '../src/spec/hf-config.js';
-import { formatIssue } from '../src/spec/issues.js';
-import { nameTags } from '../src/spec/model-tags.js';
+import { modelFromHfConfig } from '../src/input/hf-config.js';
+import { formatIssue } from '../src/input/issues.js';
+import { nameTags } from '../src/input/model-tags.js';
 import { cli, fixture, presets, specFromText } from './helpers.js';
 
 const WORKLOAD = `workload: { rate: 2/s, input_tokens: 1000, output_tokens: 200 }

@@ -11,7 +11,7 @@ import { stepOperators } from '../src/perf/operators.js';
 import { stepTiming } from '../src/perf/roofline.js';
 import { parallelShapes } from '../src/optimize/parallel-shapes.js';
 import type { Plan } from '../src/plan/plan.js';
-import type { GpuSpec } from '../src/spec/types.js';
+import type { GpuSpec } from '../src/input/types.js';
 import { presets } from './helpers.js';
 import { runPlanner } from './in-process.js';
 

@@ -8,7 +8,7 @@ import { planFleet } from '../src/planning/plan-fleet.js';
 import type { SimulationReport } from '../src/simulate/simulate.js';
 import { loadInputs } from '../src/cli/inputs.js';
 import type { Inputs } from '../src/cli/inputs.js';
-import { loadSpec } from '../src/spec/load.js';
+import { loadSpec } from '../src/input/load.js';
 import { kvTransferSeconds } from '../src/perf/transfer.js';
 import { kvBytesPerSequence } from '../src/perf/kv-cache.js';
 import { cheapestMachines, instanceCostPerHour, machineShapes } from '../src/optimize/machines.js';

@@ -5,7 +5,7 @@ import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planFleet } from '../src/planning/plan-fleet.js';
 import type { Plan } from '../src/plan/plan.js';
-import type { ServiceSpec } from '../src/spec/types.js';
+import type { ServiceSpec } from '../src/input/types.js';
 import { createSolver } from '../dist/optimize/solver.js';
 import { ROOT, cli, presets, specFromText } from './helpers.js';
 

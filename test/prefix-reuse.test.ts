@@ -13,7 +13,7 @@ import type { Plan } from '../src/plan/plan.js';
 import { planFleet } from '../src/planning/plan-fleet.js';
 import { BlockCache } from '../src/simulate/prefix-cache.js';
 import { simulatePlan } from '../src/simulate/simulate.js';
-import type { PromptReuse, ServiceSpec } from '../src/spec/types.js';
+import type { PromptReuse, ServiceSpec } from '../src/input/types.js';
 import { cacheHits, withCacheHits } from '../src/workload/prefix-reuse.js';
 import { sliceWorkload } from '../src/workload/slices.js';
 import { createSolver } from '../dist/optimize/solver.js';

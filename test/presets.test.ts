@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readPackageFile } from '../src/cli/files.js';
 import { PRESET_CATALOG, loadSpecFile } from '../src/cli/inputs.js';
 import { activeParams, totalParams } from '../src/perf/model-size.js';
-import { checkFile } from '../src/spec/load.js';
+import { checkFile } from '../src/input/load.js';
 import { ROOT, presets } from './helpers.js';
 
 const REQUIRED_GPUS = ['a10g', 'l4', 'l40s', 'a100-40gb', 'a100-80gb', 'h100-pcie', 'h100-sxm', 'h100-nvl', 'h200', 'b200', 'mi300x',

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { operatorAccuracy } from '../src/cli/operator-accuracy.js';
 import { resolveDeployment } from '../src/perf/resolve.js';
-import { deepMerge, resolveGpuId } from '../src/spec/catalog.js';
-import { didYouMean } from '../src/spec/did-you-mean.js';
-import { InputError } from '../src/spec/issues.js';
+import { deepMerge, resolveGpuId } from '../src/input/catalog.js';
+import { didYouMean } from '../src/input/did-you-mean.js';
+import { InputError } from '../src/input/issues.js';
 // The CLI runs from the build (its solver's worker threads load built JavaScript).
 import { MINIMAL_SPEC, ROOT, fixture, presets } from './helpers.js';
 import { runPlanner } from './in-process.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue } from '../src/spec/issues.js';
+import { formatIssue } from '../src/input/issues.js';
 import { MINIMAL_SPEC, specFromText } from './helpers.js';
 
 /** The issues of a spec as `line:col: message` strings. */

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue } from '../src/spec/issues.js';
+import { formatIssue } from '../src/input/issues.js';
 import { predictStaticBatch } from '../src/perf/serving.js';
 import type { Deployment } from '../src/perf/deployment.js';
 import { memoryPlan } from '../src/perf/memory.js';
 import { acceptanceForLength, acceptedLengthDistribution, tokensPerStep } from '../src/perf/speculative.js';
 import { stepTiming } from '../src/perf/roofline.js';
-import type { SpeculativeDecoding } from '../src/spec/types.js';
+import type { SpeculativeDecoding } from '../src/input/types.js';
 import { MINIMAL_SPEC, cli, presets, specFromText } from './helpers.js';
 
 const SHAPE = { inputTokens: 1000, outputTokens: 200 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuantity } from '../src/spec/units.js';
-import type { QuantityKind } from '../src/spec/units.js';
+import { parseQuantity } from '../src/input/units.js';
+import type { QuantityKind } from '../src/input/units.js';
 
 const value = (kind: QuantityKind, raw: unknown) => {
   const parsed = parseQuantity(kind, raw);

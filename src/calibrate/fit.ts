@@ -1,7 +1,7 @@
 import { gemmDtype, isWeightOnlyQuantized } from '../perf/deployment.js';
-import type { ModelRegistry } from '../spec/models.js';
-import type { Measurement } from '../spec/measurements.js';
-import type { Catalog, ComputeDtype, EngineProfile, GpuEfficiency } from '../spec/types.js';
+import type { ModelRegistry } from '../input/models.js';
+import type { Measurement } from '../input/measurements.js';
+import type { Catalog, ComputeDtype, EngineProfile, GpuEfficiency } from '../input/types.js';
 import { predictRow } from './predict-rows.js';
 import type { RowResult } from './predict-rows.js';
 

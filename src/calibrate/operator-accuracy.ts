@@ -3,8 +3,8 @@ import type { Deployment } from '../perf/deployment.js';
 import { stepOperators } from '../perf/operators.js';
 import type { StepLoad } from '../perf/operators.js';
 import { operatorKernelSeconds } from '../perf/roofline.js';
-import type { LayerShape, OperatorMeasurement } from '../spec/operator-measurements.js';
-import type { EngineProfile, GpuSpec, ModelArch } from '../spec/types.js';
+import type { LayerShape, OperatorMeasurement } from '../input/operator-measurements.js';
+import type { EngineProfile, GpuSpec, ModelArch } from '../input/types.js';
 import { percentile } from '../workload/percentile.js';
 import { signedErrorPct } from './accuracy.js';
 

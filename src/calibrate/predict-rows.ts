@@ -1,8 +1,8 @@
 import { resolveDeployment } from '../perf/resolve.js';
 import { predictInstance } from '../perf/data-parallel.js';
-import type { ModelRegistry } from '../spec/models.js';
-import type { Measurement } from '../spec/measurements.js';
-import type { Catalog } from '../spec/types.js';
+import type { ModelRegistry } from '../input/models.js';
+import type { Measurement } from '../input/measurements.js';
+import type { Catalog } from '../input/types.js';
 
 /** A measured row with the model's prediction for it, or why it could not be predicted. */
 export interface RowResult {

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../spec/issues.js';
-import type { TextFile } from '../spec/load.js';
+import { InputError } from '../input/issues.js';
+import type { TextFile } from '../input/load.js';
 
 /** Largest input file planner reads (a spec or catalog is a few KB; this refuses accidents and attacks). */
 export const MAX_INPUT_BYTES = 10 * 1024 * 1024;

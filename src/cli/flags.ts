@@ -1,6 +1,6 @@
-import { InputError } from '../spec/issues.js';
-import { parseQuantity } from '../spec/units.js';
-import type { QuantityKind } from '../spec/units.js';
+import { InputError } from '../input/issues.js';
+import { parseQuantity } from '../input/units.js';
+import type { QuantityKind } from '../input/units.js';
 
 /** A flag's value in human units ("10min", "40/s", "$120/h"), or an input error naming the flag. */
 export function flagQuantity(flag: string, kind: QuantityKind, raw: string): number;

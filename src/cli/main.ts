@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { terminalMessage, terminalOutput } from '../report/escape.js';
-import { InputError, formatIssue, sortIssues } from '../spec/issues.js';
+import { InputError, formatIssue, sortIssues } from '../input/issues.js';
 import { registerAccuracyCommands } from './commands/accuracy.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCheck } from './commands/check.js';

@@ -1,9 +1,9 @@
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { InputError } from '../spec/issues.js';
-import type { InputIssue } from '../spec/issues.js';
-import { modelConfigPath } from '../spec/service-spec.js';
-import type { SpecContext } from '../spec/service-spec.js';
-import type { YamlSource } from '../spec/yaml-source.js';
+import { InputError } from '../input/issues.js';
+import type { InputIssue } from '../input/issues.js';
+import { modelConfigPath } from '../input/service-spec.js';
+import type { SpecContext } from '../input/service-spec.js';
+import type { YamlSource } from '../input/yaml-source.js';
 import { readUserFile } from './files.js';
 import { atSpecField, specFilePath } from './spec-paths.js';
 import type { SpecAccess } from './spec-paths.js';

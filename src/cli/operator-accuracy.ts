@@ -1,11 +1,11 @@
 import { operatorReport, predictOperator } from '../calibrate/operator-accuracy.js';
 import { operatorJson, operatorText } from '../report/operator-table.js';
-import { InputError } from '../spec/issues.js';
-import { MAX_OPERATOR_ROWS, rowLimitIssue } from '../spec/measurements.js';
-import { parseOperatorFile } from '../spec/operator-measurements.js';
-import type { Catalog } from '../spec/types.js';
-import { resolveGpuId } from '../spec/catalog.js';
-import type { TextFile } from '../spec/load.js';
+import { InputError } from '../input/issues.js';
+import { MAX_OPERATOR_ROWS, rowLimitIssue } from '../input/measurements.js';
+import { parseOperatorFile } from '../input/operator-measurements.js';
+import type { Catalog } from '../input/types.js';
+import { resolveGpuId } from '../input/catalog.js';
+import type { TextFile } from '../input/load.js';
 
 /** Options of the operator-level accuracy report. */
 export interface OperatorAccuracyOptions {

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { positiveHolds, unitHolds } from '../spec/schema-keywords.js';
+import { positiveHolds, unitHolds } from '../input/schema-keywords.js';
 import { PACKAGE_ROOT } from './files.js';
 
 /** dist/schemas/NAME.cjs, as scripts/compile-schemas.mjs writes it. */

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TextFile } from '../spec/load.js';
-import { sourceFromData } from '../spec/yaml-source.js';
-import type { YamlSource } from '../spec/yaml-source.js';
+import type { TextFile } from '../input/load.js';
+import { sourceFromData } from '../input/yaml-source.js';
+import type { YamlSource } from '../input/yaml-source.js';
 import { PACKAGE_ROOT, readPackageFile } from './files.js';
 
 /** The presets parsed at build (scripts/bundle-presets.mjs), by path relative to the package root. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SimulationOptions } from '../simulate/simulate.js';
-import { InputError } from '../spec/issues.js';
-import type { ServiceSpec } from '../spec/types.js';
+import { InputError } from '../input/issues.js';
+import type { ServiceSpec } from '../input/types.js';
 import { flagQuantity } from './flags.js';
 import { traceArrivals } from './traces.js';
 import { sizedDuration } from '../simulate/duration.js';

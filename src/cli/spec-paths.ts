@@ -1,10 +1,10 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../spec/issues.js';
-import type { InputIssue } from '../spec/issues.js';
-import type { DocPath, YamlSource } from '../spec/yaml-source.js';
-import { pathText } from '../spec/yaml-source.js';
+import { InputError } from '../input/issues.js';
+import type { InputIssue } from '../input/issues.js';
+import type { DocPath, YamlSource } from '../input/yaml-source.js';
+import { pathText } from '../input/yaml-source.js';
 import { collect } from './command-types.js';
 
 /** The environment variable that allows a spec to name files in more folders (path-delimiter separated). */

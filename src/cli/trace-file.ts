@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { InputError } from '../spec/issues.js';
-import { splitCsvLine } from '../spec/measurements.js';
+import { InputError } from '../input/issues.js';
+import { splitCsvLine } from '../input/measurements.js';
 import type { TraceRecord } from '../workload/trace-summary.js';
 
 /** Where a trace's columns are and how to read its timestamps. */

@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Arrival } from '../simulate/requests.js';
-import { InputError } from '../spec/issues.js';
-import { peakOptions, traceLayout } from '../spec/trace-workload.js';
-import type { RawTrace } from '../spec/trace-workload.js';
-import type { TraceSource } from '../spec/types.js';
-import type { YamlSource } from '../spec/yaml-source.js';
-import { pathText } from '../spec/yaml-source.js';
+import { InputError } from '../input/issues.js';
+import { peakOptions, traceLayout } from '../input/trace-workload.js';
+import type { RawTrace } from '../input/trace-workload.js';
+import type { TraceSource } from '../input/types.js';
+import type { YamlSource } from '../input/yaml-source.js';
+import { pathText } from '../input/yaml-source.js';
 import { TraceAccumulator } from '../workload/trace-summary.js';
 import { SessionHistory } from '../workload/trace-reuse.js';
 import type { TraceSummary } from '../workload/trace-summary.js';

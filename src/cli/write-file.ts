@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError } from '../spec/issues.js';
+import { InputError } from '../input/issues.js';
 
 /** The file system calls an atomic write makes (injectable, so tests can make one fail). */
 export interface WriteFs {

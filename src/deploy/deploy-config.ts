@@ -1,8 +1,8 @@
-import { deepMerge } from '../spec/catalog.js';
-import { checkFile } from '../spec/load.js';
-import type { Loaded, TextFile } from '../spec/load.js';
-import type { SchemaChecker } from '../spec/schema-check.js';
-import type { YamlSource } from '../spec/yaml-source.js';
+import { deepMerge } from '../input/catalog.js';
+import { checkFile } from '../input/load.js';
+import type { Loaded, TextFile } from '../input/load.js';
+import type { SchemaChecker } from '../input/schema-check.js';
+import type { YamlSource } from '../input/yaml-source.js';
 import { DEPLOY_ENGINES } from './types.js';
 import type { DeployEngine, EngineDeployInfo } from './types.js';
 

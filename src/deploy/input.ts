@@ -3,10 +3,10 @@
  * checkpoint to load, the plan's GPU types as deployment sees them. Pure (the CLI reads files).
  */
 import type { Plan } from '../plan/plan.js';
-import { InputError } from '../spec/issues.js';
-import type { InputIssue } from '../spec/issues.js';
-import type { ModelRegistry } from '../spec/models.js';
-import type { Catalog } from '../spec/types.js';
+import { InputError } from '../input/issues.js';
+import type { InputIssue } from '../input/issues.js';
+import type { ModelRegistry } from '../input/models.js';
+import type { Catalog } from '../input/types.js';
 import type { DeployConfig } from './deploy-config.js';
 import { deploySpeculative } from './speculative.js';
 import { DEPLOY_ENGINES } from './types.js';

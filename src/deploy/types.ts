@@ -3,7 +3,7 @@
  * GPUs' vendors and node sizes, the checkpoint to load, the engine's image and port).
  */
 import type { Plan } from '../plan/plan.js';
-import type { WeightDtype } from '../spec/types.js';
+import type { WeightDtype } from '../input/types.js';
 
 /** What `planner deploy --target` can render. */
 export const DEPLOY_TARGETS = ['vllm', 'sglang', 'trtllm', 'k8s', 'llm-d'] as const;

@@ -4,7 +4,7 @@ import type { Deployment } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
 import { decodeTable, instanceCapacity, instanceModel } from '../perf/open-loop.js';
 import type { Capacity, DecodeTable, InstanceModel, LoadPoint, Role } from '../perf/open-loop.js';
-import type { EngineProfile, GpuSpec, MeasuredCapacity, ServiceSpec } from '../spec/types.js';
+import type { EngineProfile, GpuSpec, MeasuredCapacity, ServiceSpec } from '../input/types.js';
 import { kvTransferSeconds } from '../perf/transfer.js';
 import { largestRequestTokens } from '../workload/slices.js';
 import { decodeClasses, kvPartners, narrowestShape } from './kv-partners.js';

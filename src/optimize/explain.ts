@@ -1,7 +1,7 @@
 import { instanceGpus, shapeProblems } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
 import type { Role } from '../perf/open-loop.js';
-import type { GpuSpec, ServiceSpec } from '../spec/types.js';
+import type { GpuSpec, ServiceSpec } from '../input/types.js';
 import type { Slice } from '../workload/slices.js';
 import type { Candidate } from './candidates.js';
 import { MAX_WIDE_EP, parallelShapes, shapeLabel } from './parallel-shapes.js';

@@ -3,7 +3,7 @@ import type { Deployment } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
 import { kvLinkExists, NODE_LOCAL } from '../perf/transfer.js';
 import type { KvLink } from '../perf/transfer.js';
-import type { GpuSpec, ServiceSpec } from '../spec/types.js';
+import type { GpuSpec, ServiceSpec } from '../input/types.js';
 
 /**
  * Where a prefill candidate sends its KV: decode instances of one GPU type, over the network

@@ -1,4 +1,4 @@
-import type { GpuSpec } from '../spec/types.js';
+import type { GpuSpec } from '../input/types.js';
 
 /** A machine size an offering is rented in: its GPUs and its price. */
 export interface MachineShape {

@@ -1,4 +1,4 @@
-import type { ModelArch } from '../spec/types.js';
+import type { ModelArch } from '../input/types.js';
 import { windowedLayers } from './kv-cache.js';
 
 /** A prefill chunk: `count` sequences each adding `tokens` prompt tokens after `prefixTokens` cached ones. */

@@ -1,4 +1,4 @@
-import type { EngineProfile, GpuSpec } from '../spec/types.js';
+import type { EngineProfile, GpuSpec } from '../input/types.js';
 import { networkPerGpu } from './transfer.js';
 
 /**

@@ -2,7 +2,7 @@ import { dpOf } from './deployment.js';
 import type { Deployment } from './deployment.js';
 import { predictClosedLoop, predictStaticBatch } from './serving.js';
 import type { RequestShape, ServingPrediction, Unservable } from './serving.js';
-import type { EngineProfile } from '../spec/types.js';
+import type { EngineProfile } from '../input/types.js';
 
 /**
  * An instance with DP attention as its `dp` ranks: the clients (or the static batch) split evenly

@@ -1,4 +1,4 @@
-import type { ComputeDtype, GpuSpec, KvDtype, ModelArch, SpeculativeDecoding, WeightDtype } from '../spec/types.js';
+import type { ComputeDtype, GpuSpec, KvDtype, ModelArch, SpeculativeDecoding, WeightDtype } from '../input/types.js';
 
 /** One serving instance: a model on `tp × pp` GPUs of one type, at given precisions. */
 export interface Deployment {

@@ -1,4 +1,4 @@
-import type { KvDtype, WeightDtype } from '../spec/types.js';
+import type { KvDtype, WeightDtype } from '../input/types.js';
 
 /**
  * Bytes per stored value. 4-bit formats carry their scales: MXFP4 one byte per 32 values,

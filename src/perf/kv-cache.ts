@@ -1,4 +1,4 @@
-import type { KvDtype, ModelArch } from '../spec/types.js';
+import type { KvDtype, ModelArch } from '../input/types.js';
 import { bytesPerValue } from './dtypes.js';
 
 /** Values one layer caches per token: K and V of every KV head, or MLA's compressed latent. */

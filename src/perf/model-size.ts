@@ -1,4 +1,4 @@
-import type { ModelArch } from '../spec/types.js';
+import type { ModelArch } from '../input/types.js';
 
 /** Parameter counts of a model, by component, as its checkpoint stores them. */
 export interface ParamBreakdown {

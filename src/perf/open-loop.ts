@@ -1,4 +1,4 @@
-import type { EngineProfile, SloTargets } from '../spec/types.js';
+import type { EngineProfile, SloTargets } from '../input/types.js';
 import { promptChunks, reservedTokens } from './serving.js';
 import type { RequestShape } from './serving.js';
 import { dpOf } from './deployment.js';

@@ -1,4 +1,4 @@
-import type { ModelArch } from '../spec/types.js';
+import type { ModelArch } from '../input/types.js';
 import { decodeKeysPerLayer, prefillPairsPerLayer } from './attention.js';
 import { windowedLayers } from './kv-cache.js';
 import type { PrefillChunk } from './attention.js';

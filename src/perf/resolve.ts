@@ -1,7 +1,7 @@
-import { resolveGpuId } from '../spec/catalog.js';
-import { didYouMean } from '../spec/did-you-mean.js';
-import type { ModelRegistry } from '../spec/models.js';
-import type { Catalog, EngineProfile, KvDtype, WeightDtype } from '../spec/types.js';
+import { resolveGpuId } from '../input/catalog.js';
+import { didYouMean } from '../input/did-you-mean.js';
+import type { ModelRegistry } from '../input/models.js';
+import type { Catalog, EngineProfile, KvDtype, WeightDtype } from '../input/types.js';
 import { shapeProblems } from './deployment.js';
 import type { Deployment } from './deployment.js';
 

@@ -5,7 +5,7 @@ import { stepOperators, stepTokens } from './operators.js';
 import type { Operator, StepLoad } from './operators.js';
 import { speculativeStepTiming } from './speculative-step.js';
 import type { SpeculativeStep } from './speculative-step.js';
-import type { EngineProfile } from '../spec/types.js';
+import type { EngineProfile } from '../input/types.js';
 import { DEFAULT_MOE_IMBALANCE, hiddenAlltoallSeconds } from './expert-parallel.js';
 
 /** What limits an operator or a step. */

@@ -5,7 +5,7 @@ import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
 import { deploymentTokensPerStep } from './speculative.js';
 import type { Bound, StepTiming } from './roofline.js';
-import type { EngineProfile } from '../spec/types.js';
+import type { EngineProfile } from '../input/types.js';
 import type { CacheHits } from './prefix-cache.js';
 
 /** A request size: prompt and answer tokens. */

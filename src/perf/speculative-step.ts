@@ -1,4 +1,4 @@
-import type { EngineProfile } from '../spec/types.js';
+import type { EngineProfile } from '../input/types.js';
 import type { Deployment } from './deployment.js';
 import type { StepLoad } from './operators.js';
 import type { Bound, StepTiming } from './roofline.js';

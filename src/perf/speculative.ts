@@ -1,4 +1,4 @@
-import type { ModelArch, SpeculativeDecoding } from '../spec/types.js';
+import type { ModelArch, SpeculativeDecoding } from '../input/types.js';
 import type { Deployment } from './deployment.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { GpuSpec } from '../spec/types.js';
+import type { GpuSpec } from '../input/types.js';
 import type { Deployment } from './deployment.js';
 import { effectiveBandwidth, instanceGpus } from './deployment.js';
 import { kvBytesPerSequence } from './kv-cache.js';

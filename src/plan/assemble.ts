@@ -1,7 +1,7 @@
 import { loadPoint } from '../perf/open-loop.js';
 import type { LoadPoint } from '../perf/open-loop.js';
 import { tokensPerStep } from '../perf/speculative.js';
-import type { GpuEvidence, ServiceSpec, SpeculativeDecoding } from '../spec/types.js';
+import type { GpuEvidence, ServiceSpec, SpeculativeDecoding } from '../input/types.js';
 import { largestRequestTokens, routesOf } from '../workload/slices.js';
 import type { Slice } from '../workload/slices.js';
 import type { PackingProblem } from '../optimize/formulation.js';

@@ -1,6 +1,6 @@
-import type { InputIssue } from '../spec/issues.js';
-import type { SchemaChecker } from '../spec/schema-check.js';
-import { parseYamlSource } from '../spec/yaml-source.js';
+import type { InputIssue } from '../input/issues.js';
+import type { SchemaChecker } from '../input/schema-check.js';
+import { parseYamlSource } from '../input/yaml-source.js';
 import { planLimitIssues } from './plan-limits.js';
 import { PLAN_VERSION } from './plan.js';
 import type { Plan } from './plan.js';

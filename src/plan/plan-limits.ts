@@ -1,7 +1,7 @@
 import { MAX_FLEET_GPUS } from '../optimize/explain.js';
-import type { InputIssue } from '../spec/issues.js';
-import type { DocPath, YamlSource } from '../spec/yaml-source.js';
-import { pathText } from '../spec/yaml-source.js';
+import type { InputIssue } from '../input/issues.js';
+import type { DocPath, YamlSource } from '../input/yaml-source.js';
+import { pathText } from '../input/yaml-source.js';
 import type { Plan } from './plan.js';
 
 /** Most GPUs one instance of a saved plan may span (tp × dp × pp): a GB200 NVL72 rack, wider than the planner's 64-GPU candidates elsewhere. */

@@ -2,7 +2,7 @@
  * The Plan: what `planner plan` computed, in the shape its JSON output has (version 1,
  * described by schemas/plan.schema.json). Every report format renders this one object.
  */
-import type { GpuEvidence } from '../spec/types.js';
+import type { GpuEvidence } from '../input/types.js';
 
 /** Version of the plan JSON; a breaking change bumps it. */
 export const PLAN_VERSION = 2;

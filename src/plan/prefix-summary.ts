@@ -1,5 +1,5 @@
 import { meanCachedTokens } from '../perf/prefix-cache.js';
-import type { ServiceSpec } from '../spec/types.js';
+import type { ServiceSpec } from '../input/types.js';
 import type { Candidate } from '../optimize/candidates.js';
 import type { Slice } from '../workload/slices.js';
 import { workingSetTokens } from '../workload/prefix-reuse.js';

@@ -2,7 +2,7 @@ import { assemblePlan } from '../plan/assemble.js';
 import { moeShape } from '../plan/moe-shape.js';
 import { round6 } from '../plan/round.js';
 import type { Plan, PlanBaseline } from '../plan/plan.js';
-import type { Catalog, ServiceSpec } from '../spec/types.js';
+import type { Catalog, ServiceSpec } from '../input/types.js';
 import { sliceWorkload } from '../workload/slices.js';
 import { withCacheHits } from '../workload/prefix-reuse.js';
 import type { Slice } from '../workload/slices.js';

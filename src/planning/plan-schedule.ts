@@ -9,7 +9,7 @@ import type { Fleet } from '../optimize/solve-fleet.js';
 import { HOURS_PER_MONTH } from '../plan/plan.js';
 import type { Plan, PlanPurchase, PlanScheduleBlock } from '../plan/plan.js';
 import { round6 } from '../plan/round.js';
-import type { LoadProfile, ServiceSpec } from '../spec/types.js';
+import type { LoadProfile, ServiceSpec } from '../input/types.js';
 
 /** What checks the schedule's blocks (the plan says it, so a reader knows what was simulated). */
 export const OFF_PEAK_CHECK = "the peak block's fleet is the plan's pools (what --verify simulates); the other blocks are sized by the analytic model at their rates";

@@ -1,6 +1,6 @@
 import type { PlanSimplicity } from '../plan/plan.js';
 import { round6 } from '../plan/round.js';
-import type { ServiceSpec } from '../spec/types.js';
+import type { ServiceSpec } from '../input/types.js';
 import { fleetShape } from './structures.js';
 import type { Solved, Structure } from './structures.js';
 

@@ -6,7 +6,7 @@ import { pruneDominated } from '../optimize/prune.js';
 import { solveFleet } from '../optimize/solve-fleet.js';
 import type { Fleet, NoFleet } from '../optimize/solve-fleet.js';
 import type { LpSolver } from '../optimize/solver.js';
-import type { ServiceSpec } from '../spec/types.js';
+import type { ServiceSpec } from '../input/types.js';
 import type { Slice } from '../workload/slices.js';
 
 /** A restriction of the fleets a plan may have: roles, vendor, GPU types, and how many types and pools. */

@@ -1,5 +1,5 @@
 import type { Plan } from '../plan/plan.js';
-import type { Catalog, ServiceSpec } from '../spec/types.js';
+import type { Catalog, ServiceSpec } from '../input/types.js';
 import { atAnotherRate, planFleet, planFromState, preparePlanning } from './plan-fleet.js';
 import type { PlanResult } from './plan-fleet.js';
 import type { LpSolver } from '../optimize/solver.js';

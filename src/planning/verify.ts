@@ -4,7 +4,7 @@ import type { PlanResult } from './plan-fleet.js';
 import type { LpSolver } from '../optimize/solver.js';
 import { round6 } from '../plan/round.js';
 import type { Plan, PlanVerification } from '../plan/plan.js';
-import type { Catalog, ServiceSpec } from '../spec/types.js';
+import type { Catalog, ServiceSpec } from '../input/types.js';
 import { measurementShortfall, simulatePlan } from '../simulate/simulate.js';
 import type { SimulationOptions, SimulationReport } from '../simulate/simulate.js';
 import { atPercentile } from '../simulate/outcomes.js';

@@ -1,7 +1,7 @@
 import type { AccuracyReport, ErrorStats } from '../calibrate/accuracy.js';
 import { rowErrors } from '../calibrate/accuracy.js';
 import type { RowResult } from '../calibrate/predict-rows.js';
-import type { MeasurementFile } from '../spec/measurements.js';
+import type { MeasurementFile } from '../input/measurements.js';
 import { plainText } from './escape.js';
 import { errorPct, sig, signedPct } from './format.js';
 import { renderTable } from './table.js';

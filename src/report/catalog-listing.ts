@@ -1,7 +1,7 @@
 import { kvBytesPerToken } from '../perf/kv-cache.js';
 import { activeParams, totalParams } from '../perf/model-size.js';
-import type { ModelRegistry } from '../spec/models.js';
-import type { Catalog, ComputeDtype, GpuSpec, ModelArch } from '../spec/types.js';
+import type { ModelRegistry } from '../input/models.js';
+import type { Catalog, ComputeDtype, GpuSpec, ModelArch } from '../input/types.js';
 import { formatBandwidth, formatBytes, formatCount, formatPower, formatUsd, sig } from './format.js';
 import { renderTable } from './table.js';
 import type { Column } from './table.js';

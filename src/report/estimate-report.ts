@@ -2,7 +2,7 @@ import { dpOf, instanceGpus } from '../perf/deployment.js';
 import type { Deployment } from '../perf/deployment.js';
 import type { ServingPrediction, Unservable } from '../perf/serving.js';
 import type { StepTiming } from '../perf/roofline.js';
-import type { EngineProfile } from '../spec/types.js';
+import type { EngineProfile } from '../input/types.js';
 import { evidenceLine } from './evidence.js';
 import { plainText } from './escape.js';
 import { formatBytes, formatDuration, sig } from './format.js';

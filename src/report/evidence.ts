@@ -1,4 +1,4 @@
-import type { GpuEvidence } from '../spec/types.js';
+import type { GpuEvidence } from '../input/types.js';
 import { plainText } from './escape.js';
 import type { Escape } from './escape.js';
 

@@ -1,6 +1,6 @@
 import type { OperatorReport, OperatorResult } from '../calibrate/operator-accuracy.js';
 import { operatorErrorPct } from '../calibrate/operator-accuracy.js';
-import type { OperatorMeasurement } from '../spec/operator-measurements.js';
+import type { OperatorMeasurement } from '../input/operator-measurements.js';
 import { plainText } from './escape.js';
 import { errorPct, sig, signedPct } from './format.js';
 import { renderTable } from './table.js';

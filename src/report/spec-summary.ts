@@ -1,4 +1,4 @@
-import type { LatencyTarget, ServiceSpec } from '../spec/types.js';
+import type { LatencyTarget, ServiceSpec } from '../input/types.js';
 import { plainText } from './escape.js';
 import { formatDuration, sig } from './format.js';
 

@@ -1,4 +1,4 @@
-import type { ServiceSpec } from '../spec/types.js';
+import type { ServiceSpec } from '../input/types.js';
 
 /** Requests past warm-up a class needs so its tightest percentile is measured: 200 / (1 − p), about 200 misses allowed. */
 export function requestsForPercentile(percentile: number): number {

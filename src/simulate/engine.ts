@@ -4,7 +4,7 @@ import type { Arrival } from './requests.js';
 import type { InstanceTiming } from './timing.js';
 import { BlockCache } from './prefix-cache.js';
 import type { PromptBlock } from './prefix-cache.js';
-import type { PrefixRouting } from '../spec/types.js';
+import type { PrefixRouting } from '../input/types.js';
 
 /** A pool of identical instances in the simulation. */
 export interface SimPool {

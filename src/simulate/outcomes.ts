@@ -1,5 +1,5 @@
 import { round6 } from '../plan/round.js';
-import type { SloTargets } from '../spec/types.js';
+import type { SloTargets } from '../input/types.js';
 import type { RequestOutcome } from './engine.js';
 import { LatencySummary } from './latency-summary.js';
 

@@ -1,4 +1,4 @@
-import type { PromptReuse, RequestClass } from '../spec/types.js';
+import type { PromptReuse, RequestClass } from '../input/types.js';
 import type { Arrival } from './requests.js';
 import type { PromptBlock } from './prefix-cache.js';
 

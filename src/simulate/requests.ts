@@ -1,4 +1,4 @@
-import type { RequestClass, ServiceSpec } from '../spec/types.js';
+import type { RequestClass, ServiceSpec } from '../input/types.js';
 import { sizeQuantile } from '../workload/distributions.js';
 import type { Slice } from '../workload/slices.js';
 

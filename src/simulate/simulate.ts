@@ -1,6 +1,6 @@
 import { round6 } from '../plan/round.js';
 import type { Plan, PlanLatency } from '../plan/plan.js';
-import type { Catalog, ServiceSpec, SloTargets } from '../spec/types.js';
+import type { Catalog, ServiceSpec, SloTargets } from '../input/types.js';
 import { runEngine } from './engine.js';
 import type { RequestOutcome, SimPool, SimRoute } from './engine.js';
 import { groupOutcome, measure, measuredGroup } from './outcomes.js';
@@ -12,7 +12,7 @@ import { withReuseDraws } from './prefix-draws.js';
 import { instanceTiming } from './timing.js';
 import { minimumMeasured, requestsForPercentile, warmupFor } from './duration.js';
 import { instancesExcess, requestsExcess } from './limits.js';
-import { InputError } from '../spec/issues.js';
+import { InputError } from '../input/issues.js';
 import { isNodeLocal, kvTransferSeconds } from '../perf/transfer.js';
 import { shapeProblems } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';

@@ -1,7 +1,7 @@
 import { tokensPerStep } from '../perf/speculative.js';
 import type { PlanSpeculative } from '../plan/plan.js';
 import { round6 } from '../plan/round.js';
-import type { SpeculativeDecoding } from '../spec/types.js';
+import type { SpeculativeDecoding } from '../input/types.js';
 
 /** A speculative setting in words: `eagle, k=3, acceptance 0.7 (2.53 tokens per step)` (and the draft model), or `no speculative decoding`. */
 function describe(s: { method: string; tokens: number; acceptance: number; draftModel: string | null } | undefined): string {

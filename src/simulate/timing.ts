@@ -3,7 +3,7 @@ import { kvBytesPerSequencePerGpu, memoryPlan } from '../perf/memory.js';
 import { BATCH_GRID, decodeRow, decodeTable } from '../perf/open-loop.js';
 import { stepTiming } from '../perf/roofline.js';
 import { acceptedLengthDistribution } from '../perf/speculative.js';
-import type { EngineProfile } from '../spec/types.js';
+import type { EngineProfile } from '../input/types.js';
 
 /** What the simulator needs to know of one instance: iteration times and KV room. */
 export interface InstanceTiming {

@@ -1,4 +1,4 @@
-import type { SizeDistribution } from '../spec/types.js';
+import type { SizeDistribution } from '../input/types.js';
 import { normalCdf, normalQuantile } from '../math/normal.js';
 
 /** Quantile u ∈ [0, 1] of a truncated distribution given its untruncated CDF and quantile. */

@@ -1,5 +1,5 @@
 import type { CacheHits, CacheOutcome } from '../perf/prefix-cache.js';
-import type { MeasuredHistory, PrefixRouting, PromptReuse, RequestClass } from '../spec/types.js';
+import type { MeasuredHistory, PrefixRouting, PromptReuse, RequestClass } from '../input/types.js';
 
 /**
  * The cache hits of prompts of `inputTokens` under a class's reuse. Shared blocks are found to a

@@ -1,4 +1,4 @@
-import type { JointSize, MeasuredHistory, RequestClass, SloTargets } from '../spec/types.js';
+import type { JointSize, MeasuredHistory, RequestClass, SloTargets } from '../input/types.js';
 import { isFixed, maxTokens, meanBetween, sizeQuantile } from './distributions.js';
 import type { CacheHits } from '../perf/prefix-cache.js';
 

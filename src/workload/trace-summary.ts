@@ -1,4 +1,4 @@
-import type { JointSize } from '../spec/types.js';
+import type { JointSize } from '../input/types.js';
 import { ReuseAccumulator } from './trace-reuse.js';
 import type { BlockReuse, SessionReuse } from './trace-reuse.js';
 

@@ -5,19 +5,19 @@ import { overlayYaml } from '../../calibrate/overlay.js';
 import { predictRow } from '../../calibrate/predict-rows.js';
 import { accuracyJson, accuracyText } from '../../report/accuracy-table.js';
 import { sig } from '../../report/format.js';
-import { InputError } from '../../spec/issues.js';
-import { parseMeasurements, rowLimitIssue } from '../../spec/measurements.js';
-import { isOperatorFile } from '../../spec/operator-measurements.js';
-import type { MeasurementFile } from '../../spec/measurements.js';
+import { InputError } from '../../input/issues.js';
+import { parseMeasurements, rowLimitIssue } from '../../input/measurements.js';
+import { isOperatorFile } from '../../input/operator-measurements.js';
+import type { MeasurementFile } from '../../input/measurements.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { flagWholeNumber } from '../flags.js';
 import { readUserFile } from '../files.js';
 import { writeFileAtomic } from '../write-file.js';
-import type { TextFile } from '../../spec/load.js';
+import type { TextFile } from '../../input/load.js';
 import { loadInputs } from '../inputs.js';
-import type { ModelRegistry } from '../../spec/models.js';
+import type { ModelRegistry } from '../../input/models.js';
 import { operatorAccuracy } from '../operator-accuracy.js';
 
 /**

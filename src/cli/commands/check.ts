@@ -3,7 +3,7 @@ import { checkPlan } from '../../plan/check.js';
 import type { Thresholds } from '../../plan/check.js';
 import { renderPlan } from '../../report/plan-formats.js';
 import { checkMarkdown, checkText } from '../../report/check-report.js';
-import { InputError, formatIssue, sortIssues } from '../../spec/issues.js';
+import { InputError, formatIssue, sortIssues } from '../../input/issues.js';
 import { checkFailureMarkdown, unverifiedLine } from '../../report/check-failure.js';
 import type { CommandRun, Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';

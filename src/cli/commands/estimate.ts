@@ -5,12 +5,12 @@ import { breakdownText, estimateJson, estimateText, unservableText } from '../..
 import { speculativeBreakdownText } from '../../report/speculative-breakdown.js';
 import { speculativeLine } from '../../report/speculative-text.js';
 import { tokensPerStep } from '../../perf/speculative.js';
-import { normalizeSpeculative } from '../../spec/speculative.js';
-import type { SpeculativeMethod } from '../../spec/types.js';
+import { normalizeSpeculative } from '../../input/speculative.js';
+import type { SpeculativeMethod } from '../../input/types.js';
 import type { EstimateInput } from '../../report/estimate-report.js';
-import { InputError } from '../../spec/issues.js';
-import type { KvDtype, ModelArch, WeightDtype } from '../../spec/types.js';
-import { parseQuantity } from '../../spec/units.js';
+import { InputError } from '../../input/issues.js';
+import type { KvDtype, ModelArch, WeightDtype } from '../../input/types.js';
+import { parseQuantity } from '../../input/units.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
@@ -18,8 +18,8 @@ import { loadInputs, warningText } from '../inputs.js';
 import type { Inputs } from '../inputs.js';
 import { readModelConfig } from '../model-config.js';
 import type { Output } from '../output.js';
-import { modelFromHfConfig } from '../../spec/hf-config.js';
-import type { ModelRegistry } from '../../spec/models.js';
+import { modelFromHfConfig } from '../../input/hf-config.js';
+import type { ModelRegistry } from '../../input/models.js';
 
 interface EstimateOptions {
   model: string;

@@ -5,7 +5,7 @@ import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { writeFileAtomic } from '../write-file.js';
 import { scheduleSvg } from '../../report/schedule-report.js';
-import { InputError } from '../../spec/issues.js';
+import { InputError } from '../../input/issues.js';
 import { planningOptions, planSpec, reportInfeasible, startPlanning, verifyOptions } from '../run-plan.js';
 import { warnTo } from '../inputs.js';
 import type { PlanningFlags } from '../run-plan.js';

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
-import { InputError, formatIssue, sortIssues } from '../../spec/issues.js';
-import type { InputIssue } from '../../spec/issues.js';
-import type { ServiceSpec } from '../../spec/types.js';
+import { InputError, formatIssue, sortIssues } from '../../input/issues.js';
+import type { InputIssue } from '../../input/issues.js';
+import type { ServiceSpec } from '../../input/types.js';
 import { summarizeSpec } from '../../report/spec-summary.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { workloadJson, workloadText } from '../../report/workload-report.js';
-import { InputError } from '../../spec/issues.js';
+import { InputError } from '../../input/issues.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { flagQuantity } from '../flags.js';
