@@ -87,6 +87,26 @@ describe('plans over a load profile', () => {
     expect(mixed.schedule!.map((b) => b.pools[0].committed + b.pools[0].onDemand)).toEqual(onDemand.schedule!.map((b) => b.pools[0].onDemand));
   });
 
+  it('a trace\'s day (presets/examples/chat-day.yaml): the peak hour runs the plan\'s own fleet, no hour more, and the day costs less', async () => {
+    const day = await plan(['presets/examples/chat-day.yaml']);
+    const counts = new Map(day.pools.map((p) => [p.id, p.count]));
+    const total = (b: NonNullable<Plan['schedule']>[number], id: string) => {
+      const p = b.pools.find((x) => x.pool === id)!;
+      return p.committed + p.onDemand + p.spot;
+    };
+    // The fleet verification simulates and the plan's machines and node-local pairs hold is the peak's.
+    for (const b of day.schedule!) {
+      for (const [id, n] of counts) {
+        if (b.fraction === 1) expect(total(b, id), `${id} at ${b.startHour}h`).toBe(n);
+        else expect(total(b, id), `${id} at ${b.startHour}h`).toBeLessThanOrEqual(n);
+      }
+    }
+    expect(day.schedule!.length).toBe(24);
+    expect(day.purchase!.costPerMonth).toBeLessThan(day.purchase!.staticCostPerMonth);
+    const committed = await plan(['presets/examples/chat-day.yaml', '--catalog', OVERLAY]);
+    expect(committed.purchase!.costPerMonth).toBeLessThan(day.purchase!.costPerMonth);
+  });
+
   it('at the same counts, moving the always-on base to a cheaper commitment never raises the cost', () => {
     const blocks = blocksOf([1, 1, 0.5, 0.2]);
     const problem = (committed?: number) => ({ prices: [{ onDemand: 4, ...(committed === undefined ? {} : { committed }) }], blocks, leadHours: [0.01], minInstances: 1 }) as unknown as ScheduleProblem;

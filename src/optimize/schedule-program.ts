@@ -25,6 +25,11 @@ export interface ScheduleProblem {
   /** Hours an added instance starts before its block (weights load time), per pool. */
   leadHours: number[];
   minInstances: number;
+  /**
+   * The plan's instances per pool: what verification simulated and what fits the plan's machines
+   * and node-local pairs. No block has more, and a block at the peak has exactly these.
+   */
+  peakCounts: number[];
 }
 
 /** Name of pool i's committed count (the same in every block). */
@@ -52,7 +57,9 @@ export function periodHours(problem: ScheduleProblem): number {
  *    redundancy (every pool keeps its spares in every block);
  *  - s_ib ≤ r: a pool holds at most r spot instances, so losing all of them at once still leaves
  *    its load covered (no spot without redundancy);
- *  - c_i + o_ib + s_ib ≥ the minimum instances; GPUs per type within availability and TDP within
+ *  - c_i + o_ib + s_ib ≥ the minimum instances, and at most the plan's count (exactly it in a
+ *    block at the peak: the fleet verification simulated, placed on the plan's machines and
+ *    node-local pairs, which this program does not model); GPUs per type within availability and TDP within
  *    the power cap in every block; each block's cost per hour within the budget.
  * Capacities are the peak plan's (they do not depend on the rate); only the demand scales.
  */
@@ -119,6 +126,8 @@ export function scheduleProgram(problem: ScheduleProblem): LinearProgram {
     candidates.forEach((_, i) => {
       constraints.push({ name: `cap_${i}_${b}`, terms: { ...served[i], ...negated(fleet[i]) }, max: -redundancy });
       if (problem.minInstances > 0) constraints.push({ name: `min_${i}_${b}`, terms: fleet[i], min: problem.minInstances });
+      const peak = Math.max(problem.peakCounts[i], problem.minInstances);
+      constraints.push({ name: `peak_${i}_${b}`, terms: fleet[i], ...(block.fraction >= 1 - 1e-9 ? { equal: peak } : { max: peak }) });
     });
     for (const [gpu, limit] of Object.entries(packing.availability).sort((x, y) => x[0].localeCompare(y[0]))) {
       const terms: Record<string, number> = {};

@@ -92,7 +92,7 @@ export async function planSchedule(spec: ServiceSpec, problem: PackingProblem, f
     return { infeasible: `planning.purchase (${profile.purchase.join(', ')}) leaves no way to buy ${unbuyable.map((p) => p.c.gpu.id).join(', ')}: the catalog has no committed price for it; allow on_demand or add price.committed in a catalog overlay` };
   }
   const leadSeconds = pools.map((p) => scaleUpSeconds(p.c, profile));
-  const schedule: ScheduleProblem = { packing, prices, blocks: blocksOf(profile.hourlyFractions), leadHours: leadSeconds.map((s) => s / 3600), minInstances: profile.minInstances };
+  const schedule: ScheduleProblem = { packing, prices, blocks: blocksOf(profile.hourlyFractions), leadHours: leadSeconds.map((s) => s / 3600), minInstances: profile.minInstances, peakCounts: pools.map((p) => fleet.counts[p.i]) };
   const lp = scheduleProgram(schedule);
   const solved = await solver.solve(lp, { timeLimitSeconds: spec.planning.solverTimeLimitSeconds });
   let status: PlanPurchase['solver'] = solved.status === 'optimal' ? 'optimal' : solved.status === 'time-limit' ? 'time-limit' : 'work-limit';
@@ -132,7 +132,8 @@ export async function planSchedule(spec: ServiceSpec, problem: PackingProblem, f
       averageCostPerHour: round6(costPerHour),
       staticCostPerMonth: round6(staticPerMonth),
       savingPerMonth: round6(staticPerMonth - perMonth),
-      savingPercent: staticPerMonth > 0 ? round6(((staticPerMonth - perMonth) / staticPerMonth) * 100) : 0,
+      // To a hundredth of a percent, as the baselines' savings: float noise is not a saving.
+      savingPercent: staticPerMonth > 0 ? Math.round(((staticPerMonth - perMonth) / staticPerMonth) * 10_000) / 100 || 0 : 0,
       solver: status,
       pools: pools.map((p, k) => ({
         pool: p.c.id,
