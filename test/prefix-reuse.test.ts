@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -8,11 +8,12 @@ import { buildCandidates } from '../src/optimize/candidates.js';
 import type { Deployment } from '../src/perf/deployment.js';
 import { instanceCapacity, instanceModel } from '../src/perf/open-loop.js';
 import { stepOperators } from '../src/perf/operators.js';
-import { meanCachedTokens } from '../src/perf/prefix-cache.js';
+import { commonPrefixTokens, meanCachedTokens } from '../src/perf/prefix-cache.js';
 import type { Plan } from '../src/plan/plan.js';
 import { planFleet } from '../src/planning/plan-fleet.js';
 import { BlockCache } from '../src/simulate/prefix-cache.js';
 import { simulatePlan } from '../src/simulate/simulate.js';
+import type { SimulationReport } from '../src/simulate/simulate.js';
 import type { PromptReuse, ServiceSpec } from '../src/input/types.js';
 import { cacheHits, withCacheHits } from '../src/workload/prefix-reuse.js';
 import { sliceWorkload } from '../src/workload/slices.js';
@@ -279,4 +280,42 @@ describe('planner deploy of a plan that counts on prompt reuse', () => {
     expect(before.code, before.stderr).toBe(0);
     expect(before.stdout).not.toMatch(/prefix cache|block_reuse/);
   });
+});
+
+describe('shared-prefix attention (planning.shared_prefix_attention)', () => {
+  const TMP = mkdtempSync(join(tmpdir(), 'planner-shared-prefix-'));
+  it('a batch shares a level only when all its sequences hold the same path of it', () => {
+    const levels = [
+      { tokens: 1000, share: 1, paths: 1 },
+      { tokens: 4000, share: 0.4, paths: 50 },
+    ];
+    // One sequence: its own mean shared tokens. Eight: only the system prompt is surely common.
+    expect(commonPrefixTokens(levels, 1)).toBeCloseTo(1000 + 0.4 * 4000, 9);
+    expect(commonPrefixTokens(levels, 8)).toBeCloseTo(1000 + 4000 * 50 * (0.4 / 50) ** 8, 9);
+    // A level is common only as often as every level before it.
+    expect(commonPrefixTokens([{ tokens: 1000, share: 0.5, paths: 1 }, ...levels], 64)).toBeLessThan(1e-6);
+  });
+
+  it('a 4k system prompt every request carries: decode steps read it once, the plan costs no more, and the simulation agrees', async () => {
+    const spec = readFileSync(`${ROOT}presets/examples/chat.yaml`, 'utf8').replace('workload:\n', 'workload:\n  prefix: { shared_tokens: 4k }\n');
+    const path = join(TMP, 'chat-system-prompt.yaml');
+    writeFileSync(path, spec);
+    const planAt = async (value: string) => {
+      const result = await runPlanner(['plan', path, '--set', `planning.shared_prefix_attention=${value}`, '--format', 'json']);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as Plan;
+    };
+    const off = await planAt('off');
+    const on = await planAt('on');
+    expect(on.totalCostPerHour).toBeLessThanOrEqual(off.totalCostPerHour);
+    expect(on.workload.prefixCache!.sharedPrefixAttention).toBe(true);
+    expect(off.workload.prefixCache!.sharedPrefixAttention).toBeUndefined();
+    expect(on.verification!.holds).toBe(true);
+    // The same plan simulated with the engine reading the prefix per sequence decodes slower.
+    const planPath = join(TMP, 'chat-system-prompt-on.json');
+    writeFileSync(planPath, JSON.stringify(on));
+    const simulate = async (value: string) =>
+      JSON.parse((await runPlanner(['simulate', path, '--plan', planPath, '--set', `planning.shared_prefix_attention=${value}`, '--duration', '300s', '--format', 'json'])).stdout) as SimulationReport;
+    expect((await simulate('on')).overall.tpotMs.p50!).toBeLessThan((await simulate('off')).overall.tpotMs.p50!);
+  }, 60_000);
 });

@@ -81,6 +81,7 @@ export interface RawSpec {
     autoscaling?: RawPurchasePlanning['autoscaling'];
     prefix_cache?: 'on' | 'off' | boolean;
     prefix_routing?: PlanningOptions['prefixRouting'];
+    shared_prefix_attention?: 'on' | 'off' | boolean;
   };
   budget?: number | string | { max_cost_per_hour?: number | string; max_increase?: number | string };
 }
@@ -107,6 +108,7 @@ export const PLANNING_DEFAULTS = {
   percentile: 90,
   // vLLM (V1), SGLang (radix cache) and TensorRT-LLM (KV block reuse) cache prefixes by default.
   prefixCache: true,
+  sharedPrefixAttention: false,
   // What any load balancer does; prefix-aware routing is an assumption the spec must make.
   prefixRouting: 'random' as const,
 };
@@ -526,6 +528,7 @@ function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catal
     measuredCapacity: [],
     prefixCache: raw.prefix_cache === undefined ? PLANNING_DEFAULTS.prefixCache : raw.prefix_cache === true || raw.prefix_cache === 'on',
     prefixRouting: raw.prefix_routing ?? PLANNING_DEFAULTS.prefixRouting,
+    sharedPrefixAttention: raw.shared_prefix_attention === undefined ? PLANNING_DEFAULTS.sharedPrefixAttention : raw.shared_prefix_attention === true || raw.shared_prefix_attention === 'on',
   };
 }
 

@@ -350,6 +350,8 @@ export interface PlanningOptions {
   measuredCapacity: MeasuredCapacity[];
   /** The engine's prefix cache (on unless the spec turns it off; without prompt reuse it changes nothing). */
   prefixCache: boolean;
+  /** A decode step reads a prefix common to all its sequences once (vLLM V1 cascade attention). */
+  sharedPrefixAttention: boolean;
   prefixRouting: PrefixRouting;
 }
 

@@ -4,7 +4,7 @@ import type { RequestShape } from './serving.js';
 import { dpOf } from './deployment.js';
 import type { Deployment } from './deployment.js';
 import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan } from './memory.js';
-import { meanSharedTokens } from './prefix-cache.js';
+import { commonPrefixTokens, meanSharedTokens } from './prefix-cache.js';
 import type { CacheHits } from './prefix-cache.js';
 import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
@@ -150,7 +150,12 @@ export function instanceModel(
   const context = I + O / 2;
   const decode = table ?? decodeTable(d, engine, [context]);
   const grid = BATCH_GRID.filter((_, i) => i === 0 || BATCH_GRID[i - 1] < maxSequences);
-  const curve = piecewiseLinear(grid, decodeRow(decode, context).slice(0, grid.length));
+  // Shared-prefix attention: a step reads the prefix its sequences all share once, not per sequence.
+  const levels = role === 'colocated' ? cache?.batchShared : undefined;
+  const curve = piecewiseLinear(
+    grid,
+    levels ? grid.map((b, i) => decodeRow(decode, context - commonPrefixTokens(levels, b) * (1 - 1 / b))[i]) : decodeRow(decode, context).slice(0, grid.length),
+  );
   const alongside = role === 'colocated' ? 1 : 0;
   let prefillBound: Bound | undefined;
   const prompts = (cache?.outcomes ?? [{ share: 1, cachedTokens: 0 }]).map((o): PromptWork => {

@@ -19,6 +19,28 @@ export interface CacheHits {
   outcomes: CacheOutcome[];
   /** Tokens of every distinct shared block, which each instance keeps cached (its working set). */
   pinnedTokens: number;
+  /**
+   * With shared-prefix attention (planning.shared_prefix_attention), the shared blocks in prompt
+   * order: tokens, the share of requests that hold the level, and its distinct paths (the variants
+   * of it and of every level before it).
+   */
+  batchShared?: Array<{ tokens: number; share: number; paths: number }>;
+}
+
+/**
+ * Tokens of the prefix every one of `batch` sequences shares (read once by a decode step with
+ * shared-prefix attention): a level counts when all of them hold the same path of it, with
+ * probability paths · (share / paths)^batch; a level is common only if every level before it is.
+ */
+export function commonPrefixTokens(levels: NonNullable<CacheHits['batchShared']>, batch: number): number {
+  let tokens = 0;
+  let common = 1;
+  for (const level of levels) {
+    common = Math.min(common, level.paths * Math.pow(level.share / level.paths, Math.max(1, batch)));
+    if (!(common > 0)) break;
+    tokens += level.tokens * common;
+  }
+  return tokens;
 }
 
 /** Mean tokens of a request's prompt held in shared blocks (not in its own KV). */

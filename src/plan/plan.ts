@@ -223,6 +223,8 @@ export interface PlanPrefixCache {
   }>;
   /** Pools whose instances cannot keep the working set and help more without it: planned as finding nothing cached. */
   poolsWithoutCache: string[];
+  /** Present (true) when a colocated decode step is taken to read a prefix all its sequences share once (planning.shared_prefix_attention). */
+  sharedPrefixAttention?: true;
 }
 
 /** The cheapest plan that meets the SLOs. */

@@ -49,5 +49,5 @@ export function planPrefixCache(spec: ServiceSpec, slices: Slice[], pools: Serve
     .filter(({ candidate, served }) => candidate.role !== 'decode' && served.some(({ slice }) => slice.cache && candidate.models.has(slice.id) && !countsOnCache(candidate, slice)))
     .map(({ candidate }) => candidate.id)
     .sort();
-  return { routing: spec.planning.prefixRouting, classes, poolsWithoutCache };
+  return { routing: spec.planning.prefixRouting, ...(spec.planning.sharedPrefixAttention ? { sharedPrefixAttention: true as const } : {}), classes, poolsWithoutCache };
 }

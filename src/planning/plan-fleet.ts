@@ -34,7 +34,7 @@ export function capacityKey(candidateId: string, sliceId: string): string {
  */
 export function preparePlanning(spec: ServiceSpec, catalog: Catalog, capacityScale?: ReadonlyMap<string, number>): PlanningState {
   const engine = catalog.engines[spec.planning.engine];
-  const slices = withCacheHits(sliceWorkload(spec.classes, spec.planning.maxSlices), spec.classes, spec.planning.prefixRouting);
+  const slices = withCacheHits(sliceWorkload(spec.classes, spec.planning.maxSlices), spec.classes, spec.planning.prefixRouting, spec.planning.sharedPrefixAttention);
   const gpus = spec.planning.gpus.map((id) => catalog.gpus[id]);
   return scaled(spec, slices, buildCandidates(spec, gpus, engine, slices), capacityScale);
 }

@@ -40,6 +40,9 @@ export function prefixCacheLines(plan: Plan, esc: Escape = plainText): string[] 
     }
     lines.push(`  ${c.class === 'default' && pc.classes.length === 1 ? '' : `${esc(c.class)}: `}${sig(c.cachedPercent)}% of prompt tokens taken as cached, not prefilled — ${parts.join('; ')}`);
   }
+  if (pc.sharedPrefixAttention) {
+    lines.push('  shared-prefix attention: a colocated decode step reads a prefix all its sequences share once, not per sequence (planning.shared_prefix_attention: on; vLLM V1 does this with cascade attention)');
+  }
   if (pc.poolsWithoutCache.length > 0) {
     lines.push(`  planned as finding nothing cached (its instances cannot keep the working set to advantage): ${pc.poolsWithoutCache.map(esc).join(', ')}`);
   }

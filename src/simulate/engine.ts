@@ -18,6 +18,8 @@ export interface SimPool {
   pairClass?: string;
   /** KV-cache transfer of a prompt from this (prefill) pool to a decode pool (default: instant). */
   transferSeconds?: (decodePool: number, inputTokens: number) => number;
+  /** A decode step reads the shared blocks all its sequences hold once, not once per sequence (shared-prefix attention). */
+  sharedPrefixAttention?: boolean;
 }
 
 /** Where a route's requests go: pools with their shares, for each side of the work. */
@@ -26,6 +28,23 @@ export interface SimRoute {
   prefillSide: Array<{ pool: number; share: number }>;
   /** Decode-only pools, with their shares (of the requests that go to a prefill-only pool). */
   decodeOnly: Array<{ pool: number; share: number }>;
+}
+
+/** Tokens of the leading shared blocks every one of `running` holds (the same blocks, by key): 0 if any holds none. */
+function commonPrefix(running: ReadonlyArray<{ blocks?: PromptBlock[]; shared: number }>): number {
+  const first = running[0];
+  if (!first?.blocks || first.shared === 0) return 0;
+  let depth = first.blocks.length;
+  for (const r of running) {
+    if (!r.blocks || r.shared === 0) return 0;
+    let d = 0;
+    while (d < depth && d < r.blocks.length && r.blocks[d].key === first.blocks[d].key) d++;
+    depth = d;
+    if (depth === 0) return 0;
+  }
+  let tokens = 0;
+  for (let d = 0; d < depth; d++) tokens += first.blocks[d].tokens;
+  return tokens;
 }
 
 /** What one finished request measured. */
@@ -345,6 +364,7 @@ export function runEngine(
     if (decoding === 0 && x.chunk.length === 0) return;
     let context = 0;
     if (decoding > 0) for (const r of x.running) context += r.input + r.generated;
+    if (decoding > 1 && pools[x.pool].sharedPrefixAttention) context -= (decoding - 1) * commonPrefix(x.running);
     let duration = x.timing.decodeSeconds(Math.max(1, decoding), decoding > 0 ? context / decoding : 1);
     for (const [r, tokens] of x.chunk) duration += x.timing.prefillSeconds(tokens, r.prompt - r.remaining);
     x.busy = true;

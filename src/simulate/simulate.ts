@@ -223,6 +223,7 @@ function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog, down: Readonl
       timing: instanceTiming(deployments[i], engine, contexts, longestPrompt),
       maxModelLen: p.launch.maxModelLen,
       pairClass: p.pairClass ?? undefined,
+      ...(p.role === 'colocated' && spec.planning.prefixCache && spec.planning.sharedPrefixAttention ? { sharedPrefixAttention: true } : {}),
       ...(p.role === 'prefill' ? { transferSeconds: (decodePool: number, inputTokens: number) => kvTransferSeconds(deployments[i], deployments[decodePool], inputTokens, link) } : {}),
     };
   });

@@ -10,7 +10,7 @@ import type { MeasuredHistory, PrefixRouting, PromptReuse, RequestClass } from '
  * A follow-up turn (`followUps` of the requests) carries `share` of its prompt as history, and
  * finds it with the history's hit rate.
  */
-export function cacheHits(reuse: PromptReuse, inputTokens: number, countHistory: boolean): CacheHits | undefined {
+export function cacheHits(reuse: PromptReuse, inputTokens: number, countHistory: boolean, sharedAttention = false): CacheHits | undefined {
   const most = Math.max(0, inputTokens - 1);
   const depths: Array<{ share: number; tokens: number }> = [];
   let tokens = 0;
@@ -41,7 +41,19 @@ export function cacheHits(reuse: PromptReuse, inputTokens: number, countHistory:
   }
   const outcomes = [...merged.values()].sort((a, b) => a.cachedTokens - b.cachedTokens || a.sharedTokens - b.sharedTokens);
   if (!outcomes.some((o) => o.cachedTokens > 0)) return undefined;
-  return { outcomes, pinnedTokens: workingSetTokens(reuse) };
+  return { outcomes, pinnedTokens: workingSetTokens(reuse), ...(sharedAttention ? { batchShared: batchLevels(reuse, most) } : {}) };
+}
+
+/** The shared blocks as levels of a batch's common prefix (see CacheHits.batchShared), within the prompt's `most` tokens. */
+function batchLevels(reuse: PromptReuse, most: number): NonNullable<CacheHits['batchShared']> {
+  let paths = 1;
+  let before = 0;
+  return reuse.prefixes.map((p) => {
+    paths *= p.distinct;
+    const tokens = Math.max(0, Math.min(most, before + p.tokens) - before);
+    before += p.tokens;
+    return { tokens, share: p.hitRate, paths };
+  });
 }
 
 /** Tokens of every path of shared blocks (a block is cached with everything before it): what an instance keeps to find them. */
@@ -56,13 +68,13 @@ export function workingSetTokens(reuse: PromptReuse): number {
  * that holds it is one of many; the simulator gives it its 1-in-n chance), with prefix-aware
  * routing it is found at its hit rate. Shared blocks are cached on every instance either way.
  */
-export function withCacheHits<S extends { className: string; inputTokens: number; history?: MeasuredHistory }>(slices: S[], classes: RequestClass[], routing: PrefixRouting): Array<S & { cache?: CacheHits }> {
+export function withCacheHits<S extends { className: string; inputTokens: number; history?: MeasuredHistory }>(slices: S[], classes: RequestClass[], routing: PrefixRouting, sharedAttention = false): Array<S & { cache?: CacheHits }> {
   const reuse = new Map(classes.map((c) => [c.name, c.reuse]));
   return slices.map((s) => {
     const classReuse = reuse.get(s.className);
     // A trace's history measured per request size: the slice's own (short prompts are mostly first turns).
     const r = classReuse?.history?.bySize && s.history ? { ...classReuse, history: { ...classReuse.history, ...s.history } } : classReuse;
-    const cache = r && cacheHits(r, s.inputTokens, routing === 'prefix-aware');
+    const cache = r && cacheHits(r, s.inputTokens, routing === 'prefix-aware', sharedAttention);
     return cache ? { ...s, cache } : s;
   });
 }
