@@ -169,6 +169,26 @@ describe('plans over a load profile', () => {
 });
 
 describe('a trace\'s hourly profile', () => {
+  it('counts the hours a trace covers by arithmetic: three days and a bit as an hour-by-hour count, and a 30-million-year span at once', () => {
+    const covered = (start: number, end: number) => {
+      const acc = new TraceAccumulator(60);
+      acc.add({ timestampSeconds: start, inputTokens: 100, outputTokens: 10 });
+      acc.add({ timestampSeconds: end, inputTokens: 100, outputTokens: 10 });
+      return acc.summary(99).hourly.coveredSeconds;
+    };
+    // Relative timestamps count from the first request; Unix ones (from 2001 on) by the clock.
+    for (const start of [0, 1_794_873_600 + 5_000]) {
+      const end = start + 3 * 86_400 + 5 * 3600 + 1234;
+      const from = start > 0 ? start : 0;
+      const byHour = Array.from({ length: 24 }, () => 0);
+      for (let h = Math.floor(from / 3600); h <= Math.floor(end / 3600); h++) byHour[h % 24] += Math.max(0, Math.min(end, (h + 1) * 3600) - Math.max(from, h * 3600));
+      expect(covered(start, end), `from ${start}`).toEqual(byHour);
+    }
+    const began = performance.now();
+    expect(covered(0, 1e15).every((c) => c > 0)).toBe(true);
+    expect(performance.now() - began).toBeLessThan(1000);
+  });
+
   it('rates per hour of the day, relative to the busiest, over the time covered', () => {
     const acc = new TraceAccumulator(60);
     // Two days: 1 request a minute, 3 a minute from 12:00 to 13:00 (relative clock).

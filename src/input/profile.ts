@@ -1,5 +1,6 @@
 import { checkedQuantity } from './models.js';
 import type { LoadProfile, PurchaseOption } from './types.js';
+import { MIN_COVERED_SECONDS } from '../workload/trace-summary.js';
 import type { TraceSummary } from '../workload/trace-summary.js';
 import type { DocPath } from './yaml-source.js';
 
@@ -56,7 +57,7 @@ export function normalizeProfile(
     }
     if (!trace) return undefined; // the trace's own error is reported where it is named
     if (!trace.hourly.fractions) {
-      const short = trace.hourly.coveredSeconds.filter((c) => c < 1800).length;
+      const short = trace.hourly.coveredSeconds.filter((c) => c < MIN_COVERED_SECONDS).length;
       at([...path, 'from_trace'], `the trace covers ${short} of the 24 hours of the day for less than half an hour (it spans ${Math.round(trace.durationSeconds)} s); from_trace needs a day of timestamps — give hourly shares instead`);
       return undefined;
     }

@@ -1,3 +1,4 @@
+import { MIN_COVERED_SECONDS } from '../workload/trace-summary.js';
 import type { TraceSummary } from '../workload/trace-summary.js';
 import { round6 } from '../plan/round.js';
 import { plainText } from './escape.js';
@@ -73,7 +74,7 @@ export function workloadText(file: string, summary: TraceSummary, skipped: numbe
 function hourlyChart(hourly: TraceSummary['hourly']): string[] {
   const clock = hourly.clock === 'utc' ? 'UTC hour of day' : 'hours since the first request';
   if (!hourly.fractions) {
-    const covered = hourly.coveredSeconds.filter((c) => c >= 1800).length;
+    const covered = hourly.coveredSeconds.filter((c) => c >= MIN_COVERED_SECONDS).length;
     return [`hourly profile (${clock}): none — the trace covers ${covered} of the 24 hours for half an hour or more; profile: { from_trace: true } needs a day`];
   }
   return [

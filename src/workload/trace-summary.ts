@@ -71,7 +71,7 @@ export interface HourlyProfile {
 /** Timestamps from this on (2001-09-09) are read as Unix seconds, whose hours are UTC clock hours. */
 const UNIX_SECONDS_FROM = 1e9;
 /** Time the trace must cover of each hour of the day for an hourly profile. */
-const MIN_COVERED_SECONDS = 1800;
+export const MIN_COVERED_SECONDS = 1800;
 
 /** Bins per doubling of size: edges at 2^(k/4) tokens (~19% apart). */
 const BINS_PER_OCTAVE = 4;
@@ -181,10 +181,17 @@ export class TraceAccumulator {
     if (this.count > 0) {
       const start = this.clock(this.first);
       const end = this.clock(this.last);
-      for (let h = Math.floor(start / 3600); h <= Math.floor(end / 3600); h++) {
-        const slot = ((h % 24) + 24) % 24;
-        covered[slot] += Math.max(0, Math.min(end, (h + 1) * 3600) - Math.max(start, h * 3600));
-      }
+      const slotOf = (h: number) => ((h % 24) + 24) % 24;
+      const first = Math.floor(start / 3600);
+      const last = Math.floor(end / 3600);
+      const part = (h: number) => Math.max(0, Math.min(end, (h + 1) * 3600) - Math.max(start, h * 3600));
+      covered[slotOf(first)] += part(first);
+      if (last > first) covered[slotOf(last)] += part(last);
+      // The whole hours between, by arithmetic: a trace spanning years (or a stray timestamp) costs no loop over its hours.
+      const whole = Math.max(0, last - first - 1);
+      const days = Math.floor(whole / 24);
+      for (let slot = 0; slot < 24; slot++) covered[slot] += days * 3600;
+      for (let k = 1; k <= whole % 24; k++) covered[slotOf(first + k)] += 3600;
       for (const [h, n] of this.hours) counts[((h % 24) + 24) % 24] += n;
     }
     const rates = counts.map((n, slot) => (covered[slot] > 0 ? n / covered[slot] : 0));
