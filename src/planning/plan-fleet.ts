@@ -34,9 +34,14 @@ export function capacityKey(candidateId: string, sliceId: string): string {
  */
 export function preparePlanning(spec: ServiceSpec, catalog: Catalog, capacityScale?: ReadonlyMap<string, number>): PlanningState {
   const engine = catalog.engines[spec.planning.engine];
-  const slices = withCacheHits(sliceWorkload(spec.classes, spec.planning.maxSlices), spec.classes, spec.planning.prefixRouting, spec.planning.sharedPrefixAttention);
+  const slices = planningSlices(spec);
   const gpus = spec.planning.gpus.map((id) => catalog.gpus[id]);
   return scaled(spec, slices, buildCandidates(spec, gpus, engine, slices), capacityScale);
+}
+
+/** The spec's slices as planning sees them: sized, routed, with what they find in the prefix cache. */
+function planningSlices(spec: ServiceSpec): Slice[] {
+  return withCacheHits(sliceWorkload(spec.classes, spec.planning.maxSlices), spec.classes, spec.planning.prefixRouting, spec.planning.sharedPrefixAttention);
 }
 
 /** The candidates with their capacities scaled (new capacity maps; the rest shared), pruned. */
@@ -62,7 +67,7 @@ function scaled(spec: ServiceSpec, slices: Slice[], base: Candidate[], capacityS
  * and only the slices (with their rates) and the pruning are new. Undefined when the slices differ.
  */
 export function atAnotherRate(spec: ServiceSpec, base: PlanningState): PlanningState | undefined {
-  const slices = sliceWorkload(spec.classes, spec.planning.maxSlices);
+  const slices = planningSlices(spec);
   const shape = ({ ratePerSecond: _rate, ...sizes }: Slice) => JSON.stringify(sizes);
   if (slices.length !== base.slices.length || slices.some((s, i) => shape(s) !== shape(base.slices[i]))) return undefined;
   return { slices, candidates: base.candidates, pruned: pruneFor(spec, slices, base.candidates) };

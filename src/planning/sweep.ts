@@ -1,3 +1,4 @@
+import { moeShape } from '../plan/moe-shape.js';
 import type { Plan } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../input/types.js';
 import { atAnotherRate, planFleet, planFromState, preparePlanning } from './plan-fleet.js';
@@ -19,7 +20,7 @@ export interface SweepPoint {
   gpus: number | null;
   /** The pools, largest cost first, as "2× h100-sxm tp4" (prefill/decode roles named). */
   mix: string;
-  pools: Array<{ gpu: string; count: number; tp: number; pp: number; role: string }>;
+  pools: Array<{ gpu: string; count: number; tp: number; pp: number; ep?: number; dp?: number; role: string }>;
   reason: string | null;
 }
 
@@ -93,7 +94,7 @@ export async function sweep(
       costPerHour: plan.totalCostPerHour,
       gpus: plan.totals.gpus,
       mix: mixText(plan),
-      pools: plan.pools.map((p) => ({ gpu: p.gpu, count: p.count, tp: p.tp, pp: p.pp, role: p.role })),
+      pools: plan.pools.map((p) => ({ gpu: p.gpu, count: p.count, tp: p.tp, pp: p.pp, ...moeShape(p), role: p.role })),
       reason: null,
     };
   });

@@ -1,6 +1,7 @@
 import type { SweepResult } from '../planning/sweep.js';
 import { csvCell, plainText } from './escape.js';
 import { sig } from './format.js';
+import { shapeText } from './plan-routes.js';
 import { usdText } from './plan-text.js';
 import { renderTable } from './table.js';
 
@@ -28,7 +29,7 @@ export function sweepText(result: SweepResult, paintHeader?: (t: string) => stri
   const max = Math.max(0, ...result.points.map((p) => p.costPerHour ?? 0));
   const width = Math.max(...result.points.map((p) => sweepValueText(result, p.value).length));
   // Counts grow with load; a change of GPU types, shapes or roles is what a reader looks for.
-  const shapes = result.points.map((p) => p.pools.map((x) => `${x.gpu}/${x.tp}/${x.pp}/${x.role}`).sort().join(','));
+  const shapes = result.points.map((p) => p.pools.map((x) => `${x.gpu}/${shapeText(x)}/${x.role}`).sort().join(','));
   const chart = result.points.map((p, i) => {
     const changed = i > 0 && shapes[i] !== shapes[i - 1] ? '  ← new GPU mix' : '';
     const bar = p.costPerHour === null ? '×' : '█'.repeat(Math.max(1, Math.round((p.costPerHour / (max || 1)) * CHART_WIDTH)));
