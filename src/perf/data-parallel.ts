@@ -5,10 +5,11 @@ import type { RequestShape, ServingPrediction, Unservable } from './serving.js';
 import type { EngineProfile } from '../input/types.js';
 
 /**
- * An instance with DP attention as its `dp` ranks: the clients (or the static batch) split evenly
- * over the ranks, each rank predicted as one engine whose steps carry its own batch (the MoE
- * layers take every rank's tokens, all ranks loaded alike); throughput, batches and KV room add
- * up over the ranks, latencies are one rank's.
+ * An instance with DP attention as its `dp` ranks: the clients (or the static batch) split over
+ * the ranks as evenly as whole clients go — c mod dp ranks take ⌈c/dp⌉, the others ⌊c/dp⌋ (none
+ * where c < dp) — each rank predicted as one engine whose steps carry its own batch (the MoE
+ * layers take every rank's tokens, all ranks taken as loaded like the busiest); throughput,
+ * batches and KV room add up over the ranks, latencies are the busiest rank's.
  */
 export function predictInstance(
   d: Deployment,
@@ -18,15 +19,23 @@ export function predictInstance(
   engine: EngineProfile,
 ): ServingPrediction | Unservable {
   const ranks = dpOf(d);
-  const perRank = ranks > 1 ? Math.max(1, Math.round(concurrency / ranks)) : concurrency;
-  const rank = mode === 'static' ? predictStaticBatch(d, perRank, shape, engine) : predictClosedLoop(d, perRank, shape, engine);
-  if (ranks === 1 || 'reason' in rank) return rank;
+  const predict = (clients: number) => (mode === 'static' ? predictStaticBatch(d, clients, shape, engine) : predictClosedLoop(d, clients, shape, engine));
+  if (ranks === 1) return predict(concurrency);
+  const low = Math.floor(concurrency / ranks);
+  const busier = concurrency % ranks;
+  const busiest = predict(busier > 0 ? low + 1 : low);
+  if ('reason' in busiest) return busiest;
+  // The ranks with one client fewer (none of them when the clients divide evenly, idle when c < dp).
+  const others = busier > 0 && low > 0 ? predict(low) : undefined;
+  if (others && 'reason' in others) return others;
+  const sum = (key: 'requestsPerSecond' | 'outputTokensPerSecond' | 'runningSequences' | 'queuedRequests') =>
+    (busier > 0 ? busier : ranks) * busiest[key] + (others ? (ranks - busier) * others[key] : 0);
   return {
-    ...rank,
-    requestsPerSecond: rank.requestsPerSecond * ranks,
-    outputTokensPerSecond: rank.outputTokensPerSecond * ranks,
-    runningSequences: rank.runningSequences * ranks,
-    maxSequences: rank.maxSequences * ranks,
-    queuedRequests: rank.queuedRequests * ranks,
+    ...busiest,
+    requestsPerSecond: sum('requestsPerSecond'),
+    outputTokensPerSecond: sum('outputTokensPerSecond'),
+    runningSequences: sum('runningSequences'),
+    maxSequences: busiest.maxSequences * ranks,
+    queuedRequests: sum('queuedRequests'),
   };
 }
