@@ -55,13 +55,10 @@ export function acceptedLengthDistribution(acceptance: number, tokens: number): 
 export function draftArch(target: ModelArch, spec: SpeculativeDecoding): ModelArch | undefined {
   if (spec.method === 'ngram') return undefined;
   if (spec.method === 'draft') return spec.draftModel;
-  const layer: ModelArch = { ...target, id: `${target.id}-${spec.method}-head`, name: `${target.name} ${spec.method} head`, layers: 1, slidingWindow: undefined };
-  delete layer.mtpLayers;
-  if (spec.method === 'eagle' || !target.moe) {
-    delete layer.moe;
-    return layer;
-  }
-  return { ...layer, moe: { ...target.moe, denseLayers: 0 } };
+  const { mtpLayers: _mtp, moe, ...rest } = target;
+  const layer: ModelArch = { ...rest, id: `${target.id}-${spec.method}-head`, name: `${target.name} ${spec.method} head`, layers: 1, slidingWindow: undefined };
+  if (spec.method === 'eagle' || !moe) return layer;
+  return { ...layer, moe: { ...moe, denseLayers: 0 } };
 }
 
 /** Whether the drafter shares the target's embedding and LM head (an MTP or EAGLE head), so holds no vocabulary weights of its own. */
@@ -76,11 +73,18 @@ export function sharesVocabulary(spec: SpeculativeDecoding): boolean {
  * Undefined for ngram.
  */
 export function draftDeployment(d: Deployment): Deployment | undefined {
-  const arch = d.speculative && draftArch(d.model, d.speculative);
-  if (!arch) return undefined;
-  const tp = arch.attention !== 'mla' && arch.heads % d.tp !== 0 ? largestDivisor(arch.heads, d.tp) : d.tp;
-  return { model: arch, gpu: d.gpu, tp, pp: 1, ep: 1, weights: d.speculative!.method === 'draft' ? arch.nativePrecision : d.weights, kvCache: d.kvCache };
+  if (!d.speculative) return undefined;
+  // Asked for every KV lookup of a speculative deployment (the simulator's engine loop among them): built once per deployment.
+  if (drafters.has(d)) return drafters.get(d);
+  const arch = draftArch(d.model, d.speculative);
+  const tp = arch && arch.attention !== 'mla' && arch.heads % d.tp !== 0 ? largestDivisor(arch.heads, d.tp) : d.tp;
+  const drafter = arch && { model: arch, gpu: d.gpu, tp, pp: 1, ep: 1, weights: d.speculative.method === 'draft' ? arch.nativePrecision : d.weights, kvCache: d.kvCache };
+  drafters.set(d, drafter);
+  return drafter;
 }
+
+/** The drafter of each speculative deployment object (deployments are plain data, not changed once built). */
+const drafters = new WeakMap<Deployment, Deployment | undefined>();
 
 /** Largest divisor of `heads` that is at most `tp` (a small draft model's heads may not split the target's way). */
 function largestDivisor(heads: number, tp: number): number {
