@@ -1,6 +1,6 @@
 import { round6 } from '../plan/round.js';
 import type { Plan, PlanLatency } from '../plan/plan.js';
-import type { Catalog, ServiceSpec, SloTargets } from '../input/types.js';
+import type { Catalog, GpuSpec, ServiceSpec, SloTargets } from '../input/types.js';
 import { runEngine } from './engine.js';
 import type { RequestOutcome, SimPool, SimRoute } from './engine.js';
 import { groupOutcome, measure, measuredGroup } from './outcomes.js';
@@ -14,7 +14,8 @@ import { minimumMeasured, requestsForPercentile, warmupFor } from './duration.js
 import { instancesExcess, requestsExcess } from './limits.js';
 import { InputError } from '../input/issues.js';
 import { isNodeLocal, kvTransferSeconds } from '../perf/transfer.js';
-import { shapeProblems } from '../perf/deployment.js';
+import { instanceGpus, shapeProblems } from '../perf/deployment.js';
+import type { Deployment } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
 import { speculativeMismatch } from './speculative-mismatch.js';
 
@@ -128,6 +129,11 @@ function reportGroups(plan: Plan, spec: ServiceSpec) {
   return { count: S + C + 1 + 2 * P + P * C, at, of, slos };
 }
 
+/** A plan pool's instance as the performance model sees it: the spec's model, precision and drafting on the pool's GPUs and shape. */
+function poolDeployment(spec: ServiceSpec, gpu: GpuSpec, pool: Plan['pools'][number]): Deployment {
+  return { model: spec.model, gpu, tp: pool.tp, pp: pool.pp, ep: pool.ep ?? 1, ...((pool.dp ?? 1) > 1 ? { dp: pool.dp } : {}), weights: spec.precision.weights, kvCache: spec.precision.kvCache, ...(spec.speculative ? { speculative: spec.speculative } : {}) };
+}
+
 /** Why a plan cannot be simulated against a spec and catalog (empty: it can). */
 export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog): string[] {
   const problems: string[] = [];
@@ -143,10 +149,11 @@ export function planMismatches(plan: Plan, spec: ServiceSpec, catalog: Catalog):
   plan.pools.forEach((pool, i) => {
     const gpu = catalog.gpus[pool.gpu];
     if (!gpu) return;
-    const deployment = { model: spec.model, gpu, tp: pool.tp, pp: pool.pp, ep: pool.ep ?? 1, ...((pool.dp ?? 1) > 1 ? { dp: pool.dp } : {}), weights: spec.precision.weights, kvCache: spec.precision.kvCache, ...(spec.speculative ? { speculative: spec.speculative } : {}) };
+    const deployment = poolDeployment(spec, gpu, pool);
     const shape = shapeProblems(deployment);
-    for (const problem of shape) problems.push(`pools[${i}] (pool ${pool.id}): tp ${pool.tp}, pp ${pool.pp}: ${problem}`);
-    if (shape.length === 0 && pool.binding !== 'measured' && !memoryPlan(deployment, 1).fits) problems.push(`pools[${i}] (pool ${pool.id}): tp ${pool.tp}, pp ${pool.pp}: ${spec.model.id} does not fit in the memory of ${pool.tp * pool.pp} ${gpu.id}`);
+    const where = `pools[${i}] (pool ${pool.id}): tp ${pool.tp}, pp ${pool.pp}${(pool.dp ?? 1) > 1 ? `, dp ${pool.dp}` : ''}`;
+    for (const problem of shape) problems.push(`${where}: ${problem}`);
+    if (shape.length === 0 && pool.binding !== 'measured' && !memoryPlan(deployment, 1).fits) problems.push(`${where}: ${spec.model.id} does not fit in the memory of ${instanceGpus(deployment)} ${gpu.id}`);
   });
   const planned = new Set(plan.workload.slices.map((s) => s.class));
   const specified = new Set(spec.classes.map((c) => c.name));
@@ -206,7 +213,7 @@ export function measurementShortfall(report: Pick<SimulationReport, 'classes'>):
 function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog, down: ReadonlyMap<string, number>): SimPool[] {
   const engine = catalog.engines[plan.engine];
   const slices = new Map(plan.workload.slices.map((s) => [s.id, s]));
-  const deployments = plan.pools.map((p) => ({ model: spec.model, gpu: catalog.gpus[p.gpu], tp: p.tp, pp: p.pp, ep: p.ep ?? 1, ...((p.dp ?? 1) > 1 ? { dp: p.dp } : {}), weights: spec.precision.weights, kvCache: spec.precision.kvCache, ...(spec.speculative ? { speculative: spec.speculative } : {}) }));
+  const deployments = plan.pools.map((p) => poolDeployment(spec, catalog.gpus[p.gpu], p));
   return plan.pools.map((p, i) => {
     const served = p.slices.map((s) => slices.get(s.slice)!);
     const contexts = served.map((s) => s.inputTokens + s.outputTokens / 2);
