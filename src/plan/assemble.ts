@@ -1,7 +1,7 @@
 import { loadPoint } from '../perf/open-loop.js';
 import type { LoadPoint } from '../perf/open-loop.js';
-import { tokensPerStep } from '../perf/speculative.js';
-import type { GpuEvidence, ServiceSpec, SpeculativeDecoding } from '../input/types.js';
+import type { GpuEvidence, ServiceSpec } from '../input/types.js';
+import { planSpeculative } from './plan-speculative.js';
 import { largestRequestTokens, routesOf } from '../workload/slices.js';
 import type { Slice } from '../workload/slices.js';
 import type { PackingProblem } from '../optimize/formulation.js';
@@ -9,7 +9,7 @@ import { usableRate } from '../optimize/formulation.js';
 import type { Fleet } from '../optimize/solve-fleet.js';
 import { HOURS_PER_MONTH, PLAN_VERSION } from './plan.js';
 import { round6 } from './round.js';
-import type { Plan, PlanBaseline, PlanLatency, PlanMachine, PlanPool, PlanRoute, PlanSimplicity, PlanSlice, PlanSpeculative } from './plan.js';
+import type { Plan, PlanBaseline, PlanLatency, PlanMachine, PlanPool, PlanRoute, PlanSimplicity, PlanSlice } from './plan.js';
 import { machineShapes } from '../optimize/machines.js';
 import { planPrefixCache } from './prefix-summary.js';
 
@@ -222,16 +222,4 @@ function mostCommon(values: string[]): string {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? 'none';
-}
-
-/** The spec's speculative setting as a plan records it. */
-function planSpeculative(s: SpeculativeDecoding): PlanSpeculative {
-  return {
-    method: s.method,
-    tokens: s.tokens,
-    acceptance: round6(s.acceptance),
-    tokensPerStep: round6(tokensPerStep(s.acceptance, s.tokens)),
-    given: s.given,
-    draftModel: s.method === 'draft' ? s.draftModelName ?? s.draftModel?.id ?? null : null,
-  };
 }

@@ -1,5 +1,6 @@
 import { tokensPerStep } from '../perf/speculative.js';
 import type { PlanSpeculative } from '../plan/plan.js';
+import { planSpeculative } from '../plan/plan-speculative.js';
 import { round6 } from '../plan/round.js';
 import type { SpeculativeDecoding } from '../input/types.js';
 
@@ -14,8 +15,8 @@ function describe(s: { method: string; tokens: number; acceptance: number; draft
  * plan was sized for its method, k and acceptance, so simulating it under another says nothing.
  */
 export function speculativeMismatch(plan: PlanSpeculative | undefined, spec: SpeculativeDecoding | undefined): string | null {
-  const fromSpec = spec && { method: spec.method, tokens: spec.tokens, acceptance: spec.acceptance, draftModel: spec.method === 'draft' ? spec.draftModelName ?? spec.draftModel?.id ?? null : null };
+  const fromSpec = spec && planSpeculative(spec);
   if (!plan && !fromSpec) return null;
-  const same = plan && fromSpec && plan.method === fromSpec.method && plan.tokens === fromSpec.tokens && Math.abs(plan.acceptance - round6(fromSpec.acceptance)) < 1e-6 && (plan.draftModel ?? null) === fromSpec.draftModel;
+  const same = plan && fromSpec && plan.method === fromSpec.method && plan.tokens === fromSpec.tokens && Math.abs(plan.acceptance - fromSpec.acceptance) < 1e-6 && (plan.draftModel ?? null) === fromSpec.draftModel;
   return same ? null : `the plan assumes ${describe(plan)}, the spec ${fromSpec ? 'asks for ' : 'has '}${describe(fromSpec)}`;
 }

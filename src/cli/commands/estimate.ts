@@ -4,7 +4,7 @@ import { predictInstance } from '../../perf/data-parallel.js';
 import { breakdownText, estimateJson, estimateText, unservableText } from '../../report/estimate-report.js';
 import { speculativeBreakdownText } from '../../report/speculative-breakdown.js';
 import { speculativeLine } from '../../report/speculative-text.js';
-import { tokensPerStep } from '../../perf/speculative.js';
+import { planSpeculative } from '../../plan/plan-speculative.js';
 import { normalizeSpeculative } from '../../input/speculative.js';
 import type { SpeculativeMethod } from '../../input/types.js';
 import type { EstimateInput } from '../../report/estimate-report.js';
@@ -187,8 +187,7 @@ export const registerEstimate: Register = (program, action) => {
         } else {
           out.data(estimateText(input, prediction));
           if (speculative) {
-            const s = { ...speculative, tokensPerStep: tokensPerStep(speculative.acceptance, speculative.tokens), draftModel: speculative.draftModelName ?? null };
-            out.data(`\n${speculativeLine(s, (t) => t).replace('(given by the spec', '(given')}`);
+            out.data(`\n${speculativeLine(planSpeculative(speculative), (t) => t, '')}`);
           }
           if (options.breakdown) {
             out.data(`\n${breakdownText('prefill iteration (one prompt chunk with the running decodes), per GPU', prediction.prefillStep)}`);
