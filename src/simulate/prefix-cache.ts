@@ -28,7 +28,10 @@ export class BlockCache {
   /** `bytes`: the KV bytes a block of so many tokens takes on the instance. */
   constructor(private readonly bytes: (tokens: number) => number) {}
 
-  /** Tokens of the leading computed blocks of a prompt, and the bytes its blocks not cached at all need. */
+  /**
+   * Tokens of the leading computed blocks of a prompt, and the bytes its blocks add to those in use:
+   * the ones not cached, and the cached ones no running sequence holds (idle, kept in free room).
+   */
   lookup(blocks: PromptBlock[]): { cachedTokens: number; newBytes: number } {
     let cachedTokens = 0;
     let newBytes = 0;
@@ -38,6 +41,7 @@ export class BlockCache {
       leading &&= e?.ready === true;
       if (leading) cachedTokens += b.tokens;
       if (!e) newBytes += this.bytes(b.tokens);
+      else if (e.refs === 0) newBytes += e.bytes;
     }
     return { cachedTokens, newBytes };
   }
