@@ -82,6 +82,8 @@ export async function planFromState(spec: ServiceSpec, catalog: Catalog, solver:
 export interface PlanOptions {
   /** Compute the single-GPU-type and colocated-only baselines (default true). */
   baselines?: boolean;
+  /** With a load profile, size the pools per block of hours and buy them (default true; verification's draft plans skip it). */
+  schedule?: boolean;
   /** Capacities lowered (by capacityKey) so the simulation holds. */
   capacityScale?: ReadonlyMap<string, number>;
 }
@@ -112,7 +114,7 @@ export function specPlanner(spec: ServiceSpec, catalog: Catalog, solver: LpSolve
         runs.set(key, { state, solve: structureSolver(spec, state, solver) });
       }
       const { state, solve } = runs.get(key)!;
-      return planWith(spec, catalog, solver, state, solve, options.baselines !== false);
+      return planWith(spec, catalog, solver, state, solve, options.baselines !== false, options.schedule !== false);
     },
     candidateIds: () => prepared().candidates.map((c) => c.id),
   };
@@ -135,6 +137,7 @@ async function planWith(
   state: PlanningState,
   solve: (s: Structure) => Promise<Solved>,
   withBaselines: boolean,
+  withSchedule = true,
 ): Promise<PlanResult> {
   if (state.candidates.length === 0) return { infeasible: [explainNothingFits(spec, spec.planning.gpus.map((id) => catalog.gpus[id]))] };
   const uncovered = explainUncovered(state.slices, state.candidates, spec.classes.length);
@@ -155,7 +158,7 @@ async function planWith(
     savingPercent: b.costPerHour === null ? null : savingPercent(b.costPerHour, fleet.costPerHour),
   }));
   const plan = assemblePlan(spec, problem, fleet, baselines, { candidates: state.candidates.length, afterPruning: state.pruned.length }, simplicity);
-  if (!spec.profile) return { plan };
+  if (!spec.profile || !withSchedule) return { plan };
   // Over a load profile: the peak plan's pools, sized and bought per block of hours.
   const scheduled = await planSchedule(spec, problem, fleet, plan, solver);
   if ('infeasible' in scheduled) return { infeasible: [scheduled.infeasible] };

@@ -150,8 +150,8 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
   const siblings = factorSiblings(spec, catalog);
   let families: Map<string, string[]> | undefined;
   for (let round = 1; ; round++) {
-    // Baselines are computed once, for the plan that is printed.
-    const draft = await planOf({ baselines: false, capacityScale: new Map(scale) });
+    // Baselines and a profile's schedule are computed once, for the plan that is printed.
+    const draft = await planOf({ baselines: false, schedule: false, capacityScale: new Map(scale) });
     if ('infeasible' in draft) {
       if (round === 1) return { result: draft };
       return { result: { infeasible: [...draft.infeasible, `(after lowering the modelled capacity of ${scale.size} slice–pool pairs so the simulation holds)`] } };
@@ -221,7 +221,7 @@ const RELAX_TRIES = 2;
  */
 export async function cheaperHeld(
   held: Held,
-  planOf: (options: { baselines: boolean; capacityScale: Map<string, number> }) => Promise<PlanResult>,
+  planOf: (options: { baselines: boolean; schedule: boolean; capacityScale: Map<string, number> }) => Promise<PlanResult>,
   simulate: (plan: Plan) => SimulationReport,
   siblings: Map<string, string[]>,
 ): Promise<Held> {
@@ -230,7 +230,7 @@ export async function cheaperHeld(
     const used = new Set(best.plan.pools.flatMap((p) => [p.id, ...siblingKeys(capacityKey(p.id, ''), siblings).map((k) => k.split(' ')[0])]));
     const relaxed = new Map([...best.scale].map(([key, f]): [string, number] => [key, used.has(key.split(' ')[0]!) ? f : Math.sqrt(f)]));
     if ([...relaxed].every(([key, f]) => f === best.scale.get(key))) break;
-    const alternative = await planOf({ baselines: false, capacityScale: relaxed });
+    const alternative = await planOf({ baselines: false, schedule: false, capacityScale: relaxed });
     if (!('plan' in alternative) || alternative.plan.totals.costPerHour >= best.plan.totals.costPerHour) break;
     const report = simulate(alternative.plan);
     if (measurementShortfall(report) !== undefined || !report.holds || !clears(report)) return { ...best, rounds: best.rounds + 1 };
