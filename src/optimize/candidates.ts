@@ -170,9 +170,12 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
       longest: { inputTokens: slice.routeRange[1], outputTokens: slice.maxOutputTokens },
     };
     // With prompt reuse, the instance modelled with its prefix cache and without: an engine whose
-    // cache cannot keep the working set evicts it and serves as if it had none.
+    // cache cannot keep the working set evicts it and serves as if it had none. Without pinned
+    // blocks (history only) the cache takes no room and saves work, so it is never worse; nor on
+    // a prefill instance, whose KV room does not bound it: there the plain model is not needed.
     const cached = slice.cache && role !== 'decode' ? instanceModel(deployment, engine, role, { ...shape, cache: slice.cache }, table) : undefined;
-    const plain = instanceModel(deployment, engine, role, shape, table);
+    const plainNeeded = !cached || 'reason' in cached || (role !== 'prefill' && slice.cache!.pinnedTokens > 0);
+    const plain = plainNeeded ? instanceModel(deployment, engine, role, shape, table) : undefined;
     const models = [cached, plain].filter((m): m is InstanceModel => m !== undefined && !('reason' in m));
     if (models.length === 0) {
       candidate.unservable.set(slice.id, (plain as { reason: string }).reason);
