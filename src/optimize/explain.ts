@@ -1,3 +1,4 @@
+import { shapeText } from '../plan/moe-shape.js';
 import { instanceGpus, shapeProblems } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
 import type { Role } from '../perf/open-loop.js';
@@ -11,7 +12,7 @@ export const MAX_FLEET_GPUS = 1_000_000;
 
 /** Human name of a candidate: "h100-sxm tp4 colocated". */
 export function candidateName(c: Candidate): string {
-  return `${c.gpu.id} tp${c.tp}${c.dp > 1 ? ` dp${c.dp}` : ''}${c.ep > 1 ? ` ep${c.ep}` : ''}${c.pp > 1 ? ` pp${c.pp}` : ''} ${c.role}`;
+  return `${c.gpu.id} ${shapeText(c)} ${c.role}`;
 }
 
 /** Human name of a slice: "1.2k-token prompts with 300-token answers (class chat)". */

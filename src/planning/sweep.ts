@@ -1,4 +1,4 @@
-import { moeShape } from '../plan/moe-shape.js';
+import { moeShape, shapeText } from '../plan/moe-shape.js';
 import type { Plan } from '../plan/plan.js';
 import type { Catalog, ServiceSpec } from '../input/types.js';
 import { atAnotherRate, planFleet, planFromState, preparePlanning } from './plan-fleet.js';
@@ -58,7 +58,7 @@ export function specAt(spec: ServiceSpec, variable: SweepVariable, value: number
 
 /** "2× h100-sxm tp4, 1× l4 tp1 prefill" — the pools of a plan in one line. */
 export function mixText(plan: Plan): string {
-  return plan.pools.map((p) => `${p.count}× ${p.gpu} tp${p.tp}${(p.dp ?? 1) > 1 ? ` dp${p.dp}` : ''}${(p.ep ?? 1) > 1 ? ` ep${p.ep}` : ''}${p.pp > 1 ? ` pp${p.pp}` : ''}${p.role === 'colocated' ? '' : ` ${p.role}`}`).join(', ');
+  return plan.pools.map((p) => `${p.count}× ${p.gpu} ${shapeText(p)}${p.role === 'colocated' ? '' : ` ${p.role}`}`).join(', ');
 }
 
 /**

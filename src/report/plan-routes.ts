@@ -2,11 +2,9 @@ import type { Plan, PlanPool, PlanRoute } from '../plan/plan.js';
 import { plainText } from './escape.js';
 import type { Escape } from './escape.js';
 import { formatUsd, grouped, sig } from './format.js';
+import { shapeText } from '../plan/moe-shape.js';
 
-/** A pool's shape in one word: "tp8", "tp8 pp2", "tp1 dp16 ep16". */
-export function shapeText(p: Pick<PlanPool, 'tp' | 'pp' | 'ep' | 'dp'>): string {
-  return `tp${p.tp}${(p.dp ?? 1) > 1 ? ` dp${p.dp}` : ''}${(p.ep ?? 1) > 1 ? ` ep${p.ep}` : ''}${p.pp > 1 ? ` pp${p.pp}` : ''}`;
-}
+export { shapeText } from '../plan/moe-shape.js';
 
 /** "#2" — a pool's number in the plan's tables (by its id). */
 export function poolNumber(plan: Plan, poolId: string): string {
