@@ -92,6 +92,17 @@ export function needsOpenVars(problem: PackingProblem): boolean {
   return (problem.redundancy ?? 0) > 0 || problem.maxPools !== undefined || problem.maxGpuTypes !== undefined;
 }
 
+/** Instances of candidate i a slice group would need alone: Σ rate_s / usable capacity_si (undefined: it cannot serve a member). */
+export function groupInstances(problem: PackingProblem, members: number[], i: number): number | undefined {
+  let instances = 0;
+  for (const s of members) {
+    const rate = usableRate(problem, s, i);
+    if (rate <= 0) return undefined;
+    instances += problem.slices[s].ratePerSecond / rate;
+  }
+  return instances;
+}
+
 /** Requests/s one instance of candidate i may carry for slice s (0: cannot serve it). */
 export function usableRate(problem: PackingProblem, s: number, i: number): number {
   return (problem.candidates[i].capacity.get(problem.slices[s].id)?.ratePerSecond ?? 0) * problem.loadFactor;
@@ -123,7 +134,7 @@ export function usableRate(problem: PackingProblem, s: number, i: number): numbe
  * the candidate that serves a slice most cheaply).
  */
 export function packingProgram(problem: PackingProblem, fixedCounts?: number[]): LinearProgram {
-  const { slices, candidates } = problem;
+  const { candidates } = problem;
   const redundancy = problem.redundancy ?? 0;
   const open = !fixedCounts && needsOpenVars(problem);
   const objective: Record<string, number> = {};
@@ -132,13 +143,8 @@ export function packingProgram(problem: PackingProblem, fixedCounts?: number[]):
   groupsOf(problem).forEach((group, g) => {
     const routing = groupRouting();
     candidates.forEach((c, i) => {
-      // Instances of candidate i the whole group would need: Σ rate_s / capacity_si.
-      let instances = 0;
-      for (const s of group.members) {
-        const rate = usableRate(problem, s, i);
-        if (rate <= 0) return;
-        instances += slices[s].ratePerSecond / rate;
-      }
+      const instances = groupInstances(problem, group.members, i);
+      if (instances === undefined) return;
       // Routing over fixed counts: a candidate with no instance takes no traffic.
       if (fixedCounts && fixedCounts[i] === 0) return;
       const name = shareVar(g, i);

@@ -1,4 +1,4 @@
-import { groupRouting, groupsOf, usableRate } from './formulation.js';
+import { groupInstances, groupRouting, groupsOf } from './formulation.js';
 import type { PackingProblem } from './formulation.js';
 import type { LinearConstraint, LinearProgram } from './lp.js';
 
@@ -65,7 +65,7 @@ export function periodHours(problem: ScheduleProblem): number {
  */
 export function scheduleProgram(problem: ScheduleProblem): LinearProgram {
   const { packing, prices, blocks, leadHours } = problem;
-  const { candidates, slices } = packing;
+  const { candidates } = packing;
   const redundancy = packing.redundancy ?? 0;
   const period = periodHours(problem);
   const objective: Record<string, number> = {};
@@ -74,17 +74,7 @@ export function scheduleProgram(problem: ScheduleProblem): LinearProgram {
   const integers: string[] = [];
   const groups = groupsOf(packing);
   // Instances of pool i group g needs at the peak (undefined: the pool cannot serve it).
-  const load = groups.map((group) =>
-    candidates.map((_, i) => {
-      let instances = 0;
-      for (const s of group.members) {
-        const rate = usableRate(packing, s, i);
-        if (rate <= 0) return undefined;
-        instances += slices[s].ratePerSecond / rate;
-      }
-      return instances;
-    }),
-  );
+  const load = groups.map((group) => candidates.map((_, i) => groupInstances(packing, group.members, i)));
   const peakInstances = candidates.map((_, i) => Math.ceil(groups.reduce((sum, _g, g) => sum + (load[g][i] ?? 0), 0)) + redundancy + problem.minInstances);
   const add = (name: string, cost: number, bound: number) => {
     objective[name] = (objective[name] ?? 0) + cost;
