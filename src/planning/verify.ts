@@ -227,7 +227,7 @@ export async function cheaperHeld(
 ): Promise<Held> {
   let best = held;
   for (let i = 0; i < RELAX_TRIES; i++) {
-    const used = new Set(best.plan.pools.flatMap((p) => [p.id, ...siblingKeys(capacityKey(p.id, ''), siblings).map((k) => k.split(' ')[0])]));
+    const used = new Set(best.plan.pools.flatMap((p) => [p.id, ...siblingIds(p.id, siblings)]));
     const relaxed = new Map([...best.scale].map(([key, f]): [string, number] => [key, used.has(key.split(' ')[0]!) ? f : Math.sqrt(f)]));
     if ([...relaxed].every(([key, f]) => f === best.scale.get(key))) break;
     const alternative = await planOf({ baselines: false, schedule: false, capacityScale: relaxed });
@@ -267,9 +267,8 @@ function missFamilies(ids: string[], siblings: Map<string, string[]>): Map<strin
   return new Map(ids.map((id) => [id, groups.get(`${family(gpuOf(id))} ${roleOf(id)}`)!]));
 }
 
-/** The same slice on the sibling types' candidates of the same shape and role (the rest of the id kept). */
-function siblingKeys(key: string, siblings: Map<string, string[]>): string[] {
-  const [candidate, slice] = key.split(' ');
-  const slash = candidate!.indexOf('/');
-  return (siblings.get(candidate!.slice(0, slash)) ?? []).map((other) => `${other}${candidate!.slice(slash)} ${slice}`);
+/** The same shape and role on the sibling types (the rest of the candidate id kept). */
+function siblingIds(candidate: string, siblings: Map<string, string[]>): string[] {
+  const slash = candidate.indexOf('/');
+  return (siblings.get(candidate.slice(0, slash)) ?? []).map((other) => `${other}${candidate.slice(slash)}`);
 }
