@@ -81,8 +81,14 @@ function modelKvBytesPerTokenPerGpu(d: Deployment): number {
  * k slots speculative decoding writes its draft tokens into.
  */
 export function kvBytesPerSequencePerGpu(d: Deployment, contextTokens: number): number {
+  return sequenceKvBytes(d)(contextTokens);
+}
+
+/** kvBytesPerSequencePerGpu of one deployment as a function of the context, its per-token bytes worked out once (for callers that ask per iteration). */
+export function sequenceKvBytes(d: Deployment): (contextTokens: number) => number {
   const slots = d.speculative ? d.speculative.tokens : 0;
-  return kvBytesPerTokenPerGpu(d) * cachedTokensPerLayer(d.model, contextTokens + slots);
+  const perToken = kvBytesPerTokenPerGpu(d);
+  return (contextTokens) => perToken * cachedTokensPerLayer(d.model, contextTokens + slots);
 }
 
 /**

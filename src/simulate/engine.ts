@@ -376,23 +376,24 @@ export function runEngine(
     x.busy = false;
     x.busyTime += duration;
     x.iteration++;
-    // Every running sequence decoded a token (unless the step was prefill only); those with their whole answer finish.
-    const still: Req[] = [];
-    for (const r of x.running) {
-      if (!x.decoded) {
-        still.push(r);
-        continue;
+    // Every running sequence decoded a token (unless the step was prefill only); those with their
+    // whole answer finish, and the rest keep their order (compacted in place: this runs every iteration).
+    if (x.decoded) {
+      const running = x.running;
+      let kept = 0;
+      for (let i = 0; i < running.length; i++) {
+        const r = running[i];
+        r.generated += x.timing.speculative ? Math.min(acceptedTokens(x.timing.speculative.cumulative, rng()), r.output - r.generated) : 1;
+        if (r.generated >= r.output) {
+          x.outstanding--;
+          releaseBlocks(x, r);
+          complete(r);
+        } else {
+          running[kept++] = r;
+        }
       }
-      r.generated += x.timing.speculative ? Math.min(acceptedTokens(x.timing.speculative.cumulative, rng()), r.output - r.generated) : 1;
-      if (r.generated >= r.output) {
-        x.outstanding--;
-        releaseBlocks(x, r);
-        complete(r);
-      } else {
-        still.push(r);
-      }
+      running.length = kept;
     }
-    x.running = still;
     for (const [r, tokens] of x.chunk) {
       r.remaining -= tokens;
       if (r.remaining > 0) continue;

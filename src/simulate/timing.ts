@@ -1,6 +1,7 @@
 import type { Deployment } from '../perf/deployment.js';
-import { kvBytesPerSequencePerGpu, memoryPlan } from '../perf/memory.js';
-import { BATCH_GRID, decodeRow, decodeTable } from '../perf/open-loop.js';
+import { memoryPlan, sequenceKvBytes } from '../perf/memory.js';
+import { BATCH_GRID, decodeTable } from '../perf/open-loop.js';
+import type { DecodeTable } from '../perf/open-loop.js';
 import { stepTiming } from '../perf/roofline.js';
 import { acceptedLengthDistribution } from '../perf/speculative.js';
 import type { EngineProfile } from '../input/types.js';
@@ -36,6 +37,30 @@ function interval(xs: number[], x: number): number {
 }
 
 /**
+ * A decode step of `batch` sequences at `context`, interpolated in the table: decodeRow's row at
+ * the context, read at the batch, without building the row (the simulator asks every iteration).
+ */
+function decodeAt(table: DecodeTable, batch: number, context: number): number {
+  const { contexts, seconds } = table;
+  const j = interval(BATCH_GRID, batch);
+  let y0: number;
+  let y1: number;
+  if (contexts.length === 1) {
+    y0 = seconds[0][j - 1];
+    y1 = seconds[0][j];
+  } else {
+    const i = interval(contexts, context);
+    const t = (context - contexts[i - 1]) / (contexts[i] - contexts[i - 1]);
+    const lo = seconds[i - 1];
+    const hi = seconds[i];
+    y0 = lo[j - 1] + t * (hi[j - 1] - lo[j - 1]);
+    y1 = lo[j] + t * (hi[j] - lo[j]);
+  }
+  const slope = (y1 - y0) / (BATCH_GRID[j] - BATCH_GRID[j - 1]);
+  return Math.max(0, y0 + slope * (batch - BATCH_GRID[j - 1]));
+}
+
+/**
  * Iteration times of a deployment from the performance model, tabulated once (decode steps on a
  * batch × context grid, prompt chunks on a tokens × prefix grid — attention over the prefix is
  * linear in it) so the simulator interpolates instead of re-timing every iteration.
@@ -62,9 +87,9 @@ export function instanceTiming(d: Deployment, engine: EngineProfile, contexts: n
   };
   const memory = memoryPlan(d, budget);
   return {
-    decodeSeconds: (batch, context) => linear(BATCH_GRID, decodeRow(table, context), Math.max(1, batch)),
+    decodeSeconds: (batch, context) => decodeAt(table, Math.max(1, batch), context),
     prefillSeconds,
-    kvBytes: (contextTokens) => kvBytesPerSequencePerGpu(d, contextTokens),
+    kvBytes: sequenceKvBytes(d),
     kvRoomBytes: Math.max(0, memory.kvRoomBytes),
     engine,
     ...(d.speculative ? { speculative: { cumulative: cumulative(acceptedLengthDistribution(d.speculative.acceptance, d.speculative.tokens)), tokensPerSequence: d.speculative.tokens + 1 } } : {}),
