@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../src/plan/plan.js';
 import type { PlanResult } from '../src/planning/plan-fleet.js';
-import { cheaperHeld, poolDerating } from '../src/planning/verify.js';
+import { changedFleet, cheaperHeld, fleetOf, poolDerating } from '../src/planning/verify.js';
 import type { Held } from '../src/planning/verify.js';
 import type { SimulationReport } from '../src/simulate/simulate.js';
 
@@ -85,5 +85,37 @@ describe('verification goes back for a cheaper plan it priced out', () => {
     // A and B share their factors: nothing may be raised, so nothing is planned again.
     expect(seen).toEqual([]);
     expect(found).toBe(held);
+  });
+});
+
+describe('a re-plan that keeps the fleet just simulated is lowered again before it is simulated', () => {
+  const A = 'a/tp1/pp1/colocated';
+  const B = 'b/tp1/pp1/colocated';
+  const fleet = (counts: Record<string, number>) =>
+    ({ pools: Object.entries(counts).map(([id, count]) => ({ id, count, binding: 'tpot', slices: [{ slice: 's1' }] })), totals: { costPerHour: 1 } }) as unknown as Plan;
+  const last = { fleet: fleetOf(fleet({ [A]: 3, [B]: 3 })), lower: new Map([[A, 0.9]]) };
+
+  it('lowers the blamed pools by the same factor until the MILP returns another fleet', async () => {
+    const scale = new Map<string, number>();
+    const lowerAgain = (keys: Array<[string, number]>) => {
+      for (const [key, f] of keys) scale.set(key, (scale.get(key) ?? 1) * f);
+    };
+    // The same instances absorb one more lowering by moving traffic; the second adds an instance.
+    const replan = async (): Promise<PlanResult> => ({ plan: fleet((scale.get(`${A} s1`) ?? 1) < 0.85 ? { [A]: 4, [B]: 3 } : { [A]: 3, [B]: 3 }) });
+    const found = await changedFleet({ plan: fleet({ [A]: 3, [B]: 3 }) }, last, scale, lowerAgain, replan);
+    expect('plan' in found && fleetOf(found.plan)).toBe(fleetOf(fleet({ [A]: 4, [B]: 3 })));
+    expect(scale.get(`${A} s1`)).toBeCloseTo(0.81, 12);
+    expect(scale.has(`${B} s1`)).toBe(false);
+  });
+
+  it('leaves a new fleet, and a fleet lowered to the low-load floor, to the simulation', async () => {
+    const never = async (): Promise<PlanResult> => {
+      throw new Error('not re-planned');
+    };
+    const other = { plan: fleet({ [A]: 2, [B]: 4 }) };
+    expect(await changedFleet(other, last, new Map(), () => {}, never)).toBe(other);
+    const same = { plan: fleet({ [A]: 3, [B]: 3 }) };
+    expect(await changedFleet(same, last, new Map([[`${A} s1`, 0.05]]), () => {}, never)).toBe(same);
+    expect(await changedFleet(same, undefined, new Map(), () => {}, never)).toBe(same);
   });
 });

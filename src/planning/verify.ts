@@ -137,7 +137,9 @@ function verification(plan: Plan, report: SimulationReport, rounds: number, scal
  * catches what per-slice capacities cannot see: slices sharing a pool slow each other (short
  * answers stalled by long prompts, short prompts queued behind them). Stops with a reason when a
  * slice misses even at a tenth of its modelled capacity (latency at low load, which more
- * instances cannot fix), when no plan meets the lowered capacities, or after `maxRounds`. The
+ * instances cannot fix), when no plan meets the lowered capacities, or after `maxRounds`. A
+ * re-plan that comes back with the fleet just simulated (only its traffic split moved) is lowered
+ * again before it is simulated. The
  * capacities are computed once and every MILP solved is remembered, so the rounds and the final
  * plan with its baselines repeat no work.
  */
@@ -149,9 +151,23 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
   const simulate = (plan: Plan) => simulatePlan(plan, spec, catalog, { ...options, replay: options.replay?.() });
   const siblings = factorSiblings(spec, catalog);
   let families: Map<string, string[]> | undefined;
+  let last: SimulatedFleet | undefined;
+  const applyLowering = (keys: Array<[string, number]>) => {
+    families ??= missFamilies(planner.candidateIds(), siblings);
+    const lowered = new Map<string, number>();
+    for (const [key, f] of keys) {
+      const [candidate, slice] = key.split(' ');
+      for (const member of families.get(candidate!) ?? [candidate!]) {
+        const k = capacityKey(member, slice!);
+        lowered.set(k, Math.min(lowered.get(k) ?? 1, f));
+      }
+    }
+    for (const [key, f] of lowered) scale.set(key, (scale.get(key) ?? 1) * f);
+  };
   for (let round = 1; ; round++) {
     // Baselines and a profile's schedule are computed once, for the plan that is printed.
-    const draft = await planOf({ baselines: false, schedule: false, capacityScale: new Map(scale) });
+    const replan = () => planOf({ baselines: false, schedule: false, capacityScale: new Map(scale) });
+    const draft = await changedFleet(await replan(), last, scale, applyLowering, replan);
     if ('infeasible' in draft) {
       if (round === 1) return { result: draft };
       return { result: { infeasible: [...draft.infeasible, `(after lowering the modelled capacity of ${scale.size} slice–pool pairs so the simulation holds)`] } };
@@ -165,11 +181,7 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
     const holds = shortfall === undefined && report.holds && clears(report);
     let reason: string | null = shortfall === undefined ? null : `not verified: ${shortfall}`;
     const lower = holds ? new Map<string, number>() : poolDerating(draft.plan, report);
-    const keys: Array<[string, number]> = [];
-    for (const pool of draft.plan.pools) {
-      const f = lower.get(pool.id);
-      if (f !== undefined) for (const s of pool.slices) keys.push([capacityKey(pool.id, s.slice), f]);
-    }
+    const keys = lowerBy(draft.plan, lower);
     const exhausted = keys.filter(([key]) => (scale.get(key) ?? 1) < LOW_LOAD);
     if (reason) {
       // Not measured: reported as it is.
@@ -187,17 +199,50 @@ export async function planVerified(spec: ServiceSpec, catalog: Catalog, solver: 
       const plan = same ? final.plan : held.plan;
       return { result: { plan: { ...plan, verification: verification(plan, held.report, held.rounds, held.scale, reason) } }, simulation: held.report };
     }
-    families ??= missFamilies(planner.candidateIds(), siblings);
-    const lowered = new Map<string, number>();
-    for (const [key, f] of keys) {
-      const [candidate, slice] = key.split(' ');
-      for (const member of families.get(candidate!) ?? [candidate!]) {
-        const k = capacityKey(member, slice!);
-        lowered.set(k, Math.min(lowered.get(k) ?? 1, f));
-      }
-    }
-    for (const [key, f] of lowered) scale.set(key, (scale.get(key) ?? 1) * f);
+    applyLowering(keys);
+    last = { fleet: fleetOf(draft.plan), lower };
   }
+}
+
+/** The fleet a round simulated, and the lowering per pool id its simulation asked for. */
+export interface SimulatedFleet {
+  fleet: string;
+  lower: Map<string, number>;
+}
+
+/** The capacity keys (pool × slice it serves) a per-pool lowering applies to, with its factor. */
+function lowerBy(plan: Plan, lower: Map<string, number>): Array<[string, number]> {
+  return plan.pools.flatMap((pool) => {
+    const f = lower.get(pool.id);
+    return f === undefined ? [] : pool.slices.map((s): [string, number] => [capacityKey(pool.id, s.slice), f]);
+  });
+}
+
+/**
+ * A lowering the MILP absorbed by moving traffic between the same instances has not acted on
+ * what the simulation found: while the re-plan is the fleet just simulated, its pools are lowered
+ * again by the same factors (`lowerAgain`) and planned again — each pass a solve, not a
+ * simulation — until the fleet changes or a capacity falls below the low-load floor.
+ */
+export async function changedFleet(
+  draft: PlanResult,
+  last: SimulatedFleet | undefined,
+  scale: ReadonlyMap<string, number>,
+  lowerAgain: (keys: Array<[string, number]>) => void,
+  replan: () => Promise<PlanResult>,
+): Promise<PlanResult> {
+  while (last && 'plan' in draft && fleetOf(draft.plan) === last.fleet) {
+    const keys = lowerBy(draft.plan, last.lower);
+    if (keys.length === 0 || keys.some(([key]) => (scale.get(key) ?? 1) < LOW_LOAD)) break;
+    lowerAgain(keys);
+    draft = await replan();
+  }
+  return draft;
+}
+
+/** A plan's fleet: its pools and instance counts (not how traffic is spread over them). */
+export function fleetOf(plan: Plan): string {
+  return plan.pools.map((p) => `${p.count}×${p.id}`).sort().join(' + ');
 }
 
 /** A plan the simulation says holds, with the capacity scale it was planned under and the simulations run to find it. */

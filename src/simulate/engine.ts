@@ -392,7 +392,7 @@ export function runEngine(
           running[kept++] = r;
         }
       }
-      running.length = kept;
+      if (kept < running.length) running.length = kept;
     }
     for (const [r, tokens] of x.chunk) {
       r.remaining -= tokens;
