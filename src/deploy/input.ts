@@ -114,5 +114,12 @@ export function deployInput(plan: Plan, planFile: string, options: DeployOptions
     ...(options.image ? { image: options.image } : {}),
     ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(plan.speculative ? { speculative: deploySpeculative(plan.speculative, options.draftModelPath, draftCheckpoint(plan.speculative.draftModel, inputs.models)) } : {}),
+    ...attentionDpBalanceOf(plan, inputs.catalog),
   };
+}
+
+/** The attention-DP balancing the plan's engine profile counts on (in the catalog deploy is given), if any. */
+function attentionDpBalanceOf(plan: Plan, catalog: Catalog): Pick<DeployInput, 'attentionDpBalance'> {
+  const balance = Object.hasOwn(catalog.engines, plan.engine) ? catalog.engines[plan.engine].attentionDpBalance : undefined;
+  return balance ? { attentionDpBalance: balance } : {};
 }

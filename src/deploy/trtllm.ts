@@ -14,7 +14,8 @@ export function trtllmOptionsFile(lp: LaunchPool): string {
  * `trtllm-serve` (PyTorch backend) for one instance of a pool, with the plan's limits; the KV
  * cache is capped at the tokens the plan counted on (kv_cache_config.max_tokens), fp8 where
  * planned, chunked prefill on, KV block reuse named where the plan counts on prompt reuse, the KV
- * cache transceiver on prefill/decode pools, and the plan's speculative decoding (`speculative_config`).
+ * cache transceiver on prefill/decode pools, attention DP on DP pools (with the engine profile's
+ * balancing, `attention_dp_config`), and the plan's speculative decoding (`speculative_config`).
  */
 export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
   const { pool } = lp;
@@ -32,6 +33,10 @@ export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
     ...(pool.role === 'prefill' ? { disable_overlap_scheduler: true } : {}),
     // DP attention: tp_size counts every GPU of a stage, each attention rank one of them.
     ...((pool.dp ?? 1) > 1 ? { enable_attention_dp: true } : {}),
+    // The balancing the plan's engine profile counts on (TTFT waits for every rank to hold a prompt; prefills aligned).
+    ...((pool.dp ?? 1) > 1 && input.attentionDpBalance
+      ? { attention_dp_config: { enable_balance: true, timeout_iters: input.attentionDpBalance.timeoutIters, batching_wait_iters: input.attentionDpBalance.batchingWaitIters } }
+      : {}),
     ...(input.speculative ? { speculative_config: trtllmSpeculativeConfig(input.speculative) } : {}),
   };
   const file = trtllmOptionsFile(lp);

@@ -76,6 +76,8 @@ export interface DeployInput {
   namespace?: string;
   /** The plan's speculative decoding (absent: none). */
   speculative?: DeploySpeculative;
+  /** Attention-DP balancing the plan's engine profile counts on (absent: none); TensorRT-LLM DP pools launch with it. */
+  attentionDpBalance?: { timeoutIters: number; batchingWaitIters: number };
 }
 
 /** One output file: its name inside --out-dir and its bytes. */

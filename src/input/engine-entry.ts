@@ -20,6 +20,7 @@ export interface RawEngine {
   memory_scale?: number;
   moe_imbalance?: number;
   alltoall_overlap?: number;
+  attention_dp_balance?: { enable_balance?: boolean; timeout_iters: number; batching_wait_iters?: number };
 }
 
 const REQUIRED_FIELDS: Array<keyof RawEngine> = [
@@ -54,5 +55,8 @@ export function normalizeEngine(id: string, raw: RawEngine): EngineProfile {
     memoryScale: raw.memory_scale ?? 1,
     ...(raw.moe_imbalance !== undefined ? { moeImbalance: raw.moe_imbalance } : {}),
     ...(raw.alltoall_overlap !== undefined ? { alltoallOverlap: raw.alltoall_overlap } : {}),
+    ...(raw.attention_dp_balance && raw.attention_dp_balance.enable_balance !== false
+      ? { attentionDpBalance: { timeoutIters: raw.attention_dp_balance.timeout_iters, batchingWaitIters: raw.attention_dp_balance.batching_wait_iters ?? 0 } }
+      : {}),
   };
 }

@@ -187,6 +187,12 @@ export interface EngineProfile {
   moeImbalance?: number;
   /** Fraction of an expert-parallel step's all-to-all time its dual micro-batch overlap hides behind compute (absent: 0). */
   alltoallOverlap?: number;
+  /**
+   * Attention-DP balancing (TensorRT-LLM attention_dp_config with enable_balance): a rank's new
+   * prompt waits up to `timeoutIters` iterations for every other rank to hold one, then up to
+   * `batchingWaitIters` more; absent: no balancing (see perf/attention-dp-balance.ts).
+   */
+  attentionDpBalance?: { timeoutIters: number; batchingWaitIters: number };
 }
 
 /** A measured capacity: requests/s one instance shape sustains at one request size. */

@@ -12,6 +12,7 @@ import type { Bound } from './roofline.js';
 import { colocatedOwnTpot, decodeOwnTpot, outputPoints } from './own-tpot.js';
 import { deploymentTokensPerStep } from './speculative.js';
 import { inFlightQuantile, waitQuantile } from './queueing.js';
+import { alignmentWait } from './attention-dp-balance.js';
 
 /** What an instance does: both phases, or one side of a disaggregated pair. */
 export type Role = 'colocated' | 'prefill' | 'decode';
@@ -237,7 +238,10 @@ function piecewiseLinear(xs: number[], ys: number[]): { at(x: number): number; f
  * With DP attention (dp ranks) the instance is dp schedulers, each with its own batch and KV
  * cache, taking rate / dp each; they step together (the MoE layers join them), so a colocated
  * rank's decodes also wait out the other ranks' prompts: the share of iterations that carry
- * some rank's prompt is 1 − (1 − ψ)^dp (ranks independent). Batches are per rank.
+ * some rank's prompt is 1 − (1 − ψ)^dp (ranks independent). Batches are per rank. With the
+ * engine's attention-DP balancing the ranks prefill together (the share is ψ) and a prompt first
+ * waits for the other ranks to hold one: the p-quantile of the longest such wait, capped at the
+ * timeout (perf/attention-dp-balance.ts).
  */
 export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTargets, arrivalCv = 1): LoadPoint {
   const O = m.shape.outputTokens;
@@ -247,7 +251,9 @@ export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTarget
   const rate = instanceRate / ranks;
   const psi = m.role === 'decode' ? 0 : rate * m.promptSeconds;
   if (psi >= 1) violations.push({ binding: 'queueing', value: psi, limit: 1 });
-  const stretch = m.role === 'colocated' ? 1 / Math.max(1e-6, Math.pow(Math.max(0, 1 - psi), ranks)) : 1;
+  // Balanced attention DP (engine.attentionDpBalance) prefills the ranks together: ψ of the iterations carry prompts.
+  const promptRanks = m.engine.attentionDpBalance ? 1 : ranks;
+  const stretch = m.role === 'colocated' ? 1 / Math.max(1e-6, Math.pow(Math.max(0, 1 - psi), promptRanks)) : 1;
   const L = m.tokensPerStep;
   // Sequences decoding: B = rate · (O − 1) · TPOT with TPOT = t_decode(B) · stretch / L.
   const meanBatch = m.role === 'prefill' ? 0 : m.steadyBatch((rate * Math.max(0, O - 1) * stretch) / L);
@@ -279,7 +285,9 @@ export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTarget
     const linkLoad = rate * m.transferSeconds;
     if (linkLoad >= 1) violations.push({ binding: 'queueing', value: linkLoad, limit: 1 });
     const linkWait = m.transferSeconds > 0 && linkLoad < 1 ? waitQuantile(linkLoad, m.transferSeconds, percentile('ttft') / 100, arrivalCv) : linkLoad >= 1 ? Infinity : 0;
-    ttftP = m.engine.requestOverheadSeconds + iterations + service + wait + m.transferSeconds + linkWait;
+    // Balanced attention DP: the prompt waits for every other rank to hold one (at most the timeout).
+    const align = alignmentWait(m.engine, ranks, rate, m.decodeSeconds(Math.max(1, meanBatch))).quantileSeconds(percentile('ttft') / 100);
+    ttftP = m.engine.requestOverheadSeconds + iterations + service + wait + align + m.transferSeconds + linkWait;
   }
   const e2eP = (m.role === 'decode' ? slo.ttft?.maxSeconds ?? 0 : ttftP) + Math.max(0, O - 1) * (m.role === 'prefill' ? 0 : tpotP);
   const check = (binding: Binding, value: number, target: SloTargets[keyof SloTargets], applies: boolean) => {

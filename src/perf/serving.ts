@@ -7,6 +7,8 @@ import { deploymentTokensPerStep } from './speculative.js';
 import type { Bound, StepTiming } from './roofline.js';
 import type { EngineProfile } from '../input/types.js';
 import type { CacheHits } from './prefix-cache.js';
+import { alignmentWait } from './attention-dp-balance.js';
+import { dpOf } from './deployment.js';
 
 /** A request size: prompt and answer tokens. */
 export interface RequestShape {
@@ -206,6 +208,10 @@ export function predictClosedLoop(
  *    iterations that carry it (on average).
  *  - TTFT = per-request overhead + half an iteration (arrival mid-step) + M/D/1 wait behind
  *    other groups (ρ = ψ) + the group's prefill + the wait for a KV slot; X = C / (TTFT + (O − 1) · TPOT).
+ *  - One rank of an instance with DP attention (`d.dp` ranks, each this loop; see data-parallel.ts):
+ *    the ranks step together, so a rank's decodes also wait out the others' prompts (1 − (1 − ψ)^dp
+ *    of the iterations carry one); with the engine's balancing the ranks prefill together instead
+ *    (ψ), and a prompt first waits the mean alignment wait at X prompts/s per rank.
  */
 function mixedLoop(d: Deployment, concurrency: number, shape: RequestShape, engine: EngineProfile): ServingPrediction | Unservable {
   const O = shape.outputTokens;
@@ -219,13 +225,16 @@ function mixedLoop(d: Deployment, concurrency: number, shape: RequestShape, engi
   const delta = Math.max(setup.prefillSeconds - chunks * tDecode, 1e-9);
   const group = 1 + engine.prefillClustering * (running - 1);
   const groupPrefill = chunks * tDecode * Math.ceil(group / m) + (group <= m ? group : (group + m) / 2) * delta;
+  const ranks = dpOf(d);
+  const promptRanks = engine.attentionDpBalance ? 1 : ranks;
   const evaluate = (x: number) => {
     const psi = Math.min(0.999, x * delta);
-    const iteration = tDecode / (1 - psi);
+    const iteration = tDecode / Math.pow(1 - psi, promptRanks);
     const tpot = iteration / perStep;
     const wait = (psi * group * delta) / (2 * (1 - psi));
     const slotWait = concurrency > running ? (concurrency - running) / x : 0;
-    const ttft = engine.requestOverheadSeconds + iteration / 2 + wait + groupPrefill + slotWait;
+    const align = alignmentWait(engine, ranks, x, tDecode).meanSeconds;
+    const ttft = engine.requestOverheadSeconds + iteration / 2 + wait + groupPrefill + slotWait + align;
     return { tpot: O > 1 ? tpot : tDecode / perStep, ttft, cycle: ttft + (O - 1) * tpot };
   };
   // X · cycle(X) grows with X: bisect for X · cycle(X) = C below the prefill-saturation rate.
