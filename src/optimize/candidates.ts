@@ -2,7 +2,7 @@ import { instanceGpus, shapeProblems } from '../perf/deployment.js';
 import { MAX_WIDE_EP, parallelShapes, shapeLabel } from './parallel-shapes.js';
 import type { Deployment } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
-import { decodeTable, instanceCapacity, instanceModel } from '../perf/open-loop.js';
+import { decodeTable, IDLE_RATE, instanceCapacity, instanceModel, loadPoint } from '../perf/open-loop.js';
 import type { Capacity, DecodeTable, InstanceModel, LoadPoint, Role } from '../perf/open-loop.js';
 import type { EngineProfile, GpuSpec, MeasuredCapacity, ServiceSpec } from '../input/types.js';
 import { kvTransferSeconds } from '../perf/transfer.js';
@@ -116,7 +116,11 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
             for (const { pairClass, idSuffix } of decodeClasses(deployment)) candidates.push({ ...candidate, id: candidate.id + idSuffix, pairClass });
           }
           if (role === 'prefill') {
+            // A KV transfer only adds to an idle prompt's TTFT: a candidate that misses every slice
+            // even without one misses them with any partner, and only the own type's pair is kept.
+            const servesSome = servesAtIdle(candidate, slices, spec.arrivalCv);
             for (const partner of kvPartners(spec, deployment, gpus, decodeShape)) {
+              if (!servesSome && partner.idSuffix !== '') continue;
               const paired = withPartner(candidate, partner, slices, spec.arrivalCv);
               // A partner that serves nothing explains nothing the own type's does not: drop it.
               if (paired.capacity.size > 0 || partner.idSuffix === '') candidates.push(paired);
@@ -161,6 +165,8 @@ function emptyCandidate(deployment: Deployment, engine: EngineProfile, role: Rol
 
 function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, slices: Slice[], table: DecodeTable, arrivalCv: number): Candidate {
   const candidate = emptyCandidate(deployment, engine, role);
+  // Where each capacity search starts: the last slice's capacity (neighbouring slices are alike).
+  let guess = 1;
   for (const slice of slices) {
     const shape = {
       inputTokens: slice.inputTokens,
@@ -184,7 +190,8 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
     // A prefill instance's capacity waits for its KV partner (the transfer counts in its TTFT);
     // its KV room does not bound it, so the cache never costs it capacity.
     if (role === 'prefill') candidate.models.set(slice.id, models[0]);
-    else settle(candidate, slice, models, arrivalCv);
+    else settle(candidate, slice, models, arrivalCv, guess);
+    guess = candidate.capacity.get(slice.id)?.ratePerSecond || guess;
   }
   return candidate;
 }
@@ -192,16 +199,24 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
 /**
  * Records a slice's model on a candidate with the capacity it gives within the slice's SLOs (or
  * why it gives none): of several models (with the prefix cache, without), the one that sustains
- * the most.
+ * the most. Each search starts at `guess` requests/s.
  */
-function settle(candidate: Candidate, slice: Slice, models: InstanceModel[], arrivalCv: number): void {
+function settle(candidate: Candidate, slice: Slice, models: InstanceModel[], arrivalCv: number, guess: number): void {
   const [best, capacity] = models
-    .map((m) => [m, instanceCapacity(m, slice.slo, arrivalCv)] as const)
+    .map((m) => [m, instanceCapacity(m, slice.slo, arrivalCv, guess)] as const)
     .reduce((a, b) => (b[1].ratePerSecond > a[1].ratePerSecond ? b : a));
   candidate.models.set(slice.id, best);
   candidate.idle.set(slice.id, capacity.idle);
   if (capacity.ratePerSecond > 0) candidate.capacity.set(slice.id, capacity);
   else candidate.unservable.set(slice.id, describeIdle(capacity, slice));
+}
+
+/** Whether a prefill candidate meets some slice's SLOs when idle with no KV transfer (its models have none). */
+function servesAtIdle(prefill: Candidate, slices: Slice[], arrivalCv: number): boolean {
+  return slices.some((slice) => {
+    const model = prefill.models.get(slice.id);
+    return model !== undefined && loadPoint(model, IDLE_RATE, slice.slo, arrivalCv).violations.length === 0;
+  });
 }
 
 /**
@@ -211,10 +226,12 @@ function settle(candidate: Candidate, slice: Slice, models: InstanceModel[], arr
  */
 function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], arrivalCv: number): Candidate {
   const paired: Candidate = { ...prefill, id: prefill.id + partner.idSuffix, pairClass: partner.pairClass, capacity: new Map(), models: new Map(), idle: new Map(), unservable: new Map(prefill.unservable) };
+  let guess = 1;
   for (const slice of slices) {
     const base = prefill.models.get(slice.id);
     if (!base) continue;
-    settle(paired, slice, [{ ...base, transferSeconds: kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link) }], arrivalCv);
+    settle(paired, slice, [{ ...base, transferSeconds: kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link) }], arrivalCv, guess);
+    guess = paired.capacity.get(slice.id)?.ratePerSecond || guess;
   }
   return paired;
 }

@@ -9,10 +9,11 @@ import type { CacheHits } from './prefix-cache.js';
 import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
 import type { Bound } from './roofline.js';
-import { colocatedOwnTpot, decodeOwnTpot, outputPoints } from './own-tpot.js';
+import { colocatedOwnTpot, colocatedOwnTpotShare, decodeOwnTpot, decodeOwnTpotShare, outputPoints } from './own-tpot.js';
 import { deploymentTokensPerStep } from './speculative.js';
-import { inFlightQuantile, waitQuantile } from './queueing.js';
+import { inFlightQuantile, inFlightTail, waitQuantile } from './queueing.js';
 import { alignmentWait } from './attention-dp-balance.js';
+import { highestHoldingRate } from './rate-search.js';
 
 /** What an instance does: both phases, or one side of a disaggregated pair. */
 export type Role = 'colocated' | 'prefill' | 'decode';
@@ -244,6 +245,17 @@ function piecewiseLinear(xs: number[], ys: number[]): { at(x: number): number; f
  * timeout (perf/attention-dp-balance.ts).
  */
 export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTargets, arrivalCv = 1): LoadPoint {
+  return evaluateLoad(m, instanceRate, slo, arrivalCv, false).point;
+}
+
+/**
+ * loadPoint, or with `decide` a cheaper point that only says whether the SLOs hold: a request's
+ * own TPOT percentile is tested against the most its TPOT and E2E targets allow instead of found
+ * (the point's TPOT is then the batch-percentile one, and a failing test is a violation of its
+ * own). `tpotShare`: the share of requests over that limit to the share allowed (≤ 1: within;
+ * 0 when not tested).
+ */
+function evaluateLoad(m: InstanceModel, instanceRate: number, slo: SloTargets, arrivalCv: number, decide: boolean): { point: LoadPoint; tpotShare: number } {
   const O = m.shape.outputTokens;
   const percentile = (t: keyof SloTargets) => slo[t]?.percentile ?? 90;
   const violations: LoadPoint['violations'] = [];
@@ -262,19 +274,8 @@ export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTarget
   // A batch that grows without bound means decode iterations cannot keep up with arrivals.
   if (m.role !== 'prefill' && !Number.isFinite(meanBatch)) violations.push({ binding: 'queueing', value: Infinity, limit: 1 });
   const percentileBatch = m.role === 'prefill' || !Number.isFinite(meanBatch) ? 0 : Math.max(1, inFlightQuantile(meanBatch, percentile('tpot') / 100, arrivalCv));
-  let tpotP = Number.isFinite(meanBatch) ? (m.decodeSeconds(percentileBatch) * stretch) / L : Infinity;
-  if (O > 1 && Number.isFinite(tpotP)) {
-    const stepSeconds = m.decodeSeconds(Math.max(1, meanBatch));
-    const decodeStep = stepSeconds / L;
-    const p = percentile('tpot') / 100;
-    const load = { decodeStep, promptSeconds: m.promptSeconds, rate, meanTpot: tpot, arrivalCv };
-    if (m.role === 'colocated') tpotP = colocatedOwnTpot(m.outputPoints, load, tpotP, p, slo.tpot?.maxSeconds);
-    if (m.role === 'decode') tpotP = decodeOwnTpot(m.outputPoints, decodeStep, tpotP, p, stepSeconds);
-  }
-  if (m.role !== 'prefill' && percentileBatch > m.maxSequences) {
-    violations.push({ binding: 'memory', value: percentileBatch, limit: m.maxSequences });
-  }
   let ttftP = 0;
+  let linkViolation: LoadPoint['violations'][number] | undefined;
   if (m.role !== 'decode') {
     // The request's own prompt at the TTFT percentile (what it found cached), and its wait behind the others.
     const own = promptAt(m.prompts, percentile('ttft') / 100);
@@ -283,20 +284,46 @@ export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTarget
     const iterations = m.role === 'colocated' ? iteration / 2 + own.iterations * m.decodeSeconds(Math.max(1, meanBatch)) : 0;
     // A prefill instance's transfers share its link: a queue of its own (the link's load is rate × transfer).
     const linkLoad = rate * m.transferSeconds;
-    if (linkLoad >= 1) violations.push({ binding: 'queueing', value: linkLoad, limit: 1 });
+    if (linkLoad >= 1) linkViolation = { binding: 'queueing', value: linkLoad, limit: 1 };
     const linkWait = m.transferSeconds > 0 && linkLoad < 1 ? waitQuantile(linkLoad, m.transferSeconds, percentile('ttft') / 100, arrivalCv) : linkLoad >= 1 ? Infinity : 0;
     // Balanced attention DP: the prompt waits for every other rank to hold one (at most the timeout).
     const align = alignmentWait(m.engine, ranks, rate, m.decodeSeconds(Math.max(1, meanBatch))).quantileSeconds(percentile('ttft') / 100);
     ttftP = m.engine.requestOverheadSeconds + iterations + service + wait + align + m.transferSeconds + linkWait;
   }
-  const e2eP = (m.role === 'decode' ? slo.ttft?.maxSeconds ?? 0 : ttftP) + Math.max(0, O - 1) * (m.role === 'prefill' ? 0 : tpotP);
+  // What the E2E percentile adds to the TPOT one: the TTFT before it (a decode instance's share of the TTFT target).
+  const e2eBase = m.role === 'decode' ? slo.ttft?.maxSeconds ?? 0 : ttftP;
+  let tpotP = Number.isFinite(meanBatch) ? (m.decodeSeconds(percentileBatch) * stretch) / L : Infinity;
+  let tpotShare = 0;
+  let shareViolation: LoadPoint['violations'][number] | undefined;
+  if (O > 1 && Number.isFinite(tpotP) && m.role !== 'prefill') {
+    const stepSeconds = m.decodeSeconds(Math.max(1, meanBatch));
+    const decodeStep = stepSeconds / L;
+    const p = percentile('tpot') / 100;
+    const load = { decodeStep, promptSeconds: m.promptSeconds, rate, meanTpot: tpot, arrivalCv };
+    if (decide) {
+      // The most a request's own TPOT may be within both targets.
+      const e2eLimit = slo.e2e ? (slo.e2e.maxSeconds - e2eBase) / (O - 1) : Infinity;
+      const limit = Math.min(slo.tpot?.maxSeconds ?? Infinity, e2eLimit);
+      if (Number.isFinite(limit)) {
+        tpotShare = m.role === 'colocated' ? colocatedOwnTpotShare(m.outputPoints, load, p, limit) : decodeOwnTpotShare(m.outputPoints, decodeStep, p, limit, stepSeconds);
+        if (tpotShare > 1) shareViolation = { binding: limit < e2eLimit ? 'tpot' : 'e2e', value: tpotShare, limit: 1 };
+      }
+    } else if (m.role === 'colocated') tpotP = colocatedOwnTpot(m.outputPoints, load, tpotP, p, slo.tpot?.maxSeconds);
+    else tpotP = decodeOwnTpot(m.outputPoints, decodeStep, tpotP, p, stepSeconds);
+  }
+  if (m.role !== 'prefill' && percentileBatch > m.maxSequences) {
+    violations.push({ binding: 'memory', value: percentileBatch, limit: m.maxSequences });
+  }
+  if (linkViolation) violations.push(linkViolation);
+  if (shareViolation) violations.push(shareViolation);
+  const e2eP = e2eBase + Math.max(0, O - 1) * (m.role === 'prefill' ? 0 : tpotP);
   const check = (binding: Binding, value: number, target: SloTargets[keyof SloTargets], applies: boolean) => {
     if (applies && target && !(value <= target.maxSeconds)) violations.push({ binding, value, limit: target.maxSeconds });
   };
   check('ttft', ttftP, slo.ttft, m.role !== 'decode');
   check('tpot', tpotP, slo.tpot, m.role !== 'prefill');
   check('e2e', e2eP, slo.e2e, m.role !== 'prefill');
-  return {
+  const point = {
     ratePerSecond: instanceRate,
     ttftSeconds: ttftP,
     tpotSeconds: m.role === 'prefill' ? 0 : tpotP,
@@ -307,6 +334,7 @@ export function loadPoint(m: InstanceModel, instanceRate: number, slo: SloTarget
     violations,
     bounds: m.bounds,
   };
+  return { point, tpotShare };
 }
 
 /** The prompt work at the p-quantile (0–1) over a slice's requests (`prompts` by increasing work). */
@@ -328,22 +356,41 @@ export interface Capacity {
   idle: LoadPoint;
 }
 
-/** Finds the highest rate that meets the SLOs (latencies grow with rate, so bisection). */
-export function instanceCapacity(m: InstanceModel, slo: SloTargets, arrivalCv = 1): Capacity {
+/** The rate (requests/s) at which an instance counts as idle: what it gives a lone request. */
+export const IDLE_RATE = 1e-9;
+
+/**
+ * Finds the highest rate that meets the SLOs (latencies grow with rate): see highestHoldingRate,
+ * started at `guess` requests/s (a neighbouring slice's capacity: fewer steps, the same answer).
+ * The search's probes only decide (see evaluateLoad); the points it reports are exact.
+ */
+export function instanceCapacity(m: InstanceModel, slo: SloTargets, arrivalCv = 1, guess = 1): Capacity {
   const at = (rate: number) => loadPoint(m, rate, slo, arrivalCv);
-  const idle = at(1e-9);
+  const idle = at(IDLE_RATE);
   if (idle.violations.length > 0) return { ratePerSecond: 0, binding: idle.violations[0].binding, atCapacity: idle, idle };
-  let lo = 0;
-  let hi = 1;
-  while (at(hi).violations.length === 0 && hi < 1e9) {
-    lo = hi;
-    hi *= 2;
+  const probe = (rate: number) => {
+    const { point, tpotShare } = evaluateLoad(m, rate, slo, arrivalCv, true);
+    return { point, holds: point.violations.length === 0, margin: sloMargin(m, point, slo, arrivalCv, tpotShare) };
+  };
+  const { rate, above } = highestHoldingRate(probe, guess);
+  return { ratePerSecond: rate, binding: at(above).violations[0]?.binding ?? 'queueing', atCapacity: at(rate), idle };
+}
+
+/**
+ * How far a load point is from its limits: the log of the largest ratio of a latency to its SLO,
+ * of the prompt queue's load to 1, of the share of requests over their own-TPOT limit to the
+ * share allowed (`tpotShare`), or of the share of time more sequences are in flight than memory
+ * holds to the share the TPOT percentile allows (≤ 0 within them all; continuous in the rate
+ * where the percentiles step); NaN where a ratio is not finite.
+ */
+function sloMargin(m: InstanceModel, p: LoadPoint, slo: SloTargets, arrivalCv: number, tpotShare: number): number {
+  let worst = 0;
+  if (m.role !== 'decode') worst = Math.max(p.ttftSeconds / (slo.ttft?.maxSeconds ?? Infinity), p.prefillLoad);
+  if (m.role !== 'prefill') {
+    const memory = inFlightTail(p.meanBatch, m.maxSequences, arrivalCv) / (1 - (slo.tpot?.percentile ?? 90) / 100);
+    worst = Math.max(worst, p.tpotSeconds / (slo.tpot?.maxSeconds ?? Infinity), p.e2eSeconds / (slo.e2e?.maxSeconds ?? Infinity), tpotShare, memory);
   }
-  for (let i = 0; i < 40 && hi - lo > 1e-3 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (at(mid).violations.length === 0) lo = mid;
-    else hi = mid;
-  }
-  const beyond = at(hi);
-  return { ratePerSecond: lo, binding: beyond.violations[0]?.binding ?? 'queueing', atCapacity: at(lo), idle };
+  // The memory violation steps with the percentile batch: the continuous share above stands for it.
+  for (const v of p.violations) if (v.binding !== 'memory') worst = Math.max(worst, v.value / v.limit);
+  return Number.isFinite(worst) && worst > 0 ? Math.log(worst) : Number.NaN;
 }

@@ -1,5 +1,5 @@
 import type { RequestShape } from './serving.js';
-import { CountTailCursor } from './queueing.js';
+import { CountTailCursor, countTail } from './queueing.js';
 
 /**
  * Output sizes a slice's TPOT percentile is mixed over (at least 2 tokens), spread evenly across
@@ -70,6 +70,39 @@ export function colocatedOwnTpot(outputs: number[], load: ColocatedLoad, floor: 
 }
 
 /**
+ * Whether colocatedOwnTpot's p-quantile is at most `limit`, without finding it: the share of
+ * requests whose own TPOT exceeds `limit` over the 1 − p the percentile allows (at most 1: it is;
+ * continuous in the load, where the quantile steps).
+ */
+export function colocatedOwnTpotShare(outputs: number[], load: ColocatedLoad, p: number, limit: number): number {
+  const { decodeStep, promptSeconds: delta } = load;
+  if (!(delta > 0)) return decodeStep > limit ? Infinity : 0;
+  let above = 0;
+  for (const o of outputs) {
+    const n = o - 1;
+    const mean = load.rate * n * load.meanTpot;
+    // The most prompts a request of this size may meet with its TPOT at or under the limit.
+    const k = Math.floor(((limit - decodeStep) * n) / delta + 1e-9);
+    if (load.arrivalCv <= 1 && k > mean + 8 * Math.sqrt(mean) + 10) continue;
+    above += k < 0 ? 1 : countTail(mean, k, load.arrivalCv);
+  }
+  return above / ((1 - p) * outputs.length);
+}
+
+/** The share of requests above x of decodeOwnTpot's mixture. */
+function decodeShareAbove(intervals: number[], decodeStep: number, stepSeconds: number, x: number): number {
+  return intervals.reduce((sum, n) => sum + Math.min(1, Math.max(0, 1 - ((x - decodeStep) * n) / stepSeconds)), 0) / intervals.length;
+}
+
+/**
+ * Whether decodeOwnTpot's p-quantile is at most `limit`: the share of requests above it over the
+ * 1 − p allowed (at most 1: it is).
+ */
+export function decodeOwnTpotShare(outputs: number[], decodeStep: number, p: number, limit: number, stepSeconds = decodeStep): number {
+  return decodeShareAbove(outputs.map((o) => o - 1), decodeStep, stepSeconds, limit) / (1 - p);
+}
+
+/**
  * The least x ≥ lo (to a relative 1e-4) where the decreasing share `above(x)` is at most
  * `allowed`, searching upwards from `start` by doubling.
  */
@@ -96,6 +129,5 @@ function bisectQuantile(above: (x: number) => number, lo: number, start: number,
  */
 export function decodeOwnTpot(outputs: number[], decodeStep: number, floor: number, p: number, stepSeconds = decodeStep): number {
   const intervals = outputs.map((o) => o - 1);
-  const above = (x: number) => intervals.reduce((sum, n) => sum + Math.min(1, Math.max(0, 1 - ((x - decodeStep) * n) / stepSeconds)), 0) / intervals.length;
-  return bisectQuantile(above, floor, 2 * decodeStep, 1 - p);
+  return bisectQuantile((x) => decodeShareAbove(intervals, decodeStep, stepSeconds, x), floor, 2 * decodeStep, 1 - p);
 }

@@ -49,6 +49,17 @@ export function inFlightQuantile(mean: number, p: number, arrivalCv = 1): number
   return Math.max(0, Math.ceil(mean + normalQuantile(p) * Math.sqrt(mean * arrivalCv ** 2)));
 }
 
+/**
+ * P(N > k) for the number of requests in flight N under inFlightQuantile's model (its quantile
+ * is at most k exactly when this is at most 1 − p): continuous in the mean, where the quantile
+ * steps.
+ */
+export function inFlightTail(mean: number, k: number, arrivalCv = 1): number {
+  if (arrivalCv === 1) return countTail(mean, k);
+  if (mean <= 0) return 0;
+  return 1 - normalCdf((k - mean) / Math.sqrt(mean * arrivalCv ** 2));
+}
+
 /** ln Γ(x) for x > 0 (Lanczos approximation, g = 7: about 15 significant digits). */
 function logGamma(x: number): number {
   const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
