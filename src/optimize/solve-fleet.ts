@@ -14,11 +14,12 @@ export interface Fleet {
   machines: Record<string, number[]>;
   costPerHour: number;
   /**
-   * optimal: proven by the MILP; work-limit: the best verified plan within the solver's node
-   * limit (the same on any machine); time-limit: the best found before the wall-clock guard.
+   * optimal: proven by the MILP (to MIP_RELATIVE_GAP, the gap left reported); work-limit: the
+   * best verified plan within the solver's node limit (the same on any machine); time-limit: the
+   * best found before the wall-clock guard.
    */
   status: 'optimal' | 'work-limit' | 'time-limit';
-  /** LP-relaxation lower bound on the cost, and the relative gap to it. */
+  /** A lower bound on the cost (the MILP's proven bound, else the LP relaxation's), and the relative gap to it. */
   lowerBound: number;
   gap: number;
 }
@@ -47,7 +48,7 @@ export async function solveFleet(problem: PackingProblem, solver: LpSolver, time
   if (milp.status === 'optimal' || (milp.status !== 'failed' && Object.keys(milp.values).length > 0)) {
     const counts = problem.candidates.map((_, i) => Math.round(valueOf(milp.values, countVar(i))));
     const fleet = verified(problem, lp, counts, milp.values) ?? (await routeAndVerify(problem, lp, counts, solver, timeLimitSeconds));
-    if (fleet && milp.status === 'optimal') return { ...fleet, status: 'optimal', lowerBound: fleet.costPerHour, gap: 0 };
+    if (fleet && milp.status === 'optimal') return provenWithin(fleet, milp.bound);
     if (fleet) return withBound(fleet, await solver.solve(lp, { timeLimitSeconds, relax: true }), limit);
   }
   const relaxed = await solver.solve(lp, { timeLimitSeconds, relax: true });
@@ -59,6 +60,13 @@ export async function solveFleet(problem: PackingProblem, solver: LpSolver, time
   const fleet = await routeAndVerify(problem, lp, counts, solver, timeLimitSeconds);
   if (!fleet) return { status: 'failed', reason: `the solver gave no plan that passes verification within ${timeLimitSeconds} s (planning.solver_time_limit)` };
   return withBound(fleet, relaxed, limit);
+}
+
+/** An optimal fleet (within MIP_RELATIVE_GAP) with the bound the search proved, and the gap to it. */
+function provenWithin(fleet: Pick<Fleet, 'counts' | 'shares' | 'machines' | 'costPerHour'>, bound: number | undefined): Fleet {
+  const lowerBound = bound === undefined ? fleet.costPerHour : Math.min(bound, fleet.costPerHour);
+  const gap = fleet.costPerHour > 0 ? (fleet.costPerHour - lowerBound) / fleet.costPerHour : 0;
+  return { ...fleet, status: 'optimal', lowerBound, gap };
 }
 
 /** A best-found (unproven) fleet with the LP relaxation's bound and the gap to it. */

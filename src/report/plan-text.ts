@@ -127,7 +127,9 @@ export function planText(plan: Plan, paintHeader: (t: string) => string = (t) =>
   const t = plan.totals;
   const solver =
     plan.solver.status === 'optimal'
-      ? 'optimal'
+      ? plan.solver.gapPercent > 0
+        ? `optimal (within ${sig(plan.solver.gapPercent)}% of the proven lower bound)`
+        : 'optimal'
       : plan.solver.status === 'work-limit'
         ? `work limit reached (the solver's node limit): best verified plan, within ${sig(plan.solver.gapPercent)}% of the lower bound`
         : `wall-clock guard fired (planning.solver_time_limit): best verified plan so far, within ${sig(plan.solver.gapPercent)}% of the lower bound; a faster or quieter machine may find a cheaper one`;
