@@ -308,6 +308,22 @@ describe('planner deploy: refusals and safety', () => {
     expect((await planner(['deploy', path, '--target', 'k8s', '--namespace', 'Bad_NS'])).code).toBe(2);
   });
 
+  it('launches DP attention with the experts split over the ranks (ep 1) without expert parallelism', async () => {
+    const plan = structuredClone(plans.get('moe-wide-ep')!.plan);
+    // The same model on H200s, one node per instance: tp 1 × dp 8 with every expert split 8 ways.
+    for (const pool of plan.pools) Object.assign(pool, { gpu: 'h200', tp: 1, dp: 8, ep: 1, gpusPerInstance: 8 });
+    const path = join(dir, 'dp-ep1.json');
+    writeFileSync(path, JSON.stringify(plan));
+    const vllm = await planner(['deploy', path, '--target', 'vllm']);
+    expect(vllm.code, vllm.stderr).toBe(0);
+    expect(vllm.stdout).toMatch(/--tensor-parallel-size 1 \\\n\s*--data-parallel-size 8 /);
+    expect(vllm.stdout).not.toMatch(/--enable-expert-parallel|--enable-dbo/);
+    const sglang = await planner(['deploy', path, '--target', 'sglang']);
+    expect(sglang.code, sglang.stderr).toBe(0);
+    expect(sglang.stdout).toMatch(/--tp-size 8 \\\n\s*--dp-size 8 \\\n\s*--enable-dp-attention /);
+    expect(sglang.stdout).not.toMatch(/--ep-size|--moe-a2a-backend/);
+  });
+
   it('keeps hostile names in comments and data, never in the commands', async () => {
     const plan = structuredClone(plans.get('chat')!.plan);
     plan.name = 'x\n rm -rf / #\u001b]0;title\u0007';

@@ -2,13 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allToAllTime } from '../src/perf/collectives.js';
+import { allReduceTime, allToAllTime } from '../src/perf/collectives.js';
 import { shapeProblems } from '../src/perf/deployment.js';
 import type { Deployment } from '../src/perf/deployment.js';
 import { alltoallBytesPerGpu, dispatchValueBytes, expertsTouched } from '../src/perf/expert-parallel.js';
 import { kvBytesPerTokenPerGpu, memoryPlan, weightBytesPerGpu } from '../src/perf/memory.js';
 import { stepOperators } from '../src/perf/operators.js';
-import { stepTiming } from '../src/perf/roofline.js';
+import { operatorKernelSeconds, stepTiming } from '../src/perf/roofline.js';
 import { parallelShapes } from '../src/optimize/parallel-shapes.js';
 import type { Plan } from '../src/plan/plan.js';
 import type { GpuSpec } from '../src/input/types.js';
@@ -105,12 +105,53 @@ describe('expert weights and KV cache per GPU', () => {
     expect(instanceTokens(dp16, 16)).toBeGreaterThan(3 * instanceTokens(tp8pp2, 1));
   });
 
-  it('shapes: DP attention needs an MoE model and ep = tp × dp', () => {
+  it('shapes: DP attention needs an MoE model and ep = tp × dp, or ep 1 inside one node', () => {
     expect(shapeProblems(deployment('llama-3.1-70b', { dp: 2 })).join('; ')).toMatch(/attention data parallelism needs a mixture-of-experts model/);
-    expect(shapeProblems(deployment('deepseek-v3', { dp: 4, ep: 2 })).join('; ')).toMatch(/ep must be 4/);
+    expect(shapeProblems(deployment('deepseek-v3', { dp: 4, ep: 2 })).join('; ')).toMatch(/ep must be 4 or 1/);
+    expect(shapeProblems(deployment('deepseek-v3', { dp: 8, ep: 1 }))).toEqual([]);
+    expect(shapeProblems(deployment('deepseek-v3', { tp: 2, dp: 4, ep: 1 }))).toEqual([]);
+    expect(shapeProblems(deployment('deepseek-v3', { dp: 16, ep: 1 })).join('; ')).toMatch(/one h100-sxm node of 8: use ep 16/);
     expect(shapeProblems(deployment('deepseek-v3', { tp: 8, dp: 4, ep: 32 }))).toEqual([]);
     const tcp = presets().catalog.gpus['h100-sxm'];
     expect(shapeProblems({ ...deployment('deepseek-v3', { dp: 16, ep: 16 }), gpu: { ...tcp, network: { ...tcp.network, bandwidth: 0 } } }).join('; ')).toMatch(/spans nodes/);
+  });
+});
+
+describe('DP attention with every expert split over the ranks (ep 1: vLLM DP without --enable-expert-parallel, SGLang without --ep-size)', () => {
+  const d = deployment('deepseek-v3', { dp: 8, ep: 1 });
+  const ops = stepOperators(d, decode(64, 3000), 1.25);
+  const byName = Object.fromEntries(ops.map((op) => [op.name, op]));
+
+  it('gathers every rank\'s tokens and reduces them back over all 8 GPUs: no all-to-all, no expert imbalance', () => {
+    expect(ops.some((op) => op.kind === 'alltoall')).toBe(false);
+    expect(byName.moe_allreduce).toMatchObject({ kind: 'allreduce', group: 8, bytes: 64 * 8 * 7168 * 2 });
+    // The dense layers (3 of DeepSeek-V3's 61) run inside a rank of tp 1: nothing to reduce there.
+    expect(ops.filter((op) => op.kind === 'allreduce')).toHaveLength(1);
+    // Each GPU does an eighth of the routed FLOPs of all 8 × 64 tokens, every expert balanced.
+    const ep8 = Object.fromEntries(stepOperators({ ...d, ep: 8 }, decode(64, 3000), 1).map((op) => [op.name, op]));
+    expect(byName.experts.flops).toBeCloseTo(ep8.experts.flops, 6);
+  });
+
+  it('times the all-reduce over the 8 GPUs of the group, not the rank\'s tp 1', () => {
+    const vllm = presets().catalog.engines.vllm;
+    const expected = allReduceTime(d.gpu, 8, byName.moe_allreduce.bytes, vllm) + 7 * vllm.collectiveOverheadSeconds;
+    expect(operatorKernelSeconds(d, vllm, byName.moe_allreduce)).toBeCloseTo(expected, 12);
+    expect(expected).toBeGreaterThan(0);
+  });
+
+  it('is searched inside a node only, beside wide EP', () => {
+    const shapes = parallelShapes(presets().models.resolve('deepseek-v3')!, 8, [1, 2, 4, 8], [1]);
+    expect(shapes).toContainEqual({ tp: 1, pp: 1, ep: 1, dp: 8 });
+    expect(shapes).toContainEqual({ tp: 1, pp: 1, ep: 8, dp: 8 });
+    expect(shapes).not.toContainEqual({ tp: 1, pp: 1, ep: 1, dp: 16 });
+  });
+
+  it('estimate --dp 8 --ep 1 runs it, with the all-reduce in the breakdown', async () => {
+    const result = await runPlanner(['estimate', '--model', 'deepseek-v3', '--gpu', 'h200', '--weights', 'fp8', '--concurrency', '64', '--input-tokens', '2000', '--output-tokens', '500', '--dp', '8', '--ep', '1', '--breakdown']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/8 × h200 \(tp 1, pp 1, dp 8\)/);
+    expect(result.stdout).toMatch(/moe_allreduce\s+58/);
+    expect(result.stdout).not.toMatch(/ep_dispatch/);
   });
 });
 
@@ -165,7 +206,7 @@ describe('planning MoE models with EP and DP', () => {
     expect(ok.stdout).toMatch(/ep_combine\s+58/);
     const bad = await runPlanner([...base, '--dp', '16', '--ep', '8']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/ep must be 16/);
+    expect(bad.stderr).toMatch(/ep must be 16 or 1/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });

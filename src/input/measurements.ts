@@ -16,7 +16,7 @@ export interface Measurement {
   tp: number;
   pp: number;
   ep: number;
-  /** Attention data-parallel ranks (DP attention with EP over tp × dp GPUs; 1 without). */
+  /** Attention data-parallel ranks (DP attention, the experts spread over tp × dp GPUs or split over them; 1 without). */
   dp: number;
   weights: WeightDtype;
   kvCache: KvDtype;

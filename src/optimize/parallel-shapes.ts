@@ -31,7 +31,8 @@ function wideGroups(gpusPerNode: number): number[] {
  * wide expert parallelism with DP attention — one attention rank per GPU (tp 1), the experts
  * over all of them (ep = dp = the group), or tensor-parallel attention inside a node with the
  * experts over several nodes; one stage, within a node or across nodes — as SGLang and vLLM
- * serve DeepSeek-V3 and Qwen3 MoE. Dense models (and MoE models with fewer than
+ * serve DeepSeek-V3 and Qwen3 MoE; and DP attention inside a node with every expert split over
+ * its GPUs (ep 1: vLLM's default with DP, SGLang's DP attention without --ep-size). Dense models (and MoE models with fewer than
  * {@link MIN_EXPERTS_FOR_EP} experts) get no new shapes.
  */
 export function parallelShapes(model: Deployment['model'], gpusPerNode: number, tensorParallel: number[], pipelineDegrees: number[]): ParallelShape[] {
@@ -47,6 +48,8 @@ export function parallelShapes(model: Deployment['model'], gpusPerNode: number, 
   for (const group of wideGroups(gpusPerNode)) {
     if (group > moe.experts) continue;
     shapes.push({ tp: 1, pp: 1, ep: group, dp: group });
+    // The same ranks with every expert split over all of them: no all-to-all, no expert imbalance.
+    if (group <= gpusPerNode) shapes.push({ tp: 1, pp: 1, ep: 1, dp: group });
     if (nodeTp > 0 && group > nodeTp && group % nodeTp === 0) shapes.push({ tp: nodeTp, pp: 1, ep: group, dp: group / nodeTp });
   }
   return shapes;

@@ -10,7 +10,7 @@ export interface Deployment {
   pp: number;
   /** Expert-parallel degree: the MoE layers run over all `tp × dp` GPUs of a stage, which spread
    *  whole experts over `ep` GPUs and split each expert `tp · dp / ep` ways (ep = 1: every expert
-   *  split across the tensor-parallel group). */
+   *  split across all of them; with DP attention ep is tp × dp or 1). */
   ep: number;
   /** Attention data-parallel ranks (DP attention): each holds the attention, dense layers and
    *  shared experts (split `tp` ways), its own KV cache and its own batch; absent: 1. */
@@ -74,7 +74,12 @@ export function shapeProblems(d: Deployment): string[] {
   const dp = dpOf(d);
   const group = moeGroupGpus(d);
   if (dp > 1 && !d.model.moe) problems.push('attention data parallelism needs a mixture-of-experts model (for a dense model, run more instances)');
-  if (dp > 1 && d.model.moe && d.ep !== group) problems.push(`with attention data parallelism the experts spread over all tp × dp = ${group} GPUs: ep must be ${group}`);
+  if (dp > 1 && d.model.moe && d.ep !== group && d.ep !== 1) {
+    problems.push(`with attention data parallelism the experts spread over all tp × dp = ${group} GPUs (ep ${group}) or split over them (ep 1): ep must be ${group} or 1`);
+  }
+  if (dp > 1 && d.model.moe && d.ep === 1 && group > gpusPerNode) {
+    problems.push(`experts split over all tp × dp = ${group} GPUs (ep 1) need them in one ${d.gpu.id} node of ${gpusPerNode}: use ep ${group}`);
+  }
   if (d.ep > 1 && dp === 1 && d.tp % d.ep !== 0) problems.push(`expert parallelism ${d.ep} must divide tensor parallelism ${d.tp}`);
   if (d.ep > d.gpu.gpusPerNode && !(d.gpu.network.bandwidth > 0)) problems.push(`expert parallelism ${d.ep} spans nodes of ${d.gpu.id}, which has no network between nodes`);
   if (d.model.moe && d.ep > d.model.moe.experts) problems.push(`expert parallelism ${d.ep} exceeds the ${d.model.moe.experts} experts`);

@@ -3,6 +3,7 @@ import { decodeKeysPerLayer, prefillPairsPerLayer } from './attention.js';
 import { windowedLayers } from './kv-cache.js';
 import type { PrefillChunk } from './attention.js';
 import type { Deployment } from './deployment.js';
+import { dpOf, moeGroupGpus } from './deployment.js';
 import { bytesPerValue } from './dtypes.js';
 import { dispatchCombine, expertsOperator } from './expert-parallel.js';
 
@@ -54,6 +55,8 @@ export interface Operator {
   sixteenBit?: boolean;
   /** Prefill attention: its tile steps, scheduled over the GPU's compute units. */
   tiles?: TileSchedule;
+  /** GPUs a collective spans (default: the tensor-parallel group for an all-reduce, the expert-parallel group for an all-to-all). */
+  group?: number;
 }
 
 /** Total tokens and logit-producing sequences of a step. */
@@ -229,7 +232,15 @@ function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: numbe
     for (const op of dense('shared_expert', moe.sharedExperts * moe.sharedExpertFfnSize)) ops.push(inMoe(op));
   }
   if (d.ep > 1) for (const op of dispatchCombine(d, tokens, imbalance)) ops.push(inMoe(op));
-  if (d.tp > 1) ops.push(reduce());
+  const ranks = dpOf(d);
+  if (ranks > 1 && d.ep === 1) {
+    // DP attention with every expert split over all tp × dp GPUs (vLLM's default with DP, SGLang's
+    // DP attention without --ep-size): every rank's tokens are gathered to all of them and the
+    // outputs reduce-scattered back, an all-reduce of the whole batch over the group in bytes; the
+    // shared experts' partial sums ride along. The dense layers reduce within the rank.
+    ops.push(inMoe({ ...reduce(), name: 'moe_allreduce', bytes: tokens * ranks * h * ACT, group: moeGroupGpus(d) }));
+    if (d.tp > 1 && moeShare < 1) ops.push({ ...reduce(), layerShare: 1 - moeShare });
+  } else if (d.tp > 1) ops.push(reduce());
   return ops;
 }
 

@@ -130,7 +130,7 @@ export function operatorKernelSeconds(d: Deployment, engine: EngineProfile, op: 
 
 function timeOperator(d: Deployment, engine: EngineProfile, r: Roofs, op: Operator, count: number): TimedOperator {
   if (op.kind === 'allreduce' || op.kind === 'alltoall') {
-    const group = op.kind === 'allreduce' ? d.tp : d.ep;
+    const group = op.group ?? (op.kind === 'allreduce' ? d.tp : d.ep);
     const comm = op.kind === 'allreduce' ? allReduceTime(d.gpu, group, op.bytes, engine) : allToAllTime(d.gpu, group, op.bytes);
     // A ring all-reduce pays the engine's overhead per peer; an all-to-all's peers talk at once.
     const seconds = comm + (op.kind === 'allreduce' ? group - 1 : 1) * engine.collectiveOverheadSeconds;

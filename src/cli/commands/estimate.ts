@@ -125,7 +125,7 @@ export const registerEstimate: Register = (program, action) => {
     .requiredOption('--gpu <id>', 'GPU type (catalog id or alias)')
     .option('--tp <n>', 'tensor-parallel degree', '1')
     .option('--pp <n>', 'pipeline-parallel degree', '1')
-    .option('--ep <n>', 'expert-parallel degree (MoE; divides tp, or tp × dp with --dp)', '1')
+    .option('--ep <n>', 'expert-parallel degree (MoE; divides tp, or tp × dp or 1 with --dp)', '1')
     .option('--dp <n>', 'attention data-parallel ranks (MoE; each on tp GPUs with its own batch and KV cache; needs --ep tp × dp)', '1')
     .addOption(new Option('--weights <dtype>', 'weight precision (default: the model release)').choices(['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4']))
     .addOption(new Option('--kv-cache <dtype>', 'KV-cache precision').choices(['bf16', 'fp16', 'fp8']).default('bf16'))
