@@ -20,6 +20,12 @@ export interface SimPool {
   transferSeconds?: (decodePool: number, inputTokens: number) => number;
   /** A decode step reads the shared blocks all its sequences hold once, not once per sequence (shared-prefix attention). */
   sharedPrefixAttention?: boolean;
+  /**
+   * Attention-DP balance (TensorRT-LLM's ADP balance, perf/attention-dp-balance.ts): `instances`
+   * are attention ranks, `ranks` to an engine instance; a rank's new prompts wait until every
+   * rank of its instance holds one, or `timeoutIters` iterations, then `batchingWaitIters` more.
+   */
+  attentionDpBalance?: { ranks: number; timeoutIters: number; batchingWaitIters: number };
 }
 
 /** Where a route's requests go: pools with their shares, for each side of the work. */
@@ -101,6 +107,16 @@ interface Req {
   shared: number;
   /** Tokens of earlier turns it finds cached (0: none, or not found). */
   historyTokens: number;
+  /** Held back by attention-DP balance: its prompt waits for the other ranks (see SimPool.attentionDpBalance). */
+  held?: boolean;
+}
+
+/** The attention ranks of one engine instance under attention-DP balance, with their held prompts. */
+interface BalanceGroup {
+  ranks: Instance[];
+  held: Req[];
+  /** When the oldest held prompt's timeout fires (Infinity: none pending). */
+  timeoutAt: number;
 }
 
 interface Instance {
@@ -134,9 +150,15 @@ interface Instance {
   decoded: boolean;
   /** Its prefix cache of shared blocks (none on a decode-only instance, which receives whole sequences). */
   cache?: BlockCache;
+  /** Its instance's ranks, where attention-DP balance holds prompts back. */
+  balance?: BalanceGroup;
 }
 
-type Event = { kind: 'arrive'; req: Req; pool: number } | { kind: 'iteration'; instance: Instance; duration: number } | { kind: 'transferred'; req: Req };
+type Event =
+  | { kind: 'arrive'; req: Req; pool: number }
+  | { kind: 'iteration'; instance: Instance; duration: number }
+  | { kind: 'transferred'; req: Req }
+  | { kind: 'release'; group: BalanceGroup; at: number };
 
 /** How a run goes: its length, its warm-up, how many slices outcomes are counted in, and where they go. */
 export interface EngineOptions {
@@ -205,6 +227,14 @@ export function runEngine(
       cache: pool.role === 'decode' ? undefined : new BlockCache((tokens) => pool.timing.kvBytes(tokens)),
     })),
   );
+  pools.forEach((pool, p) => {
+    const balance = pool.attentionDpBalance;
+    if (!balance || balance.ranks <= 1 || pool.role === 'decode') return;
+    for (let i = 0; i < instances[p].length; i += balance.ranks) {
+      const group: BalanceGroup = { ranks: instances[p].slice(i, i + balance.ranks), held: [], timeoutAt: Infinity };
+      for (const x of group.ranks) x.balance = group;
+    }
+  });
   const refused = pools.map(() => 0);
   const events = new MinHeap<Event>();
   const unfinished = Array.from({ length: options.slices }, () => 0);
@@ -276,7 +306,41 @@ export function runEngine(
     track(x);
     (work === 'prompt' ? x.waiting : x.decodeQueue).push(r);
     x.maxQueue = Math.max(x.maxQueue, queued(x));
+    if (work === 'prompt' && x.balance) hold(x.balance, x, r);
     start(x);
+  };
+
+  /** One iteration of an attention rank as the balance counts them: a decode step of what it runs. */
+  const iterationSeconds = (x: Instance) => {
+    let context = 0;
+    for (const r of x.running) context += r.input + r.generated;
+    return x.timing.decodeSeconds(Math.max(1, x.running.length), x.running.length > 0 ? context / x.running.length : 1);
+  };
+  /**
+   * A new prompt on a balanced rank waits: until every rank of its instance holds a prompt (then
+   * all are released after the batching wait), or the timeout of the oldest held prompt.
+   */
+  const hold = (group: BalanceGroup, x: Instance, r: Req) => {
+    const balance = pools[x.pool].attentionDpBalance!;
+    r.held = true;
+    group.held.push(r);
+    if (group.ranks.every((rank) => rank.head < rank.waiting.length)) {
+      const at = now + balance.batchingWaitIters * iterationSeconds(x);
+      if (at <= now) release(group);
+      else events.push(at, { kind: 'release', group, at });
+      return;
+    }
+    if (group.timeoutAt === Infinity) {
+      group.timeoutAt = now + balance.timeoutIters * iterationSeconds(x) + balance.batchingWaitIters * iterationSeconds(x);
+      events.push(group.timeoutAt, { kind: 'release', group, at: group.timeoutAt });
+    }
+  };
+  /** Every held prompt of the ranks may be prefilled now. */
+  const release = (group: BalanceGroup) => {
+    for (const r of group.held) r.held = false;
+    group.held.length = 0;
+    group.timeoutAt = Infinity;
+    for (const rank of group.ranks) start(rank);
   };
 
   /**
@@ -317,6 +381,7 @@ export function runEngine(
     }
     while (x.head < x.waiting.length && x.running.length + x.prefilling.length < limit) {
       const r = x.waiting[x.head];
+      if (r.held) break;
       // Its shared blocks: what the cache has computed it skips; what the cache lacks it stores there.
       const blocks = x.cache && r.blocks;
       const found = blocks ? x.cache!.lookup(blocks) : undefined;
@@ -471,6 +536,10 @@ export function runEngine(
       scheduleArrival();
     } else if (event.kind === 'iteration') {
       endIteration(event.instance, event.duration);
+    } else if (event.kind === 'release') {
+      // A stale timeout (its prompts went earlier, with every rank holding one) releases nothing.
+      const { group, at } = event;
+      if (group.held.length > 0 && (at === group.timeoutAt || group.ranks.every((rank) => rank.head < rank.waiting.length))) release(group);
     } else {
       // The first token reaches the user with the KV cache at the decode pool (as TTFT is planned).
       const r = event.req;
