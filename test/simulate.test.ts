@@ -136,9 +136,9 @@ describe('attention-DP balance in the simulator (TensorRT-LLM ADP balance: a pro
     kvRoomBytes: 1e12,
     engine: { ...VLLM(), maxBatchedTokens: 1e9, requestOverheadSeconds: 0 },
   };
-  const balance = { ranks, timeoutIters: 60, batchingWaitIters: 0 };
+  const balance = { timeoutIters: 60, batchingWaitIters: 0 };
   const ttfts = (rate: number, balanced: boolean, count: number) => {
-    const pool: SimPool = { id: 'dp', role: 'colocated', instances: ranks, timing, ...(balanced ? { attentionDpBalance: balance } : {}) };
+    const pool: SimPool = { id: 'dp', role: 'colocated', instances: ranks, timing, attentionRanks: ranks, ...(balanced ? { attentionDpBalance: balance } : {}) };
     const out: RequestOutcome[] = [];
     const result = runEngine([pool], [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly: [] }], poisson(rate, count, () => 1000), () => 0, () => 0, createRng(1), {
       durationSeconds: count / rate,
@@ -155,18 +155,21 @@ describe('attention-DP balance in the simulator (TensorRT-LLM ADP balance: a pro
     const balanced = ttfts(0.05, true, 400);
     expect(percentile(balanced, 50)).toBeCloseTo(0.6 + 0.02, 6);
     expect(mean(balanced)).toBeGreaterThan(0.6);
-    expect(mean(ttfts(0.05, false, 400))).toBeCloseTo(0.02, 6);
+    // Without balance a prompt waits only for an iteration its instance's other ranks have under way.
+    expect(mean(ttfts(0.05, false, 400))).toBeCloseTo(0.02, 3);
   });
 
-  it('under load the ranks fill at once and the wait shrinks to the time for the other ranks to get a prompt', () => {
-    // 400 prompts/s over 8 ranks (each half busy): the other 7 take about 7 / 400 s to arrive, far under the 0.6 s timeout.
-    const waited = mean(ttfts(400, true, 20_000)) - mean(ttfts(400, false, 20_000));
-    expect(waited).toBeGreaterThan(0.005);
-    expect(waited).toBeLessThan(0.05);
+  it('costs TTFT under light load and saves it under heavy load, where unaligned prefills stretch every iteration of the ranks', () => {
+    // 50 prompts/s over 8 ranks: the wait for the other ranks dominates.
+    expect(mean(ttfts(50, true, 5_000))).toBeGreaterThan(mean(ttfts(50, false, 5_000)) + 0.03);
+    // 400/s: without balance nearly every iteration carries some rank's prefill; aligned, they share iterations.
+    const balanced = mean(ttfts(400, true, 20_000));
+    const unbalanced = mean(ttfts(400, false, 20_000));
+    expect(balanced).toBeLessThan(0.7 * unbalanced);
   });
 
   it('releases the ranks together: a window\'s prompts get their first token in the same iteration', () => {
-    const pool: SimPool = { id: 'dp', role: 'colocated', instances: ranks, timing, attentionDpBalance: balance };
+    const pool: SimPool = { id: 'dp', role: 'colocated', instances: ranks, timing, attentionRanks: ranks, attentionDpBalance: balance };
     const firsts: number[] = [];
     const arrivals: Arrival[] = Array.from({ length: ranks }, (_, i) => ({ arrival: 1 + i * 0.05, inputTokens: 1000, outputTokens: 1, cls: 0 }));
     runEngine([pool], [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly: [] }], arrivals[Symbol.iterator](), () => 0, () => 0, createRng(1), {
@@ -178,6 +181,46 @@ describe('attention-DP balance in the simulator (TensorRT-LLM ADP balance: a pro
     // The eighth prompt (at 1.35 s) completes the set: all eight prefill in the next iteration (10 ms step + 10 ms prompt).
     expect(firsts).toHaveLength(ranks);
     for (const t of firsts) expect(t).toBeCloseTo(1.35 + 0.02, 6);
+  });
+});
+
+describe('DP attention ranks step together', () => {
+  it('a rank decoding beside another rank\'s long prefill waits for it: its iteration is the slowest rank\'s step', () => {
+    const timing: InstanceTiming = {
+      decodeSeconds: () => 0.01,
+      prefillSeconds: (tokens) => tokens * 1e-5,
+      kvBytes: () => 1,
+      kvRoomBytes: 1e12,
+      engine: { ...VLLM(), maxBatchedTokens: 1e9, requestOverheadSeconds: 0 },
+    };
+    // A 100-token answer on one rank; at 0.1 s a 50,000-token prompt (0.5 s of prefill) lands on the other.
+    const arrivals: Arrival[] = [
+      { arrival: 0, inputTokens: 1000, outputTokens: 100, cls: 0 },
+      { arrival: 0.1, inputTokens: 50_000, outputTokens: 1, cls: 0 },
+    ];
+    const e2e = (attentionRanks?: number, withRankLocal = false) => {
+      const out: RequestOutcome[] = [];
+      // The rank's own work: 4 of a decode step's 10 ms, 4 of a prompt token's 10 µs; the rest is the MoE work the ranks share.
+      const rankLocal = { decodeSeconds: () => 0.004, prefillSeconds: (tokens: number) => tokens * 4e-6 };
+      const pool: SimPool = { id: 'dp', role: 'colocated', instances: 2, timing: withRankLocal ? { ...timing, rankLocal } : timing, ...(attentionRanks ? { attentionRanks } : {}) };
+      runEngine([pool], [{ prefillSide: [{ pool: 0, share: 1 }], decodeOnly: [] }], arrivals[Symbol.iterator](), () => 0, () => 0, createRng(1), {
+        durationSeconds: 10,
+        warmupSeconds: 0,
+        slices: 1,
+        record: (o) => out.push(o),
+      });
+      expect(out).toHaveLength(2);
+      // The long answer finishes last.
+      return Math.max(...out.map((o) => o.e2e));
+    };
+    // Alone: its prefill step (20 ms), then 99 decode steps of 10 ms.
+    expect(e2e()).toBeCloseTo(0.02 + 0.99, 6);
+    // Together, timed as whole steps: one of its steps lasts the other rank's whole 0.5 s prefill (plus its 10 ms step).
+    expect(e2e(2)).toBeCloseTo(0.02 + 0.98 + 0.51, 6);
+    // With the rank-local part known: that step is the prefilling rank's own 4 + 200 ms plus the
+    // shared work at the ranks' mean load (6 ms of decode, 25,000 tokens × 6 µs); its first step
+    // (1,000 tokens alone) 8 ms own + 6 + 3 ms shared.
+    expect(e2e(2, true)).toBeCloseTo(0.017 + 0.98 + (0.204 + 0.006 + 0.15), 6);
   });
 });
 

@@ -92,13 +92,14 @@ export interface DecodeTable {
  * Times decode steps at every grid batch for a few contexts (the smallest and largest a set of
  * slices needs, and their geometric mean); a step's time is linear in the context between them
  * (only the KV-cache read grows with it), so slices interpolate instead of re-timing.
+ * `rankLocal`: only the part an attention-DP rank runs on its own tokens (StepLoad.rankLocal).
  */
-export function decodeTable(d: Deployment, engine: EngineProfile, contexts: number[]): DecodeTable {
+export function decodeTable(d: Deployment, engine: EngineProfile, contexts: number[], rankLocal = false): DecodeTable {
   const lo = Math.min(...contexts);
   const hi = Math.max(...contexts);
   const points = [...new Set([lo, Math.round(Math.sqrt(lo * hi)), hi])].sort((a, b) => a - b);
   const steps = points.map((context) =>
-    BATCH_GRID.map((b) => stepTiming(d, { prefill: [], decodeSequences: b, decodeContextTokens: context }, engine)),
+    BATCH_GRID.map((b) => stepTiming(d, { prefill: [], decodeSequences: b, decodeContextTokens: context, ...(rankLocal ? { rankLocal } : {}) }, engine)),
   );
   return { contexts: points, seconds: steps.map((row) => row.map((s) => s.latencySeconds)), bound: steps[0][3].bound };
 }

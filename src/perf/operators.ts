@@ -18,6 +18,11 @@ export interface StepLoad {
   decodeSequences: number;
   /** Their mean context length (tokens already in the KV cache). */
   decodeContextTokens: number;
+  /**
+   * Only what an attention-DP rank runs on its own tokens: without the routed experts and the
+   * collectives that bring every rank's tokens to them (the MoE work the ranks share).
+   */
+  rankLocal?: boolean;
   /** Tokens each decoding sequence carries (speculative verification: k drafts + 1; default 1), all reading its one context. */
   queryTokensPerSequence?: number;
 }
@@ -98,7 +103,7 @@ export function stepOperators(d: Deployment, load: StepLoad, moeImbalance = 1): 
   ops.push(...(m.mla ? mlaOperators(d, load, tokens, w) : attentionOperators(d, load, tokens, w)));
   if (d.tp > 1) ops.push({ name: 'attn_allreduce', kind: 'allreduce', flops: 0, bytes: tokens * h * ACT, kernels: 1 });
   ops.push(elementwise('ffn_norm', tokens, h, 3));
-  ops.push(...mlpOperators(d, tokens, w, moeImbalance));
+  ops.push(...mlpOperators(d, tokens, w, moeImbalance, load.rankLocal === true));
   ops.push({ ...gemm('lm_head', sequencesOut, h, m.vocabSize / d.tp, ACT), perStep: true, sixteenBit: true });
   return ops;
 }
@@ -210,7 +215,7 @@ function windowedShare(m: ModelArch): number {
 }
 
 /** Dense MLP, or MoE: router, the experts the step's tokens touch, shared experts, dispatch. */
-function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: number): Operator[] {
+function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: number, rankLocal: boolean): Operator[] {
   const m = d.model;
   const h = m.hiddenSize;
   const gated = m.mlp === 'gated';
@@ -227,13 +232,15 @@ function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: numbe
   const ops: Operator[] = dense('dense_mlp', m.ffnSize).map((op) => ({ ...op, layerShare: 1 - moeShare }));
   const inMoe = (op: Operator): Operator => ({ ...op, layerShare: moeShare });
   ops.push(inMoe({ ...gemm('router', tokens, h, moe.experts, ACT), sixteenBit: true }));
-  ops.push(inMoe(expertsOperator(d, tokens, w, imbalance)));
+  if (!rankLocal) ops.push(inMoe(expertsOperator(d, tokens, w, imbalance)));
   if (moe.sharedExperts > 0) {
     for (const op of dense('shared_expert', moe.sharedExperts * moe.sharedExpertFfnSize)) ops.push(inMoe(op));
   }
-  if (d.ep > 1) for (const op of dispatchCombine(d, tokens, imbalance)) ops.push(inMoe(op));
+  if (d.ep > 1 && !rankLocal) for (const op of dispatchCombine(d, tokens, imbalance)) ops.push(inMoe(op));
   const ranks = dpOf(d);
-  if (ranks > 1 && d.ep === 1) {
+  if (rankLocal) {
+    if (d.tp > 1) ops.push(reduce());
+  } else if (ranks > 1 && d.ep === 1) {
     // DP attention with every expert split over all tp × dp GPUs (vLLM's default with DP, SGLang's
     // DP attention without --ep-size): every rank's tokens are gathered to all of them and the
     // outputs reduce-scattered back, an all-reduce of the whole batch over the group in bytes; the

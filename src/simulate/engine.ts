@@ -21,11 +21,17 @@ export interface SimPool {
   /** A decode step reads the shared blocks all its sequences hold once, not once per sequence (shared-prefix attention). */
   sharedPrefixAttention?: boolean;
   /**
-   * Attention-DP balance (TensorRT-LLM's ADP balance, perf/attention-dp-balance.ts): `instances`
-   * are attention ranks, `ranks` to an engine instance; a rank's new prompts wait until every
-   * rank of its instance holds one, or `timeoutIters` iterations, then `batchingWaitIters` more.
+   * DP attention: `instances` are attention ranks, this many to an engine instance, which step
+   * together (the MoE layers need every rank): an iteration lasts as long as its slowest rank's
+   * step, and a rank with nothing to do waits it out. Absent or 1: instances step alone.
    */
-  attentionDpBalance?: { ranks: number; timeoutIters: number; batchingWaitIters: number };
+  attentionRanks?: number;
+  /**
+   * Attention-DP balance (TensorRT-LLM's ADP balance, perf/attention-dp-balance.ts): a rank's new
+   * prompts wait until every rank of its instance holds one, or `timeoutIters` iterations, then
+   * `batchingWaitIters` more.
+   */
+  attentionDpBalance?: { timeoutIters: number; batchingWaitIters: number };
 }
 
 /** Where a route's requests go: pools with their shares, for each side of the work. */
@@ -111,9 +117,13 @@ interface Req {
   held?: boolean;
 }
 
-/** The attention ranks of one engine instance under attention-DP balance, with their held prompts. */
-interface BalanceGroup {
+/** The attention ranks of one engine instance: they step together; under attention-DP balance, with their held prompts. */
+interface RankGroup {
   ranks: Instance[];
+  /** An iteration of the ranks is under way. */
+  busy: boolean;
+  /** Whether the pool balances prompts over the ranks (SimPool.attentionDpBalance). */
+  balanced: boolean;
   held: Req[];
   /** When the oldest held prompt's timeout fires (Infinity: none pending). */
   timeoutAt: number;
@@ -150,15 +160,20 @@ interface Instance {
   decoded: boolean;
   /** Its prefix cache of shared blocks (none on a decode-only instance, which receives whole sequences). */
   cache?: BlockCache;
-  /** Its instance's ranks, where attention-DP balance holds prompts back. */
-  balance?: BalanceGroup;
+  /** The ranks of its engine instance, where it is one of several (DP attention). */
+  group?: RankGroup;
+  /** In its group's iteration under way, it has work of its own (else it waits the iteration out). */
+  stepped: boolean;
+  /** The step it planned last (see plan): sequences decoded, their context tokens in all, prompt tokens prefilled. */
+  step: { decoding: number; contextTokens: number; prefillTokens: number };
 }
 
 type Event =
   | { kind: 'arrive'; req: Req; pool: number }
   | { kind: 'iteration'; instance: Instance; duration: number }
   | { kind: 'transferred'; req: Req }
-  | { kind: 'release'; group: BalanceGroup; at: number };
+  | { kind: 'step'; group: RankGroup; duration: number }
+  | { kind: 'release'; group: RankGroup; at: number };
 
 /** How a run goes: its length, its warm-up, how many slices outcomes are counted in, and where they go. */
 export interface EngineOptions {
@@ -224,15 +239,19 @@ export function runEngine(
       rejected: 0,
       chunk: [],
       decoded: false,
+      stepped: false,
+      step: { decoding: 0, contextTokens: 0, prefillTokens: 0 },
       cache: pool.role === 'decode' ? undefined : new BlockCache((tokens) => pool.timing.kvBytes(tokens)),
     })),
   );
   pools.forEach((pool, p) => {
-    const balance = pool.attentionDpBalance;
-    if (!balance || balance.ranks <= 1 || pool.role === 'decode') return;
-    for (let i = 0; i < instances[p].length; i += balance.ranks) {
-      const group: BalanceGroup = { ranks: instances[p].slice(i, i + balance.ranks), held: [], timeoutAt: Infinity };
-      for (const x of group.ranks) x.balance = group;
+    const ranks = pool.attentionRanks ?? 1;
+    if (ranks <= 1) return;
+    // Decode pools receive whole sequences, no prompts: nothing to balance there.
+    const balanced = pool.attentionDpBalance !== undefined && pool.role !== 'decode';
+    for (let i = 0; i < instances[p].length; i += ranks) {
+      const group: RankGroup = { ranks: instances[p].slice(i, i + ranks), busy: false, balanced, held: [], timeoutAt: Infinity };
+      for (const x of group.ranks) x.group = group;
     }
   });
   const refused = pools.map(() => 0);
@@ -306,7 +325,7 @@ export function runEngine(
     track(x);
     (work === 'prompt' ? x.waiting : x.decodeQueue).push(r);
     x.maxQueue = Math.max(x.maxQueue, queued(x));
-    if (work === 'prompt' && x.balance) hold(x.balance, x, r);
+    if (work === 'prompt' && x.group?.balanced) hold(x.group, x, r);
     start(x);
   };
 
@@ -320,7 +339,7 @@ export function runEngine(
    * A new prompt on a balanced rank waits: until every rank of its instance holds a prompt (then
    * all are released after the batching wait), or the timeout of the oldest held prompt.
    */
-  const hold = (group: BalanceGroup, x: Instance, r: Req) => {
+  const hold = (group: RankGroup, x: Instance, r: Req) => {
     const balance = pools[x.pool].attentionDpBalance!;
     r.held = true;
     group.held.push(r);
@@ -336,11 +355,11 @@ export function runEngine(
     }
   };
   /** Every held prompt of the ranks may be prefilled now. */
-  const release = (group: BalanceGroup) => {
+  const release = (group: RankGroup) => {
     for (const r of group.held) r.held = false;
     group.held.length = 0;
     group.timeoutAt = Infinity;
-    for (const rank of group.ranks) start(rank);
+    startGroup(group);
   };
 
   /**
@@ -357,8 +376,71 @@ export function runEngine(
     else x.waiting.unshift(r);
   };
 
+  /** Starts the next iteration of an instance (of its ranks, with DP attention) if it is idle and has work. */
   const start = (x: Instance) => {
+    if (x.group) {
+      startGroup(x.group);
+      return;
+    }
     if (x.busy) return;
+    const duration = plan(x);
+    if (duration === undefined) return;
+    x.busy = true;
+    events.push(now + duration, { kind: 'iteration', instance: x, duration });
+  };
+
+  /** The ranks of one instance step together: every rank plans its step, and the slowest sets the iteration. */
+  const startGroup = (group: RankGroup) => {
+    if (group.busy) return;
+    let longest = -1;
+    for (const rank of group.ranks) {
+      const duration = plan(rank);
+      rank.stepped = duration !== undefined;
+      if (duration !== undefined) longest = Math.max(longest, duration);
+    }
+    if (longest < 0) return;
+    const duration = groupStepSeconds(group) ?? longest;
+    group.busy = true;
+    for (const rank of group.ranks) rank.busy = true;
+    events.push(now + duration, { kind: 'step', group, duration });
+  };
+
+  /**
+   * A step of ranks with different loads: the slowest rank's own work (attention, dense layers,
+   * shared experts) plus the MoE work they share, which takes every rank's tokens — timed as the
+   * shared part of a step at the ranks' mean load (the full step less its rank-local part).
+   * Undefined where the timing has no rank-local part (then the slowest rank's whole step).
+   */
+  const groupStepSeconds = (group: RankGroup): number | undefined => {
+    const timing = group.ranks[0].timing;
+    const local = timing.rankLocal;
+    if (!local) return undefined;
+    let slowest = 0;
+    let decoding = 0;
+    let contextTokens = 0;
+    let prefillTokens = 0;
+    for (const rank of group.ranks) {
+      if (!rank.stepped) continue;
+      const { step } = rank;
+      let own = local.decodeSeconds(Math.max(1, step.decoding), step.decoding > 0 ? step.contextTokens / step.decoding : 1);
+      for (const [r, tokens] of rank.chunk) own += local.prefillSeconds(tokens, r.prompt - r.remaining);
+      slowest = Math.max(slowest, own);
+      decoding += step.decoding;
+      contextTokens += step.contextTokens;
+      prefillTokens += step.prefillTokens;
+    }
+    const n = group.ranks.length;
+    const context = decoding > 0 ? contextTokens / decoding : 1;
+    const mean = (t: Pick<InstanceTiming, 'decodeSeconds' | 'prefillSeconds'>) => t.decodeSeconds(Math.max(1, decoding / n), context) + t.prefillSeconds(prefillTokens / n, 0);
+    return slowest + Math.max(0, mean(timing) - mean(local));
+  };
+
+  /**
+   * Admits what fits into an instance's next iteration (evicting where the running sequences
+   * outgrow the room) and picks its prompt chunks: the iteration's duration, or undefined when it
+   * has nothing to do.
+   */
+  const plan = (x: Instance): number | undefined => {
     track(x);
     const room = x.timing.kvRoomBytes;
     const limit = x.timing.engine.maxSequences;
@@ -426,17 +508,21 @@ export function runEngine(
     }
     if (prefillFirst && x.chunk.length === 0) decoding = x.running.length;
     x.decoded = decoding > 0;
-    if (decoding === 0 && x.chunk.length === 0) return;
+    if (decoding === 0 && x.chunk.length === 0) return undefined;
     let context = 0;
     if (decoding > 0) for (const r of x.running) context += r.input + r.generated;
     if (decoding > 1 && pools[x.pool].sharedPrefixAttention) context -= (decoding - 1) * commonPrefix(x.running);
+    x.step.decoding = decoding;
+    x.step.contextTokens = context;
+    x.step.prefillTokens = 0;
+    for (const [, tokens] of x.chunk) x.step.prefillTokens += tokens;
     let duration = x.timing.decodeSeconds(Math.max(1, decoding), decoding > 0 ? context / decoding : 1);
     for (const [r, tokens] of x.chunk) duration += x.timing.prefillSeconds(tokens, r.prompt - r.remaining);
-    x.busy = true;
-    events.push(now + duration, { kind: 'iteration', instance: x, duration });
+    return duration;
   };
 
-  const endIteration = (x: Instance, duration: number) => {
+  /** An iteration of `duration` ends (`restart`: the instance starts its next one; a group's ranks start together). */
+  const endIteration = (x: Instance, duration: number, restart = true) => {
     track(x);
     x.busy = false;
     x.busyTime += duration;
@@ -488,7 +574,7 @@ export function runEngine(
         x.running.push(r);
       }
     }
-    start(x);
+    if (restart) start(x);
   };
 
   let next = arrivals.next();
@@ -536,6 +622,15 @@ export function runEngine(
       scheduleArrival();
     } else if (event.kind === 'iteration') {
       endIteration(event.instance, event.duration);
+    } else if (event.kind === 'step') {
+      // A rank with nothing of its own waited the iteration out: not busy, its state unchanged.
+      const { group, duration } = event;
+      group.busy = false;
+      for (const rank of group.ranks) {
+        if (rank.stepped) endIteration(rank, duration, false);
+        else rank.busy = false;
+      }
+      startGroup(group);
     } else if (event.kind === 'release') {
       // A stale timeout (its prompts went earlier, with every rank holding one) releases nothing.
       const { group, at } = event;

@@ -224,11 +224,12 @@ function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog, down: Readonl
       id: p.id,
       role: p.role,
       // DP attention: each instance is dp schedulers with their own batch and KV cache, simulated
-      // as dp engines; a rank's step is timed as if every rank carried its load (the ranks step
-      // together, so the real step is the slowest rank's: an approximation under uneven load).
-      // Where the engine balances them, a rank's prompts wait for the other ranks' (engine.ts).
+      // as dp engines that step together, each iteration as long as the slowest rank's step (a
+      // rank's step timed as if every rank carried its load). Where the engine balances them, a
+      // rank's prompts wait for the other ranks' (engine.ts).
       instances: Math.max(0, p.count - (down.get(p.id) ?? 0)) * (p.dp ?? 1),
-      ...((p.dp ?? 1) > 1 && engine.attentionDpBalance ? { attentionDpBalance: { ranks: p.dp!, ...engine.attentionDpBalance } } : {}),
+      ...((p.dp ?? 1) > 1 ? { attentionRanks: p.dp } : {}),
+      ...((p.dp ?? 1) > 1 && engine.attentionDpBalance ? { attentionDpBalance: engine.attentionDpBalance } : {}),
       timing: instanceTiming(deployments[i], engine, contexts, longestPrompt),
       maxModelLen: p.launch.maxModelLen,
       pairClass: p.pairClass ?? undefined,

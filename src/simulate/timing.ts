@@ -1,4 +1,5 @@
 import type { Deployment } from '../perf/deployment.js';
+import { dpOf } from '../perf/deployment.js';
 import { memoryPlan, sequenceKvBytes } from '../perf/memory.js';
 import { BATCH_GRID, decodeTable } from '../perf/open-loop.js';
 import type { DecodeTable } from '../perf/open-loop.js';
@@ -16,6 +17,12 @@ export interface InstanceTiming {
   kvBytes(contextTokens: number): number;
   kvRoomBytes: number;
   engine: EngineProfile;
+  /**
+   * With DP attention: the same steps without the MoE work the ranks share (the routed experts
+   * and their collectives), what each rank runs on its own tokens — so a step of ranks with
+   * different loads can be timed as the slowest rank's own work plus the shared work of all.
+   */
+  rankLocal?: Pick<InstanceTiming, 'decodeSeconds' | 'prefillSeconds'>;
   /**
    * Speculative decoding: the cumulative probabilities that a decode step yields 1, 2, …, k + 1
    * tokens of a sequence (absent: always 1), and the k + 1 tokens it verifies of each.
@@ -67,15 +74,29 @@ function decodeAt(table: DecodeTable, batch: number, context: number): number {
  * `longestPrompt` bounds the prefixes a chunk may follow.
  */
 export function instanceTiming(d: Deployment, engine: EngineProfile, contexts: number[], longestPrompt: number): InstanceTiming {
-  const table = decodeTable(d, engine, contexts.length > 0 ? contexts : [1024]);
+  const memory = memoryPlan(d, engine.maxBatchedTokens);
+  return {
+    ...stepTimes(d, engine, contexts, longestPrompt, false),
+    ...(dpOf(d) > 1 ? { rankLocal: stepTimes(d, engine, contexts, longestPrompt, true) } : {}),
+    kvBytes: sequenceKvBytes(d),
+    kvRoomBytes: Math.max(0, memory.kvRoomBytes),
+    engine,
+    ...(d.speculative ? { speculative: { cumulative: cumulative(acceptedLengthDistribution(d.speculative.acceptance, d.speculative.tokens)), tokensPerSequence: d.speculative.tokens + 1 } } : {}),
+  };
+}
+
+/** The decode and prefill tables of instanceTiming (`rankLocal`: of a rank's own work only). */
+function stepTimes(d: Deployment, engine: EngineProfile, contexts: number[], longestPrompt: number, rankLocal: boolean): Pick<InstanceTiming, 'decodeSeconds' | 'prefillSeconds'> {
+  const table = decodeTable(d, engine, contexts.length > 0 ? contexts : [1024], rankLocal);
+  const local = rankLocal ? { rankLocal } : {};
   const budget = engine.maxBatchedTokens;
   const tokenGrid = [...new Set([1, 16, 64, 256, 1024, 4096, budget].filter((t) => t <= budget))].sort((a, b) => a - b);
   const prefixGrid = [0];
   for (let p = budget; p < longestPrompt; p *= 4) prefixGrid.push(p);
   if (longestPrompt > budget) prefixGrid.push(longestPrompt);
-  const base = stepTiming(d, { prefill: [], decodeSequences: 1, decodeContextTokens: 1 }, engine).latencySeconds;
+  const base = stepTiming(d, { prefill: [], decodeSequences: 1, decodeContextTokens: 1, ...local }, engine).latencySeconds;
   const prefill = prefixGrid.map((prefixTokens) =>
-    tokenGrid.map((tokens) => stepTiming(d, { prefill: [{ count: 1, tokens, prefixTokens }], decodeSequences: 1, decodeContextTokens: 1 }, engine).latencySeconds - base),
+    tokenGrid.map((tokens) => stepTiming(d, { prefill: [{ count: 1, tokens, prefixTokens }], decodeSequences: 1, decodeContextTokens: 1, ...local }, engine).latencySeconds - base),
   );
   const prefillSeconds = (tokens: number, prefixTokens: number) => {
     if (tokens <= 0) return 0;
@@ -85,15 +106,7 @@ export function instanceTiming(d: Deployment, engine: EngineProfile, contexts: n
     const hi = linear(tokenGrid, prefill[j], tokens);
     return Math.max(0, lo + ((hi - lo) * (prefixTokens - prefixGrid[j - 1])) / (prefixGrid[j] - prefixGrid[j - 1]));
   };
-  const memory = memoryPlan(d, budget);
-  return {
-    decodeSeconds: (batch, context) => decodeAt(table, Math.max(1, batch), context),
-    prefillSeconds,
-    kvBytes: sequenceKvBytes(d),
-    kvRoomBytes: Math.max(0, memory.kvRoomBytes),
-    engine,
-    ...(d.speculative ? { speculative: { cumulative: cumulative(acceptedLengthDistribution(d.speculative.acceptance, d.speculative.tokens)), tokensPerSequence: d.speculative.tokens + 1 } } : {}),
-  };
+  return { decodeSeconds: (batch, context) => decodeAt(table, Math.max(1, batch), context), prefillSeconds };
 }
 
 function cumulative(p: number[]): number[] {
