@@ -126,16 +126,21 @@ describe('simulator against queueing closed forms', () => {
   });
 });
 
-describe('attention-DP balance in the simulator (TensorRT-LLM ADP balance: a prompt waits for every rank to hold one)', () => {
-  // 8 attention ranks of one instance; 10 ms decode steps, 1,000-token prompts prefilled in 10 ms, one-token answers.
-  const ranks = 8;
-  const timing: InstanceTiming = {
+/** An instance with 10 ms decode steps at any batch and 10 µs per prompt token, room for everything, no request overhead. */
+function fixedSteps(): InstanceTiming {
+  return {
     decodeSeconds: () => 0.01,
     prefillSeconds: (tokens) => tokens * 1e-5,
     kvBytes: () => 1,
     kvRoomBytes: 1e12,
     engine: { ...VLLM(), maxBatchedTokens: 1e9, requestOverheadSeconds: 0 },
   };
+}
+
+describe('attention-DP balance in the simulator (TensorRT-LLM ADP balance: a prompt waits for every rank to hold one)', () => {
+  // 8 attention ranks of one instance; 10 ms decode steps, 1,000-token prompts prefilled in 10 ms, one-token answers.
+  const ranks = 8;
+  const timing = fixedSteps();
   const balance = { timeoutIters: 60, batchingWaitIters: 0 };
   const ttfts = (rate: number, balanced: boolean, count: number) => {
     const pool: SimPool = { id: 'dp', role: 'colocated', instances: ranks, timing, attentionRanks: ranks, ...(balanced ? { attentionDpBalance: balance } : {}) };
@@ -186,13 +191,7 @@ describe('attention-DP balance in the simulator (TensorRT-LLM ADP balance: a pro
 
 describe('DP attention ranks step together', () => {
   it('a rank decoding beside another rank\'s long prefill waits for it: its iteration is the slowest rank\'s step', () => {
-    const timing: InstanceTiming = {
-      decodeSeconds: () => 0.01,
-      prefillSeconds: (tokens) => tokens * 1e-5,
-      kvBytes: () => 1,
-      kvRoomBytes: 1e12,
-      engine: { ...VLLM(), maxBatchedTokens: 1e9, requestOverheadSeconds: 0 },
-    };
+    const timing = fixedSteps();
     // A 100-token answer on one rank; at 0.1 s a 50,000-token prompt (0.5 s of prefill) lands on the other.
     const arrivals: Arrival[] = [
       { arrival: 0, inputTokens: 1000, outputTokens: 100, cls: 0 },
