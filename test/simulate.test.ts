@@ -280,6 +280,21 @@ describe('simulator mechanics', () => {
     expect(second.ttft).toBeLessThan(first.e2e);
   });
 
+  it('KV memory under whole-request reservation (TensorRT-LLM): a sequence is admitted at its full length, so the second waits and nothing is preempted', () => {
+    // The same 2,010 tokens of room: each request books 1,000 + 11; the second waits for the first to finish.
+    const trtllm = { ...timing(2010), engine: { ...timing(2010).engine, kvReservation: 'whole-request' as const } };
+    const { outcomes, pools } = run([{ id: 'a', role: 'colocated', instances: 1, timing: trtllm }]);
+    expect(outcomes).toHaveLength(2);
+    expect(pools[0].preemptions).toBe(0);
+    const [first, second] = [...outcomes].sort((a, b) => a.ttft - b.ttft);
+    expect(second.ttft).toBeGreaterThanOrEqual(first.e2e - 0.001);
+    // Room for both at full length: they run together.
+    const roomy = { ...trtllm, kvRoomBytes: 2022 };
+    const both = run([{ id: 'a', role: 'colocated', instances: 1, timing: roomy }]);
+    expect(Math.max(...both.outcomes.map((o) => o.ttft))).toBeLessThan(0.05);
+    expect(both.pools[0].preemptions).toBe(0);
+  });
+
   it("refuses a request longer than the pool's max model length (a miss, not a stall)", () => {
     const { outcomes, pools, unfinished } = run([{ id: 'a', role: 'colocated', instances: 1, timing: timing(1e9), maxModelLen: 1005 }]);
     expect(outcomes).toHaveLength(0);

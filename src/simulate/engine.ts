@@ -192,7 +192,9 @@ export interface EngineOptions {
  * the engine's token budget and sequence limit. KV memory is what the sequences really hold —
  * a prompt is admitted only while its KV fits beside what is running, every decoded token grows
  * its sequence, and when the next step would overflow the room the most recently admitted
- * sequence is preempted and recomputed later (its context prefilled again), as vLLM does.
+ * sequence is preempted and recomputed later (its context prefilled again), as vLLM does; an
+ * engine that reserves whole requests (TensorRT-LLM) admits a sequence only while its whole
+ * answer fits, and so never preempts.
  * Requests longer than a pool's max model length are refused. Prefill-only instances keep a
  * prompt's KV until it reaches the decode pool (of the same pairing class) after its transfer;
  * an instance's transfers share its link, one after another.
@@ -284,13 +286,23 @@ export function runEngine(
   };
   const kv = (x: Instance, tokens: number) => x.timing.kvBytes(tokens);
   /**
-   * KV the instance holds now: running contexts, prompts being prefilled (whole), prompts being
-   * sent — each less the shared blocks it holds in the prefix cache, which count once.
+   * Whether the instance's engine reserves a sequence's whole answer at admission
+   * (kv_reservation: whole-request, TensorRT-LLM's GUARANTEED_NO_EVICT): then it admits only what
+   * fits at full length and never preempts. A prefill-only instance makes one token: nothing to reserve.
+   */
+  const reservesWhole = (x: Instance) => x.timing.engine.kvReservation === 'whole-request' && x.role !== 'prefill';
+  /** Answer tokens a sequence has booked beyond those it holds (its whole answer's rest where reserved). */
+  const booked = (x: Instance, r: Req) => (reservesWhole(x) ? r.output - r.generated : 0);
+  /**
+   * KV the instance holds now: running contexts (at their booked length), prompts being prefilled
+   * (whole), prompts being sent — each less the shared blocks it holds in the prefix cache, which
+   * count once.
    */
   const kvHeld = (x: Instance, grow: number) => {
     let bytes = x.sendingBytes;
-    for (const r of x.running) bytes += kv(x, r.input + r.generated + grow - r.shared);
-    for (const r of x.prefilling) bytes += kv(x, r.prompt - r.shared);
+    const whole = reservesWhole(x);
+    for (const r of x.running) bytes += kv(x, r.input + (whole ? r.output : r.generated + grow) - r.shared);
+    for (const r of x.prefilling) bytes += kv(x, r.prompt + booked(x, r) - r.shared);
     return bytes + (x.cache?.inUseBytes ?? 0);
   };
   /** A sequence lets go of the shared blocks it holds on an instance. */
@@ -455,7 +467,7 @@ export function runEngine(
     const empty = () => x.running.length + x.prefilling.length === 0 && x.sendingBytes === 0;
     while (x.decodeHead < x.decodeQueue.length && x.running.length + x.prefilling.length < limit) {
       const r = x.decodeQueue[x.decodeHead];
-      const need = kv(x, r.input + r.generated + 1);
+      const need = kv(x, r.input + r.generated + Math.max(1, booked(x, r)));
       if (held + need > room && !empty()) break;
       x.decodeHead++;
       held += need;
@@ -468,7 +480,7 @@ export function runEngine(
       const blocks = x.cache && r.blocks;
       const found = blocks ? x.cache!.lookup(blocks) : undefined;
       const carried = blocks ? blocks.reduce((sum, b) => sum + b.tokens, 0) : 0;
-      const need = kv(x, r.prompt - carried) + (found?.newBytes ?? 0);
+      const need = kv(x, r.prompt + booked(x, r) - carried) + (found?.newBytes ?? 0);
       if (held + need > room && !empty()) break;
       x.head++;
       held += need;
