@@ -8,6 +8,7 @@ import type { Plan } from '../src/plan/plan.js';
 import type { ServiceSpec } from '../src/input/types.js';
 import { createSolver } from '../dist/optimize/solver.js';
 import { ROOT, cli, presets, specFromText } from './helpers.js';
+import { runPlanner } from './in-process.js';
 
 const solver = createSolver('highs');
 afterAll(() => solver.close());
@@ -147,6 +148,25 @@ planning: { gpus: [h100-sxm], tensor_parallel: [1] }
     if (!('plan' in wider)) throw new Error(wider.infeasible.join('; '));
     const longRoute = wider.plan.routes.find((r) => r.inputTokens[1] === 8000)!;
     for (const { pool } of longRoute.shares) expect(wider.plan.pools.find((p) => p.id === pool)!.tp).toBe(2);
+  }, 30_000);
+
+  it('plans an engine only on the GPUs it runs on: TensorRT-LLM on NVIDIA, never on AMD', async () => {
+    const { catalog } = presets();
+    const plan = await runPlanner(['plan', 'presets/examples/chat.yaml', '--set', 'planning.engine=trtllm', '--no-verify', '--format', 'json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const pools = (JSON.parse(plan.stdout) as Plan).pools;
+    expect(pools.length).toBeGreaterThan(0);
+    for (const p of pools) expect(catalog.gpus[p.gpu]!.vendor, p.id).toBe('nvidia');
+    // A listed AMD type is left out with a warning; only AMD is refused, naming the field.
+    const mixed = await runPlanner(['plan', 'presets/examples/chat.yaml', '--set', 'planning.engine=trtllm', '--set', 'planning.gpus=[h100-sxm, mi300x]', '--no-verify', '--format', 'json']);
+    expect(mixed.code, mixed.stderr).toBe(0);
+    expect(mixed.stderr).toMatch(/planning\.gpus: mi300x left out: TensorRT-LLM .* runs on nvidia GPUs only/);
+    const amd = await runPlanner(['plan', 'presets/examples/chat.yaml', '--set', 'planning.engine=trtllm', '--set', 'planning.gpus=[mi300x]', '--no-verify']);
+    expect(amd.code).toBe(2);
+    expect(amd.stderr).toMatch(/planning\.gpus: TensorRT-LLM .* runs on nvidia GPUs only, and none of mi300x is one/);
+    const estimate = await runPlanner(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'mi300x', '--tp', '2', '--engine', 'trtllm', '--concurrency', '8', '--input-tokens', '1000', '--output-tokens', '100']);
+    expect(estimate.code).toBe(2);
+    expect(estimate.stderr).toMatch(/runs on nvidia GPUs only; mi300x is amd/);
   }, 30_000);
 });
 

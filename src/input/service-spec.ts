@@ -147,7 +147,7 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
   const profile = normalizeProfile(raw, raw.workload.trace ? context.traces?.get(raw.workload.trace.file)?.summary : undefined, at);
   const parsed = fromTrace ? fromTrace.classes : normalizeClasses(raw, source, issues, at);
   const arrivalCv = arrivalVariation(raw, fromTrace?.cv, at);
-  const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at, parsed?.length ?? 1);
+  const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at, parsed?.length ?? 1, warnAt);
   const classes = parsed && withReuse(raw, parsed, planning.prefixCache, context, at);
   if (model) planning.measuredCapacity = measuredFor(model, raw, source, context, issues);
   if (model && classes) checkContext(model, classes, raw, at);
@@ -461,6 +461,26 @@ export function nameIssues(source: YamlSource, context: SpecContext): InputIssue
   return issues;
 }
 
+/**
+ * The GPU types the engine runs on (its `vendors`; TensorRT-LLM: NVIDIA only). Types the spec
+ * listed that it cannot run are left out with a warning, and none left is an error; from the
+ * whole catalog they are left out quietly.
+ */
+function engineGpus(catalog: Catalog, engine: string, gpus: string[], listed: boolean, at: At, warnAt: At): string[] {
+  const vendors = Object.hasOwn(catalog.engines, engine) ? catalog.engines[engine].vendors : undefined;
+  if (!vendors) return gpus;
+  const runs = (id: string) => vendors.includes(catalog.gpus[id]!.vendor);
+  const kept = gpus.filter(runs);
+  const name = catalog.engines[engine].name;
+  const left = [...new Set(gpus.filter((id) => !runs(id)))];
+  if (listed && kept.length === 0 && gpus.length > 0) {
+    at(['planning', 'gpus'], `${name} runs on ${vendors.join(', ')} GPUs only, and none of ${left.join(', ')} is one; list such GPU types or choose another planning.engine`);
+  } else if (listed && left.length > 0) {
+    warnAt(['planning', 'gpus'], `${left.join(', ')} left out: ${name} runs on ${vendors.join(', ')} GPUs only`);
+  }
+  return kept;
+}
+
 function resolveEngineAt(catalog: Catalog, name: string, at: At): string {
   const id = name.trim().toLowerCase();
   if (!Object.hasOwn(catalog.engines, id)) at(['planning', 'engine'], `unknown engine "${name}"${didYouMean(name, Object.keys(catalog.engines))}`);
@@ -497,12 +517,14 @@ function maxSlices(raw: number | undefined, classes: number, at: At): number {
   return raw;
 }
 
-function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catalog, at: At, classes: number): PlanningOptions {
+function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catalog, at: At, classes: number, warnAt: At): PlanningOptions {
   const resolveAt = (name: string, path: DocPath) => resolveGpuAt(catalog, name, path, at);
-  const gpus = raw.gpus
+  const engine = resolveEngineAt(catalog, raw.engine ?? PLANNING_DEFAULTS.engine, at);
+  const listed = raw.gpus
     ? raw.gpus.map((name, i) => resolveAt(name, ['planning', 'gpus', i])).filter((id): id is string => id !== undefined)
     : // A type priced by estimate, not a quote, never decides a plan the spec did not ask it into.
       Object.keys(catalog.gpus).filter((id) => !catalog.gpus[id]!.price.estimate).sort();
+  const gpus = engineGpus(catalog, engine, listed, raw.gpus !== undefined, at, warnAt);
   const availability: Record<string, number> = {};
   for (const [name, count] of Object.entries(raw.availability ?? {})) {
     const id = resolveAt(name, ['planning', 'availability', name]);
@@ -519,7 +541,7 @@ function normalizePlanning(raw: NonNullable<RawSpec['planning']>, catalog: Catal
     minSaving: minSaving(raw.min_saving, at),
     maxPools: raw.max_pools,
     maxGpuTypes: raw.max_gpu_types,
-    engine: resolveEngineAt(catalog, raw.engine ?? PLANNING_DEFAULTS.engine, at),
+    engine,
     loadFactor: raw.load_factor ?? PLANNING_DEFAULTS.loadFactor,
     maxSlices: maxSlices(raw.max_slices, classes, at),
     powerCapWatts: raw.power_cap === undefined ? undefined : checkedQuantity('power', raw.power_cap),

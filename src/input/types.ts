@@ -193,6 +193,8 @@ export interface EngineProfile {
    * `batchingWaitIters` more; absent: no balancing (see perf/attention-dp-balance.ts).
    */
   attentionDpBalance?: { timeoutIters: number; batchingWaitIters: number };
+  /** GPU vendors the engine runs on (absent: any). */
+  vendors?: string[];
 }
 
 /** A measured capacity: requests/s one instance shape sustains at one request size. */

@@ -31,6 +31,8 @@ export function resolveDeployment(
   if (!gpuId) return { error: `unknown GPU "${names.gpu}"${didYouMean(names.gpu, Object.keys(catalog.gpus))}` };
   const engine = Object.hasOwn(catalog.engines, names.engine) ? catalog.engines[names.engine] : undefined;
   if (!engine) return { error: `unknown engine "${names.engine}"${didYouMean(names.engine, Object.keys(catalog.engines))}` };
+  const vendor = catalog.gpus[gpuId].vendor;
+  if (engine.vendors && !engine.vendors.includes(vendor)) return { error: `${engine.name} runs on ${engine.vendors.join(', ')} GPUs only; ${gpuId} is ${vendor}` };
   const deployment: Deployment = {
     model,
     gpu: catalog.gpus[gpuId],
