@@ -22,8 +22,9 @@ export interface SimPool {
   sharedPrefixAttention?: boolean;
   /**
    * DP attention: `instances` are attention ranks, this many to an engine instance, which step
-   * together (the MoE layers need every rank): an iteration lasts as long as its slowest rank's
-   * step, and a rank with nothing to do waits it out. Absent or 1: instances step alone.
+   * together (the MoE layers need every rank): an iteration lasts as long as the slowest rank's
+   * own work plus the MoE work they share (the slowest rank's whole step where the timing has no
+   * rank-local part), and a rank with nothing to do waits it out. Absent or 1: instances step alone.
    */
   attentionRanks?: number;
   /**
@@ -362,7 +363,7 @@ export function runEngine(
       return;
     }
     if (group.timeoutAt === Infinity) {
-      group.timeoutAt = now + balance.timeoutIters * iterationSeconds(x) + balance.batchingWaitIters * iterationSeconds(x);
+      group.timeoutAt = now + (balance.timeoutIters + balance.batchingWaitIters) * iterationSeconds(x);
       events.push(group.timeoutAt, { kind: 'release', group, at: group.timeoutAt });
     }
   };
