@@ -8,7 +8,8 @@ import { commonPrefixTokens, meanSharedTokens } from './prefix-cache.js';
 import type { CacheHits } from './prefix-cache.js';
 import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
-import type { Bound } from './roofline.js';
+import type { Bound, StepTiming } from './roofline.js';
+import type { PrefillChunk } from './attention.js';
 import { colocatedOwnTpot, colocatedOwnTpotShare, decodeOwnTpot, decodeOwnTpotShare, outputPoints } from './own-tpot.js';
 import { deploymentTokensPerStep } from './speculative.js';
 import { inFlightQuantile, inFlightTail, waitQuantile } from './queueing.js';
@@ -163,7 +164,7 @@ export function instanceModel(
   let prefillBound: Bound | undefined;
   const prompts = (cache?.outcomes ?? [{ share: 1, cachedTokens: 0 }]).map((o): PromptWork => {
     const chunks = promptChunks(I, 1, engine.maxBatchedTokens, o.cachedTokens);
-    const prefillSteps = chunks.map((chunk) => stepTiming(d, { prefill: [chunk], decodeSequences: alongside, decodeContextTokens: context }, engine));
+    const prefillSteps = chunks.map((chunk) => promptStep(d, engine, chunk, alongside, context));
     prefillBound ??= prefillSteps[0].bound;
     const prefillTotal = prefillSteps.reduce((sum, s) => sum + s.latencySeconds, 0);
     const seconds = role === 'colocated' ? Math.max(1e-9, prefillTotal - chunks.length * curve.at(1)) : prefillTotal;
@@ -189,6 +190,34 @@ export function instanceModel(
     outputPoints: outputPoints(shape),
     bounds: { prefill: prefillBound!, decode: decode.bound },
   };
+}
+
+/** The time and bound of one prompt-chunk iteration. */
+type PromptStep = Pick<StepTiming, 'latencySeconds' | 'bound'>;
+
+/** Prefill-only iterations already timed, per deployment and engine, by chunk. */
+const prefillOnlySteps = new WeakMap<Deployment, WeakMap<EngineProfile, Map<string, PromptStep>>>();
+
+/**
+ * One iteration that prefills `chunk` with `alongside` decodes of `context` tokens riding in it.
+ * With none alongside the decodes' context does not enter the step, so the slices of one prompt
+ * size (and cache outcome) share it: it is timed once per deployment, engine and chunk (RAG at
+ * 256 slices times 58,000 distinct prefill steps otherwise, for about 1,100 distinct chunks).
+ */
+function promptStep(d: Deployment, engine: EngineProfile, chunk: PrefillChunk, alongside: number, context: number): PromptStep {
+  const time = (): PromptStep => {
+    const { latencySeconds, bound } = stepTiming(d, { prefill: [chunk], decodeSequences: alongside, decodeContextTokens: context }, engine);
+    return { latencySeconds, bound };
+  };
+  if (alongside > 0) return time();
+  let byEngine = prefillOnlySteps.get(d);
+  if (!byEngine) prefillOnlySteps.set(d, (byEngine = new WeakMap()));
+  let steps = byEngine.get(engine);
+  if (!steps) byEngine.set(engine, (steps = new Map()));
+  const key = `${chunk.count} ${chunk.tokens} ${chunk.prefixTokens}`;
+  let step = steps.get(key);
+  if (!step) steps.set(key, (step = time()));
+  return step;
 }
 
 /**
