@@ -42,6 +42,13 @@ describe('highestHoldingRate', () => {
     expect(calls.length).toBeLessThanOrEqual(8);
   });
 
+  it('settles in two probes when the guess is the answer (a neighbouring slice with the same limit)', () => {
+    const first = highestHoldingRate(thresholdProbe(limit, (r) => Math.log(r / limit)).probe, 36);
+    const { probe, calls } = thresholdProbe(limit, () => Number.NaN);
+    expect(highestHoldingRate(probe, first.rate)).toEqual(first);
+    expect(calls).toHaveLength(2);
+  });
+
   it('is 0 when nothing above 1e-6 holds, and stops at its ceiling when everything does', () => {
     expect(highestHoldingRate(thresholdProbe(0, () => 1).probe).rate).toBe(0);
     expect(highestHoldingRate(thresholdProbe(Infinity, () => -1).probe).rate).toBeGreaterThanOrEqual(1e9);
