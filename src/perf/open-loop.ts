@@ -381,7 +381,6 @@ function promptAt(prompts: PromptWork[], p: number): PromptWork {
 export interface Capacity {
   ratePerSecond: number;
   binding: Binding;
-  atCapacity: LoadPoint;
   /** Latencies at a vanishing load: what the instance does at best. */
   idle: LoadPoint;
 }
@@ -392,18 +391,19 @@ export const IDLE_RATE = 1e-9;
 /**
  * Finds the highest rate that meets the SLOs (latencies grow with rate): see highestHoldingRate,
  * started at `guess` requests/s (a neighbouring slice's capacity: fewer steps, the same answer).
- * The search's probes only decide (see evaluateLoad); the points it reports are exact.
+ * The search's probes only decide (see evaluateLoad); the idle point and the binding SLO (named
+ * at the next grid rate up, which fails) come from exact points.
  */
 export function instanceCapacity(m: InstanceModel, slo: SloTargets, arrivalCv = 1, guess = 1): Capacity {
   const at = (rate: number) => loadPoint(m, rate, slo, arrivalCv);
   const idle = at(IDLE_RATE);
-  if (idle.violations.length > 0) return { ratePerSecond: 0, binding: idle.violations[0].binding, atCapacity: idle, idle };
+  if (idle.violations.length > 0) return { ratePerSecond: 0, binding: idle.violations[0].binding, idle };
   const probe = (rate: number) => {
     const { point, tpotShare } = evaluateLoad(m, rate, slo, arrivalCv, true);
     return { point, holds: point.violations.length === 0, margin: sloMargin(m, point, slo, arrivalCv, tpotShare) };
   };
   const { rate, above } = highestHoldingRate(probe, guess);
-  return { ratePerSecond: rate, binding: at(above).violations[0]?.binding ?? 'queueing', atCapacity: at(rate), idle };
+  return { ratePerSecond: rate, binding: at(above).violations[0]?.binding ?? 'queueing', idle };
 }
 
 /**
