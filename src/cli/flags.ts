@@ -1,6 +1,7 @@
 import { InputError } from '../input/issues.js';
 import { parseQuantity } from '../input/units.js';
 import type { QuantityKind } from '../input/units.js';
+import { grouped } from '../report/format.js';
 
 /** A flag's value in human units ("10min", "40/s", "$120/h"), or an input error naming the flag. */
 export function flagQuantity(flag: string, kind: QuantityKind, raw: string): number;
@@ -20,5 +21,5 @@ export function flagWholeNumber(flag: string, raw: string, min: number, max: num
   const value = Number(raw);
   if (/^\s*\d{1,15}\s*$/.test(raw) && value >= min && value <= max) return value;
   const limit = what ? ` (the limit on ${what})` : '';
-  throw new InputError([{ file: flag, message: `must be a whole number from ${min} to ${max.toLocaleString('en-US')}${limit}, got "${raw}"` }]);
+  throw new InputError([{ file: flag, message: `must be a whole number from ${min} to ${grouped(max)}${limit}, got "${raw}"` }]);
 }

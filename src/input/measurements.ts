@@ -1,5 +1,6 @@
 import type { InputIssue } from './issues.js';
 import type { KvDtype, WeightDtype } from './types.js';
+import { grouped } from '../report/format.js';
 
 /** How a measurement was taken: a closed loop of clients, or one static batch. */
 export type MeasurementMode = 'closed-loop' | 'static';
@@ -77,7 +78,7 @@ export const MAX_OPERATOR_ROWS = 250_000;
 /** The issue when measurement files hold more than `limit` rows in all (end-to-end rows by default), or undefined. */
 export function rowLimitIssue(files: string[], rows: number, limit = MAX_MEASUREMENT_ROWS): InputIssue | undefined {
   if (rows <= limit) return undefined;
-  return { file: files.join(', '), message: `${rows.toLocaleString('en-US')} measurement rows is over the limit of ${limit.toLocaleString('en-US')} rows in one run; give fewer rows at a time` };
+  return { file: files.join(', '), message: `${grouped(rows)} measurement rows is over the limit of ${grouped(limit)} rows in one run; give fewer rows at a time` };
 }
 
 /**

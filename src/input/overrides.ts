@@ -2,6 +2,7 @@ import { parse } from 'yaml';
 import type { InputIssue } from './issues.js';
 import type { DocPath } from './yaml-source.js';
 import { MAX_COLLECTION_ENTRIES } from './yaml-size.js';
+import { grouped } from '../report/format.js';
 
 /** A `--set path=value` override of a spec field. */
 export interface Override {
@@ -23,7 +24,7 @@ export function parseOverride(text: string): Override | InputIssue {
   const segments = pathText.replace(/\[(\d+)\]/g, '.$1').split('.');
   if (segments.some((s) => s === '' || !/^[A-Za-z0-9_$-]+$/.test(s))) return bad(`"${pathText}" is not a field path (e.g. workload.rate or workload.classes[0].share)`);
   const index = segments.find((s) => /^\d+$/.test(s) && !(Number(s) < MAX_COLLECTION_ENTRIES));
-  if (index !== undefined) return bad(`list index ${index.length > 12 ? `${index.slice(0, 12)}…` : index} is over the limit of ${MAX_COLLECTION_ENTRIES.toLocaleString('en-US')} items in a list`);
+  if (index !== undefined) return bad(`list index ${index.length > 12 ? `${index.slice(0, 12)}…` : index} is over the limit of ${grouped(MAX_COLLECTION_ENTRIES)} items in a list`);
   let value: unknown;
   try {
     value = parse(text.slice(eq + 1));

@@ -1,3 +1,4 @@
+import { grouped } from '../report/format.js';
 /** Most entries (list items, mapping keys) one YAML list or mapping may have. */
 export const MAX_COLLECTION_ENTRIES = 10_000;
 /** Most entries a YAML file may have in all, aliases expanded (a saved plan of 256 slices has about 30,000). */
@@ -11,12 +12,12 @@ export interface SizeExcess {
 
 /** The message for a list or mapping past {@link MAX_COLLECTION_ENTRIES}. */
 export function collectionTooLong(): string {
-  return `a list or mapping with more than ${MAX_COLLECTION_ENTRIES.toLocaleString('en-US')} entries; refusing to read it (the limit on one YAML list or mapping)`;
+  return `a list or mapping with more than ${grouped(MAX_COLLECTION_ENTRIES)} entries; refusing to read it (the limit on one YAML list or mapping)`;
 }
 
 /** The message for a document past {@link MAX_DOCUMENT_ENTRIES}. */
 export function documentTooLarge(): string {
-  return `more than ${MAX_DOCUMENT_ENTRIES.toLocaleString('en-US')} list items and mapping entries in all; refusing to read it (the limit on a YAML file)`;
+  return `more than ${grouped(MAX_DOCUMENT_ENTRIES)} list items and mapping entries in all; refusing to read it (the limit on a YAML file)`;
 }
 
 const SCALAR_START = ':-?[{,';

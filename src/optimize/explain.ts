@@ -6,6 +6,7 @@ import type { GpuSpec, ServiceSpec } from '../input/types.js';
 import type { Slice } from '../workload/slices.js';
 import type { Candidate } from './candidates.js';
 import { MAX_WIDE_EP, parallelShapes, shapeLabel } from './parallel-shapes.js';
+import { grouped } from '../report/format.js';
 
 /** Largest fleet planner plans, in GPUs: beyond it the MILP's numbers leave the solver's precision (and any real fleet). */
 export const MAX_FLEET_GPUS = 1_000_000;
@@ -120,6 +121,6 @@ export function explainFleetTooLarge(slices: Slice[], candidates: Candidate[], l
   const gpus = Math.max(...SIDES.map((s) => sideBound(s.roles)));
   if (!(gpus > MAX_FLEET_GPUS)) return undefined;
   const rate = slices.reduce((sum, s) => sum + s.ratePerSecond, 0);
-  const count = gpus < 1e15 ? Number(gpus.toPrecision(3)).toLocaleString('en-US') : gpus.toPrecision(3);
-  return `serving ${Number(rate.toPrecision(3))} requests/s needs at least ${count} GPUs even on the candidates that take the most requests per GPU; planner plans fleets of up to ${MAX_FLEET_GPUS.toLocaleString('en-US')} GPUs`;
+  const count = gpus < 1e15 ? grouped(Number(gpus.toPrecision(3))) : gpus.toPrecision(3);
+  return `serving ${Number(rate.toPrecision(3))} requests/s needs at least ${count} GPUs even on the candidates that take the most requests per GPU; planner plans fleets of up to ${grouped(MAX_FLEET_GPUS)} GPUs`;
 }

@@ -3,6 +3,7 @@ import type { InputIssue } from '../input/issues.js';
 import type { DocPath, YamlSource } from '../input/yaml-source.js';
 import { pathText } from '../input/yaml-source.js';
 import type { Plan } from './plan.js';
+import { grouped } from '../report/format.js';
 
 /** Most GPUs one instance of a saved plan may span (tp × dp × pp): a GB200 NVL72 rack, wider than the planner's 64-GPU candidates elsewhere. */
 export const MAX_INSTANCE_GPUS = 72;
@@ -37,12 +38,12 @@ export function planLimitIssues(plan: Plan, source: YamlSource): InputIssue[] {
   for (const path of wildNumbers(plan, MAX_PLAN_NUMBER)) at(path, `must be a finite number of at most ${MAX_PLAN_NUMBER.toExponential()} in magnitude (a saved plan has been edited?)`);
   if (issues.length > 0) return issues;
   const cost = (path: DocPath, value: number | null | undefined) => {
-    if (typeof value === 'number' && value > MAX_PLAN_COST_PER_HOUR) at(path, `$${value.toExponential(2)}/h is over the $${MAX_PLAN_COST_PER_HOUR.toLocaleString('en-US')}/h limit of a saved plan`);
+    if (typeof value === 'number' && value > MAX_PLAN_COST_PER_HOUR) at(path, `$${value.toExponential(2)}/h is over the $${grouped(MAX_PLAN_COST_PER_HOUR)}/h limit of a saved plan`);
   };
   let gpus = 0;
   plan.pools.forEach((pool, i) => {
     const name = `(pool ${pool.id})`;
-    if (pool.count > MAX_FLEET_GPUS) at(['pools', i, 'count'], `${name} ${pool.count} instances is over the limit of ${MAX_FLEET_GPUS.toLocaleString('en-US')}`);
+    if (pool.count > MAX_FLEET_GPUS) at(['pools', i, 'count'], `${name} ${pool.count} instances is over the limit of ${grouped(MAX_FLEET_GPUS)}`);
     for (const key of ['tp', 'pp'] as const) {
       if (pool[key] > MAX_INSTANCE_GPUS) at(['pools', i, key], `${name} ${pool[key]} is over the ${MAX_INSTANCE_GPUS} GPUs an instance may span`);
     }
@@ -54,7 +55,7 @@ export function planLimitIssues(plan: Plan, source: YamlSource): InputIssue[] {
     cost(['pools', i, 'costPerHour'], pool.costPerHour);
     gpus += pool.count * pool.tp * dp * pool.pp;
   });
-  if (gpus > MAX_FLEET_GPUS) at(['pools'], `${gpus.toLocaleString('en-US')} GPUs in all is over the fleet limit of ${MAX_FLEET_GPUS.toLocaleString('en-US')}`);
+  if (gpus > MAX_FLEET_GPUS) at(['pools'], `${grouped(gpus)} GPUs in all is over the fleet limit of ${grouped(MAX_FLEET_GPUS)}`);
   cost(['totalCostPerHour'], plan.totalCostPerHour);
   cost(['totals', 'costPerHour'], plan.totals.costPerHour);
   plan.machines.forEach((m, i) => cost(['machines', i, 'costPerHour'], m.costPerHour));

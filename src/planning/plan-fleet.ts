@@ -15,6 +15,7 @@ import { simplestPlan } from './simplest.js';
 import { planSchedule } from './plan-schedule.js';
 import { problemFor, pruneFor, structureSolver } from './structures.js';
 import type { Prepared, Solved, Structure } from './structures.js';
+import { grouped } from '../report/format.js';
 
 /** The outcome of planning: a plan, or the reasons no fleet meets the spec. */
 export type PlanResult = { plan: Plan } | { infeasible: string[] };
@@ -151,7 +152,7 @@ async function planWith(
   const { problem, fleet } = found;
   const gpus = fleet.counts.reduce((sum, n, i) => sum + n * problem.candidates[i].gpus, 0);
   if (gpus > MAX_FLEET_GPUS) {
-    return { infeasible: [`the cheapest plan needs ${gpus.toLocaleString('en-US')} GPUs; planner plans fleets of up to ${MAX_FLEET_GPUS.toLocaleString('en-US')} GPUs`] };
+    return { infeasible: [`the cheapest plan needs ${grouped(gpus)} GPUs; planner plans fleets of up to ${grouped(MAX_FLEET_GPUS)} GPUs`] };
   }
   const baselines = baselineFleets.map((b) => ({
     ...b,

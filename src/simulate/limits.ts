@@ -1,5 +1,6 @@
 import type { Plan } from '../plan/plan.js';
 import { MAX_SIMULATED_REQUESTS } from './duration.js';
+import { grouped } from '../report/format.js';
 
 /**
  * Most instances one simulation runs, over all pools (each is state the engine keeps and scans
@@ -12,7 +13,7 @@ export function instancesExcess(plan: Pick<Plan, 'pools'>, down: ReadonlyMap<str
   // A DP-attention instance runs one scheduler per rank: each is simulated as an engine.
   const instances = plan.pools.reduce((sum, p) => sum + Math.max(0, p.count - (down.get(p.id) ?? 0)) * (p.dp ?? 1), 0);
   if (instances <= MAX_SIMULATED_INSTANCES) return undefined;
-  return `the plan has ${instances.toLocaleString('en-US')} instances to simulate, over the limit of ${MAX_SIMULATED_INSTANCES.toLocaleString('en-US')} instances in a simulation (plan and check fleets this large with --no-verify)`;
+  return `the plan has ${grouped(instances)} instances to simulate, over the limit of ${grouped(MAX_SIMULATED_INSTANCES)} instances in a simulation (plan and check fleets this large with --no-verify)`;
 }
 
 /**
@@ -24,5 +25,5 @@ export function requestsExcess(ratePerSecond: number, seconds: number): string |
   const arrivals = ratePerSecond * seconds;
   if (!(arrivals > MAX_SIMULATED_REQUESTS * (1 + 1e-9))) return undefined;
   const longest = Math.floor(MAX_SIMULATED_REQUESTS / ratePerSecond);
-  return `${seconds} s at ${Number(ratePerSecond.toPrecision(4))} requests/s is about ${Math.round(arrivals).toLocaleString('en-US')} arrivals, over the limit of ${MAX_SIMULATED_REQUESTS.toLocaleString('en-US')} simulated requests; give at most ${longest.toLocaleString('en-US')} s`;
+  return `${seconds} s at ${Number(ratePerSecond.toPrecision(4))} requests/s is about ${grouped(Math.round(arrivals))} arrivals, over the limit of ${grouped(MAX_SIMULATED_REQUESTS)} simulated requests; give at most ${grouped(longest)} s`;
 }

@@ -15,6 +15,7 @@ import { simulationFlags, simulationSettings } from '../run-simulation.js';
 import { instancesExcess } from '../../simulate/limits.js';
 import { BUCKET_RELATIVE_ERROR, EXACT_LATENCIES } from '../../simulate/latency-summary.js';
 import type { SimulationFlags } from '../run-simulation.js';
+import { grouped } from '../../report/format.js';
 
 interface SimulateOptions extends PlanningFlags, SimulationFlags {
   plan?: string;
@@ -66,7 +67,7 @@ export const registerSimulate: Register = (program, action) => {
     .addOption(new Option('--format <format>', 'output format (default: table on a terminal, json otherwise)').choices([...SIMULATION_FORMATS]))
     .addHelpText('after', `
 Attainments (the share of requests within each SLO target) are counted exactly. Percentiles are
-exact for groups (a slice, class, pool) of up to ${EXACT_LATENCIES.toLocaleString('en-US')} requests; past that they are read from
+exact for groups (a slice, class, pool) of up to ${grouped(EXACT_LATENCIES)} requests; past that they are read from
 log-spaced buckets, within ${BUCKET_RELATIVE_ERROR * 100}% of the exact value, so memory stays flat in the run's length.`)
     .action(
       action(async ({ io, out }, specPath: string, options: SimulateOptions) => {
