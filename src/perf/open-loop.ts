@@ -201,8 +201,10 @@ const prefillOnlySteps = new WeakMap<Deployment, WeakMap<EngineProfile, Map<stri
 /**
  * One iteration that prefills `chunk` with `alongside` decodes of `context` tokens riding in it.
  * With none alongside the decodes' context does not enter the step, so the slices of one prompt
- * size (and cache outcome) share it: it is timed once per deployment, engine and chunk (RAG at
- * 256 slices times 58,000 distinct prefill steps otherwise, for about 1,100 distinct chunks).
+ * size (and cache outcome) share it: it is timed once per deployment, engine and chunk (without
+ * that, RAG at 256 slices timed 57,000 prefill-only steps for about 1,100 distinct chunks).
+ * The memo assumes what planning assumes: a deployment and an engine profile do not change once
+ * built (calibration, which edits factors in place, predicts through serving.ts, not here).
  */
 function promptStep(d: Deployment, engine: EngineProfile, chunk: PrefillChunk, alongside: number, context: number): PromptStep {
   const time = (): PromptStep => {
