@@ -1,7 +1,7 @@
 import { InputError } from '../input/issues.js';
 import { parseQuantity } from '../input/units.js';
 import type { QuantityKind } from '../input/units.js';
-import { grouped } from '../report/format.js';
+import { grouped } from '../text/digits.js';
 
 /** A flag's value in human units ("10min", "40/s", "$120/h"), or an input error naming the flag. */
 export function flagQuantity(flag: string, kind: QuantityKind, raw: string): number;

@@ -1,6 +1,6 @@
 import type { InputIssue } from './issues.js';
 import type { KvDtype, WeightDtype } from './types.js';
-import { grouped } from '../report/format.js';
+import { grouped } from '../text/digits.js';
 
 /** How a measurement was taken: a closed loop of clients, or one static batch. */
 export type MeasurementMode = 'closed-loop' | 'static';

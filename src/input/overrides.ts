@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import type { InputIssue } from './issues.js';
 import type { DocPath } from './yaml-source.js';
 import { MAX_COLLECTION_ENTRIES } from './yaml-size.js';
-import { grouped } from '../report/format.js';
+import { grouped } from '../text/digits.js';
 
 /** A `--set path=value` override of a spec field. */
 export interface Override {

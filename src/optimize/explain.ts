@@ -6,7 +6,7 @@ import type { GpuSpec, ServiceSpec } from '../input/types.js';
 import type { Slice } from '../workload/slices.js';
 import type { Candidate } from './candidates.js';
 import { MAX_WIDE_EP, parallelShapes, shapeLabel } from './parallel-shapes.js';
-import { grouped } from '../report/format.js';
+import { grouped } from '../text/digits.js';
 
 /** Largest fleet planner plans, in GPUs: beyond it the MILP's numbers leave the solver's precision (and any real fleet). */
 export const MAX_FLEET_GPUS = 1_000_000;

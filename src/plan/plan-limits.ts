@@ -3,7 +3,7 @@ import type { InputIssue } from '../input/issues.js';
 import type { DocPath, YamlSource } from '../input/yaml-source.js';
 import { pathText } from '../input/yaml-source.js';
 import type { Plan } from './plan.js';
-import { grouped } from '../report/format.js';
+import { grouped } from '../text/digits.js';
 
 /** Most GPUs one instance of a saved plan may span (tp × dp × pp): a GB200 NVL72 rack, wider than the planner's 64-GPU candidates elsewhere. */
 export const MAX_INSTANCE_GPUS = 72;

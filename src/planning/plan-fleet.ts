@@ -15,7 +15,7 @@ import { simplestPlan } from './simplest.js';
 import { planSchedule } from './plan-schedule.js';
 import { problemFor, pruneFor, structureSolver } from './structures.js';
 import type { Prepared, Solved, Structure } from './structures.js';
-import { grouped } from '../report/format.js';
+import { grouped } from '../text/digits.js';
 
 /** The outcome of planning: a plan, or the reasons no fleet meets the spec. */
 export type PlanResult = { plan: Plan } | { infeasible: string[] };

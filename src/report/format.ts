@@ -1,4 +1,5 @@
 /** Human formatting of SI quantities for tables and messages (stable: fixed rules, no locale). */
+import { grouped } from '../text/digits.js';
 
 /** Rounds to `digits` significant digits and drops trailing zeros: 3.3500 → "3.35". */
 export function sig(value: number, digits = 3): string {
@@ -6,12 +7,6 @@ export function sig(value: number, digits = 3): string {
   const magnitude = Math.floor(Math.log10(Math.abs(value)));
   const decimals = Math.max(0, digits - 1 - magnitude);
   return Number(value.toFixed(decimals)).toString();
-}
-
-/** A whole number with thousands separators (stable: no locale): 12345 → "12,345". */
-export function grouped(value: number): string {
-  const [whole, fraction] = String(value).split('.');
-  return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction ? `.${fraction}` : ''}`;
 }
 
 /** Fixed decimals with trailing zeros kept: 2.5 → "2.50" (for money columns). */

@@ -1,7 +1,8 @@
 import type { Plan, PlanPool, PlanRoute } from '../plan/plan.js';
 import { plainText } from './escape.js';
 import type { Escape } from './escape.js';
-import { formatUsd, grouped, sig } from './format.js';
+import { formatUsd, sig } from './format.js';
+import { grouped } from '../text/digits.js';
 import { shapeText } from '../plan/moe-shape.js';
 
 export { shapeText } from '../plan/moe-shape.js';

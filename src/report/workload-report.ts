@@ -2,7 +2,8 @@ import { MIN_COVERED_SECONDS } from '../workload/trace-summary.js';
 import type { TraceSummary } from '../workload/trace-summary.js';
 import { round6 } from '../plan/round.js';
 import { plainText } from './escape.js';
-import { formatCount, formatDuration, grouped, sig } from './format.js';
+import { formatCount, formatDuration, sig } from './format.js';
+import { grouped } from '../text/digits.js';
 
 const BAR_WIDTH = 40;
 

@@ -1,6 +1,6 @@
 import type { Plan } from '../plan/plan.js';
 import { MAX_SIMULATED_REQUESTS } from './duration.js';
-import { grouped } from '../report/format.js';
+import { grouped } from '../text/digits.js';
 
 /**
  * Most instances one simulation runs, over all pools (each is state the engine keeps and scans

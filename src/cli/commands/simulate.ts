@@ -15,7 +15,7 @@ import { simulationFlags, simulationSettings } from '../run-simulation.js';
 import { instancesExcess } from '../../simulate/limits.js';
 import { BUCKET_RELATIVE_ERROR, EXACT_LATENCIES } from '../../simulate/latency-summary.js';
 import type { SimulationFlags } from '../run-simulation.js';
-import { grouped } from '../../report/format.js';
+import { grouped } from '../../text/digits.js';
 
 interface SimulateOptions extends PlanningFlags, SimulationFlags {
   plan?: string;
