@@ -1,4 +1,5 @@
 import { grouped } from '../text/digits.js';
+
 /** Most entries (list items, mapping keys) one YAML list or mapping may have. */
 export const MAX_COLLECTION_ENTRIES = 10_000;
 /** Most entries a YAML file may have in all, aliases expanded (a saved plan of 256 slices has about 30,000). */

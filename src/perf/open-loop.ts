@@ -207,10 +207,7 @@ const prefillOnlySteps = new WeakMap<Deployment, WeakMap<EngineProfile, Map<stri
  * built (calibration, which edits factors in place, predicts through serving.ts, not here).
  */
 function promptStep(d: Deployment, engine: EngineProfile, chunk: PrefillChunk, alongside: number, context: number): PromptStep {
-  const time = (): PromptStep => {
-    const { latencySeconds, bound } = stepTiming(d, { prefill: [chunk], decodeSequences: alongside, decodeContextTokens: context }, engine);
-    return { latencySeconds, bound };
-  };
+  const time = () => stepTiming(d, { prefill: [chunk], decodeSequences: alongside, decodeContextTokens: context }, engine);
   if (alongside > 0) return time();
   let byEngine = prefillOnlySteps.get(d);
   if (!byEngine) prefillOnlySteps.set(d, (byEngine = new WeakMap()));
@@ -218,7 +215,11 @@ function promptStep(d: Deployment, engine: EngineProfile, chunk: PrefillChunk, a
   if (!steps) byEngine.set(engine, (steps = new Map()));
   const key = `${chunk.count} ${chunk.tokens} ${chunk.prefixTokens}`;
   let step = steps.get(key);
-  if (!step) steps.set(key, (step = time()));
+  if (!step) {
+    // Only what instanceModel reads is kept, not the step's operators.
+    const { latencySeconds, bound } = time();
+    steps.set(key, (step = { latencySeconds, bound }));
+  }
   return step;
 }
 

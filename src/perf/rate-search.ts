@@ -81,7 +81,7 @@ function narrowBracket<P>(probe: (rate: number) => RateProbe<P>, guess: number):
     let next = gridRate(Math.round(Math.log(x) / GRID_STEP) + 1);
     for (;;) {
       if (x >= CEILING) return { lo, hi: x, atLo, atHi: first };
-      x = Math.min(CEILING, Math.max(next, x * (1 + 2 ** -10)));
+      x = Math.min(CEILING, Math.max(next, x * Math.exp(GRID_STEP)));
       first = probe(x);
       if (!first.holds) break;
       lo = x;
