@@ -23,6 +23,8 @@ export interface AccuracyReport {
   overall: ErrorStats;
   byModel: Array<{ model: string } & ErrorStats>;
   byGroup: Array<{ group: string } & ErrorStats>;
+  /** Per model × GPU × serving engine (the engine a row names, else the default one). */
+  byEngine: Array<{ group: string } & ErrorStats>;
   /** Rows with the largest error (either metric), worst first. */
   worst: RowResult[];
   /** Rows the model could not predict, with the reason. */
@@ -75,13 +77,14 @@ function groupBy(results: RowResult[], key: (r: RowResult) => string): Map<strin
   return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Summarises predictions against measurements: overall, per model, per model × GPU, worst rows. */
+/** Summarises predictions against measurements: overall, per model, per model × GPU (and × engine), worst rows. */
 export function accuracyReport(results: RowResult[], worstCount = 10): AccuracyReport {
   const predicted = results.filter((r) => r.error === undefined);
   return {
     overall: stats(predicted),
     byModel: [...groupBy(predicted, (r) => r.group.split(' × ')[0])].map(([model, rs]) => ({ model, ...stats(rs) })),
     byGroup: [...groupBy(predicted, (r) => r.group)].map(([group, rs]) => ({ group, ...stats(rs) })),
+    byEngine: [...groupBy(predicted, (r) => `${r.group} × ${r.engineId}`)].map(([group, rs]) => ({ group, ...stats(rs) })),
     worst: [...predicted].sort((a, b) => rowWorstErrorPct(b) - rowWorstErrorPct(a) || a.row.line - b.row.line).slice(0, worstCount),
     unpredicted: results.filter((r) => r.error !== undefined),
   };

@@ -46,7 +46,7 @@ export function describeRow(r: RowResult): string {
   return plainText(`${row.file}:${row.line}: ${row.model} ${row.gpu} tp${row.tp}${row.pp > 1 ? ` pp${row.pp}` : ''}${row.ep > 1 ? ` ep${row.ep}` : ''}${row.dp > 1 ? ` dp${row.dp}` : ''} ${row.weights}${engine} ${row.mode} c=${row.concurrency} ${row.inputTokens}→${row.outputTokens}`);
 }
 
-/** The accuracy report as text tables: per model × GPU, per model, overall, worst rows, unpredicted rows. */
+/** The accuracy report as text tables: per model × GPU, per model, overall (and per model × GPU × engine), worst rows, unpredicted rows. */
 export function accuracyText(report: AccuracyReport, files: MeasurementFile[], paintHeader?: (t: string) => string): string {
   const parts: string[] = [];
   const e2e = report.overall.e2eRows > 0;
@@ -61,6 +61,17 @@ export function accuracyText(report: AccuracyReport, files: MeasurementFile[], p
       paintHeader,
     ),
   );
+  // Where the rows ran under more than one engine, the same per model × GPU × engine.
+  if (report.byEngine.length > report.byGroup.length) {
+    parts.push(
+      '',
+      renderTable(
+        [{ header: 'MODEL × GPU × ENGINE' }, ...STAT_COLUMNS, ...(e2e ? E2E_COLUMNS : [])],
+        report.byEngine.map((g) => [g.group, ...statCells(g, e2e)]),
+        paintHeader,
+      ),
+    );
+  }
   parts.push(
     e2e
       ? 'absolute % error of the predicted mean TTFT, TPOT and whole-request latency (TTFT + (output − 1) × TPOT) against the measured ones, over the rows that give each; bias: median signed error (+: predicted too slow)'
@@ -90,6 +101,7 @@ export function accuracyJson(report: AccuracyReport, results: RowResult[], files
     overall: roundStats(report.overall),
     byModel: report.byModel.map(roundStats),
     byGroup: report.byGroup.map(roundStats),
+    byEngine: report.byEngine.map(roundStats),
     rows: [
       ...results.map((r) => ({
         file: r.row.file,
