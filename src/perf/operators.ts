@@ -236,8 +236,13 @@ function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: numbe
   if (moe.sharedExperts > 0) {
     for (const op of dense('shared_expert', moe.sharedExperts * moe.sharedExpertFfnSize)) ops.push(inMoe(op));
   }
-  if (d.ep > 1 && !rankLocal) for (const op of dispatchCombine(d, tokens, imbalance)) ops.push(inMoe(op));
   const ranks = dpOf(d);
+  // Tokens move to their experts only where attention ranks hold different tokens (DP attention).
+  // Under tensor-parallel attention every GPU of the group already holds every token: each runs its
+  // own experts on them and the all-reduce below combines the outputs, as vLLM (all-to-all kernels
+  // only with data_parallel_size > 1), SGLang (without DP attention) and TensorRT-LLM (all-to-all
+  // only with attention DP) run EP inside a TP group.
+  if (d.ep > 1 && ranks > 1 && !rankLocal) for (const op of dispatchCombine(d, tokens, imbalance)) ops.push(inMoe(op));
   if (rankLocal) {
     if (d.tp > 1) ops.push(reduce());
   } else if (ranks > 1 && d.ep === 1) {
