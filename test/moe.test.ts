@@ -86,6 +86,29 @@ describe('EP inside a tensor-parallel group (ep = tp, no DP attention)', () => {
   });
 });
 
+describe('FP8 releases quantise their activations before every GEMM', () => {
+  const names = (d: Deployment) => stepOperators(d, decode(4, 1400), 1.25).map((op) => op.name);
+
+  it('DeepSeek-V3 (released in FP8) on FP8 tensor cores: one quantisation pass before each weight GEMM, two for the experts', () => {
+    const ops = stepOperators(deployment('deepseek-v3', { gpu: presets().catalog.gpus.h200, tp: 8 }), decode(4, 1400), 1.25);
+    const byName = Object.fromEntries(ops.map((op) => [op.name, op]));
+    for (const gemm of ['q_down', 'q_up', 'kv_down', 'kv_up_absorb', 'o_proj', 'shared_expert_up', 'shared_expert_down', 'experts']) {
+      expect(byName[`${gemm}_quant`]?.kind, gemm).toBe('elementwise');
+    }
+    expect(byName.experts_quant.kernels).toBe(2);
+    // 16-bit GEMMs (router, LM head) need none.
+    expect(byName.router_quant).toBeUndefined();
+    expect(byName.lm_head_quant).toBeUndefined();
+    // 4 tokens × 7168 hidden values, read in 16 bits and written in 8.
+    expect(byName.q_down_quant.bytes).toBe(4 * 7168 * 3);
+  });
+
+  it('none for a 16-bit release served in FP8 (the quantisation fuses into the norm), nor where the GPU has no FP8 units', () => {
+    expect(names(deployment('qwen3-32b', { gpu: presets().catalog.gpus.h200 })).some((n) => n.endsWith('_quant'))).toBe(false);
+    expect(names(deployment('deepseek-v3', { gpu: presets().catalog.gpus['a100-80gb'], tp: 8 })).some((n) => n.endsWith('_quant'))).toBe(false);
+  });
+});
+
 describe('expert weights and KV cache per GPU', () => {
   it('a step reads only the experts its tokens touch: E · (1 − (1 − k/E)^tokens)', () => {
     expect(expertsTouched(256, 8, 1)).toBeCloseTo(8, 9);

@@ -76,6 +76,8 @@ export function expertsOperator(d: Deployment, rankTokens: number, weightBytes: 
     flops: (2 * routedPerSlot * expertWeights) / split,
     bytes: (touchedPerGpu * expertWeights * weightBytes) / split + routedPerSlot * (2 * m.hiddenSize + moe.expertFfnSize) * ACT,
     kernels: 3,
+    // The up projection reads the hidden states, the down projection its share of the expert's width.
+    inputs: { values: routedPerSlot * (m.hiddenSize + moe.expertFfnSize / split), launches: 2 },
   };
 }
 

@@ -3,7 +3,7 @@ import { decodeKeysPerLayer, prefillPairsPerLayer } from './attention.js';
 import { windowedLayers } from './kv-cache.js';
 import type { PrefillChunk } from './attention.js';
 import type { Deployment } from './deployment.js';
-import { dpOf, moeGroupGpus } from './deployment.js';
+import { dpOf, gemmDtype, moeGroupGpus } from './deployment.js';
 import { bytesPerValue } from './dtypes.js';
 import { dispatchCombine, expertsOperator } from './expert-parallel.js';
 
@@ -62,6 +62,8 @@ export interface Operator {
   tiles?: TileSchedule;
   /** GPUs a collective spans (default: the tensor-parallel group for an all-reduce, the expert-parallel group for an all-to-all). */
   group?: number;
+  /** A weight GEMM: the 16-bit activation values it reads, and in how many launches (what FP8 quantises first). */
+  inputs?: { values: number; launches: number };
 }
 
 /** Total tokens and logit-producing sequences of a step. */
@@ -81,6 +83,7 @@ function gemm(name: string, tokens: number, inDim: number, outDim: number, weigh
     flops: 2 * tokens * inDim * outDim,
     bytes: inDim * outDim * weightBytes + tokens * (inDim + outDim) * ACT,
     kernels,
+    inputs: { values: tokens * inDim, launches: kernels },
   };
 }
 
@@ -105,7 +108,34 @@ export function stepOperators(d: Deployment, load: StepLoad, moeImbalance = 1): 
   ops.push(elementwise('ffn_norm', tokens, h, 3));
   ops.push(...mlpOperators(d, tokens, w, moeImbalance, load.rankLocal === true));
   ops.push({ ...gemm('lm_head', sequencesOut, h, m.vocabSize / d.tp, ACT), perStep: true, sixteenBit: true });
-  return ops;
+  return blockScaledFp8(d) ? ops.flatMap(withActivationQuantisation) : ops;
+}
+
+/**
+ * Whether the deployment runs an FP8 release on FP8 tensor cores: checkpoints published in FP8
+ * (DeepSeek-V3/R1, Kimi K2, the -FP8 releases) carry fine-grained scales (128 × 128 weight
+ * blocks, 1 × 128 activation groups) whose activations each GEMM quantises itself. A 16-bit
+ * release quantised to FP8 for serving (per-tensor scales: ModelOpt, or the engine) gets the
+ * quantisation fused into the norm or activation before it (TensorRT-LLM's norm + FP8 quant
+ * fusion); the H100 fixtures' TensorRT-LLM FP8 runs of Qwen3-32B fit without a separate pass.
+ */
+function blockScaledFp8(d: Deployment): boolean {
+  return d.model.nativePrecision === 'fp8' && gemmDtype(d.gpu, d.weights) === 'fp8';
+}
+
+/**
+ * An FP8 GEMM on block-scaled weights first quantises its 16-bit input to FP8 (with per-token or
+ * per-128-value scales) in a kernel of its own: TensorRT-LLM's fp8_quantize_1x128 before every
+ * block-scaled linear and scale_1x128 before each grouped expert GEMM (TensorRT-LLM
+ * _torch/modules/linear.py, moe_kernels.cu), vLLM's and SGLang's per_token_group_quant_fp8. An elementwise pass per input (the experts' two: before
+ * the up and the down projection): it reads 16 bits and writes 8 per value; at a small batch it
+ * costs a kernel's floor.
+ */
+function withActivationQuantisation(op: Operator): Operator[] {
+  if (op.kind !== 'gemm' || op.sixteenBit || !op.inputs) return [op];
+  const { inputs, ...gemmOp } = op;
+  const quantise: Operator = { ...gemmOp, name: `${op.name}_quant`, kind: 'elementwise', flops: 0, bytes: inputs.values * (ACT + 1), kernels: inputs.launches };
+  return [quantise, op];
 }
 
 function attentionOperators(d: Deployment, load: StepLoad, tokens: number, w: number): Operator[] {
