@@ -92,9 +92,11 @@ describe('FP8 releases quantise their activations before every GEMM', () => {
   it('DeepSeek-V3 (released in FP8) on FP8 tensor cores: one quantisation pass before each weight GEMM, two for the experts', () => {
     const ops = stepOperators(deployment('deepseek-v3', { gpu: presets().catalog.gpus.h200, tp: 8 }), decode(4, 1400), 1.25);
     const byName = Object.fromEntries(ops.map((op) => [op.name, op]));
-    for (const gemm of ['q_down', 'q_up', 'kv_down', 'kv_up_absorb', 'o_proj', 'shared_expert_up', 'shared_expert_down', 'experts']) {
+    for (const gemm of ['q_down', 'q_up', 'kv_up_absorb', 'o_proj', 'shared_expert_up', 'shared_expert_down', 'experts']) {
       expect(byName[`${gemm}_quant`]?.kind, gemm).toBe('elementwise');
     }
+    // The KV down-projection reads the same hidden states as the query's: quantised once.
+    expect(byName.kv_down_quant).toBeUndefined();
     expect(byName.experts_quant.kernels).toBe(2);
     // 16-bit GEMMs (router, LM head) need none.
     expect(byName.router_quant).toBeUndefined();

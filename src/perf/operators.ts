@@ -169,7 +169,10 @@ function mlaOperators(d: Deployment, load: StepLoad, tokens: number, w: number):
   } else {
     ops.push(gemm('q_proj', tokens, m.hiddenSize, heads * qkHead, w));
   }
-  ops.push(gemm('kv_down', tokens, m.hiddenSize, latent, w));
+  // With a query down-projection, both read the same hidden states: engines fuse the two (one
+  // GEMM, TensorRT-LLM's fused_a, vLLM's fused_qkv_a_proj), so an FP8 input is quantised once.
+  const kvDown = gemm('kv_down', tokens, m.hiddenSize, latent, w);
+  ops.push(a.qLoraRank ? { ...kvDown, inputs: undefined } : kvDown);
   // Prefill expands the latent into per-head K and V; decode absorbs the same matrices into the
   // query and output paths — the same FLOPs and weight bytes per token either way.
   ops.push(gemm('kv_up_absorb', tokens, a.kvLoraRank, heads * (a.qkNopeHeadDim + a.vHeadDim), w));
