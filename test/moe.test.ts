@@ -86,6 +86,17 @@ describe('EP inside a tensor-parallel group (ep = tp, no DP attention)', () => {
   });
 });
 
+describe('multi-head latent attention', () => {
+  it('normalises the compressed query and KV and turns the positional parts (RoPE), writing the key with the latent', () => {
+    const ops = Object.fromEntries(stepOperators(deployment('deepseek-v3', { tp: 8 }), decode(4, 1400), 1.25).map((op) => [op.name, op]));
+    // DeepSeek-V3: q_lora_rank 1536, kv_lora_rank 512, rope head dim 64, 128 heads / tp 8.
+    expect(ops.q_norm.bytes).toBe(4 * 1536 * 3 * 2);
+    expect(ops.kv_norm.bytes).toBe(4 * 512 * 3 * 2);
+    expect(ops.rope_kv_write.bytes).toBe(4 * (16 * 64 + 512 + 64) * 2 * 2);
+    for (const name of ['q_norm', 'kv_norm', 'rope_kv_write']) expect(ops[name].kind, name).toBe('elementwise');
+  });
+});
+
 describe('FP8 releases quantise their activations before every GEMM', () => {
   const names = (d: Deployment) => stepOperators(d, decode(4, 1400), 1.25).map((op) => op.name);
 

@@ -164,8 +164,11 @@ function mlaOperators(d: Deployment, load: StepLoad, tokens: number, w: number):
   const latent = a.kvLoraRank + a.qkRopeHeadDim;
   const kvBytes = bytesPerValue(d.kvCache);
   const ops: Operator[] = [];
+  // The compressed query and KV are RMS-normalised before their up-projections (q_a_layernorm,
+  // kv_a_layernorm), and RoPE turns the positional parts of the query and key, the key's written
+  // to the cache with the latent: elementwise passes, as rope_kv_write is for other attention.
   if (a.qLoraRank) {
-    ops.push(gemm('q_down', tokens, m.hiddenSize, a.qLoraRank, w), gemm('q_up', tokens, a.qLoraRank, heads * qkHead, w));
+    ops.push(gemm('q_down', tokens, m.hiddenSize, a.qLoraRank, w), elementwise('q_norm', tokens, a.qLoraRank, 3), gemm('q_up', tokens, a.qLoraRank, heads * qkHead, w));
   } else {
     ops.push(gemm('q_proj', tokens, m.hiddenSize, heads * qkHead, w));
   }
@@ -173,6 +176,7 @@ function mlaOperators(d: Deployment, load: StepLoad, tokens: number, w: number):
   // GEMM, TensorRT-LLM's fused_a, vLLM's fused_qkv_a_proj), so an FP8 input is quantised once.
   const kvDown = gemm('kv_down', tokens, m.hiddenSize, latent, w);
   ops.push(a.qLoraRank ? { ...kvDown, inputs: undefined } : kvDown);
+  ops.push(elementwise('kv_norm', tokens, a.kvLoraRank, 3), elementwise('rope_kv_write', tokens, heads * a.qkRopeHeadDim + latent, 2));
   // Prefill expands the latent into per-head K and V; decode absorbs the same matrices into the
   // query and output paths — the same FLOPs and weight bytes per token either way.
   ops.push(gemm('kv_up_absorb', tokens, a.kvLoraRank, heads * (a.qkNopeHeadDim + a.vHeadDim), w));
