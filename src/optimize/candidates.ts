@@ -119,9 +119,10 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
             // A KV transfer only adds to an idle prompt's TTFT: a candidate that misses every slice
             // even without one misses them with any partner, and only the own type's pair is kept.
             const servesSome = servesAtIdle(candidate, slices, spec.arrivalCv);
+            const settled: SettledTransfers = new Map();
             for (const partner of kvPartners(spec, deployment, gpus, decodeShape)) {
               if (!servesSome && partner.idSuffix !== '') continue;
-              const paired = withPartner(candidate, partner, slices, spec.arrivalCv);
+              const paired = withPartner(candidate, partner, slices, spec.arrivalCv, settled);
               // A partner that serves nothing explains nothing the own type's does not: drop it.
               if (paired.capacity.size > 0 || partner.idSuffix === '') candidates.push(paired);
             }
@@ -201,10 +202,16 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
  * why it gives none): of several models (with the prefix cache, without), the one that sustains
  * the most. Each search starts at `guess` requests/s.
  */
-function settle(candidate: Candidate, slice: Slice, models: InstanceModel[], arrivalCv: number, guess: number): void {
+function settle(candidate: Candidate, slice: Slice, models: InstanceModel[], arrivalCv: number, guess: number): Capacity {
   const [best, capacity] = models
     .map((m) => [m, instanceCapacity(m, slice.slo, arrivalCv, guess)] as const)
     .reduce((a, b) => (b[1].ratePerSecond > a[1].ratePerSecond ? b : a));
+  record(candidate, slice, best, capacity);
+  return capacity;
+}
+
+/** Records a slice's model and capacity on a candidate (or why it gives none). */
+function record(candidate: Candidate, slice: Slice, best: InstanceModel, capacity: Capacity): void {
   candidate.models.set(slice.id, best);
   candidate.idle.set(slice.id, capacity.idle);
   if (capacity.ratePerSecond > 0) candidate.capacity.set(slice.id, capacity);
@@ -224,13 +231,25 @@ function servesAtIdle(prefill: Candidate, slices: Slice[], arrivalCv: number): b
  * each slice's KV over the partner's link (inside one node, or over the slower side's network),
  * which counts in its TTFT.
  */
-function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], arrivalCv: number): Candidate {
+/** A prefill candidate's slices already settled with a given KV transfer time (by slice id, then seconds). */
+type SettledTransfers = Map<string, Map<number, { model: InstanceModel; capacity: Capacity }>>;
+
+function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], arrivalCv: number, settled: SettledTransfers): Candidate {
   const paired: Candidate = { ...prefill, id: prefill.id + partner.idSuffix, pairClass: partner.pairClass, capacity: new Map(), models: new Map(), idle: new Map(), unservable: new Map(prefill.unservable) };
   let guess = 1;
   for (const slice of slices) {
     const base = prefill.models.get(slice.id);
     if (!base) continue;
-    settle(paired, slice, [{ ...base, transferSeconds: kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link) }], arrivalCv, guess);
+    const transferSeconds = kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link);
+    // Partners whose links take as long to carry the slice's KV give it the same capacity.
+    const bySeconds = settled.get(slice.id) ?? new Map();
+    settled.set(slice.id, bySeconds);
+    const known = bySeconds.get(transferSeconds);
+    if (known) record(paired, slice, known.model, known.capacity);
+    else {
+      const model = { ...base, transferSeconds };
+      bySeconds.set(transferSeconds, { model, capacity: settle(paired, slice, [model], arrivalCv, guess) });
+    }
     guess = paired.capacity.get(slice.id)?.ratePerSecond || guess;
   }
   return paired;
