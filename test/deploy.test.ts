@@ -324,6 +324,23 @@ describe('planner deploy: refusals and safety', () => {
     expect(sglang.stdout).not.toMatch(/--ep-size|--moe-a2a-backend/);
   });
 
+  it('launches EP inside a TP group (dp 1) without the all-to-all backend or batch overlap', async () => {
+    const plan = structuredClone(plans.get('moe-wide-ep')!.plan);
+    // One node of H200s per instance: tp 8 with whole experts spread over the 8 GPUs.
+    for (const pool of plan.pools) Object.assign(pool, { gpu: 'h200', tp: 8, dp: 1, ep: 8, gpusPerInstance: 8 });
+    const path = join(dir, 'tp-ep.json');
+    writeFileSync(path, JSON.stringify(plan));
+    const vllm = await planner(['deploy', path, '--target', 'vllm']);
+    expect(vllm.code, vllm.stderr).toBe(0);
+    expect(vllm.stdout).toMatch(/--tensor-parallel-size 8 /);
+    expect(vllm.stdout).toMatch(/--enable-expert-parallel/);
+    expect(vllm.stdout).not.toMatch(/--enable-dbo|--data-parallel-size/);
+    const sglang = await planner(['deploy', path, '--target', 'sglang']);
+    expect(sglang.code, sglang.stderr).toBe(0);
+    expect(sglang.stdout).toMatch(/--ep-size 8/);
+    expect(sglang.stdout).not.toMatch(/--moe-a2a-backend|--enable-two-batch-overlap|--enable-dp-attention/);
+  });
+
   it('keeps hostile names in comments and data, never in the commands', async () => {
     const plan = structuredClone(plans.get('chat')!.plan);
     plan.name = 'x\n rm -rf / #\u001b]0;title\u0007';

@@ -10,8 +10,8 @@ const DIST_INIT_PORT = 5000;
 /**
  * `python3 -m sglang.launch_server` for one instance of a pool: the same limits as the plan
  * (context, running requests, chunk size, static memory fraction), KV and weight precision,
- * prefill or decode mode with NIXL transfer, node ranks across nodes, and for MoE pools DP
- * attention with expert parallelism over DeepEP and two-batch overlap, and the plan's
+ * prefill or decode mode with NIXL transfer, node ranks across nodes, and for MoE pools expert
+ * parallelism (with DP attention over DeepEP and two-batch overlap), and the plan's
  * speculative decoding (`--speculative-algorithm` and its steps).
  */
 export function sglangLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
@@ -30,8 +30,10 @@ export function sglangLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--dp-size', dp > 1 ? dp : undefined],
       ['--enable-dp-attention', dp > 1 ? true : undefined],
       ['--ep-size', ep > 1 ? ep : undefined],
-      ['--moe-a2a-backend', ep > 1 ? 'deepep' : undefined],
-      ['--enable-two-batch-overlap', ep > 1 ? true : undefined],
+      // The all-to-all (DeepEP, overlapped by two batches) only where DP attention ranks hold
+      // different tokens; EP inside a TP group combines by all-reduce, as the plan timed it.
+      ['--moe-a2a-backend', ep > 1 && dp > 1 ? 'deepep' : undefined],
+      ['--enable-two-batch-overlap', ep > 1 && dp > 1 ? true : undefined],
       ['--context-length', pool.launch.maxModelLen],
       ['--max-running-requests', pool.launch.maxNumSeqs],
       ['--chunked-prefill-size', pool.launch.maxNumBatchedTokens],

@@ -36,7 +36,9 @@ export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--data-parallel-size', dp > 1 ? dp : undefined],
       ['--data-parallel-backend', dp > 1 && lp.nodes > 1 ? 'ray' : undefined],
       ['--enable-expert-parallel', ep > 1 ? true : undefined],
-      ['--enable-dbo', ep > 1 ? true : undefined],
+      // Dual-batch overlap hides an all-to-all, which only DP attention has (vLLM's all-to-all
+      // kernels need data_parallel_size > 1).
+      ['--enable-dbo', ep > 1 && dp > 1 ? true : undefined],
       ['--distributed-executor-backend', lp.nodes > 1 && dp === 1 ? 'ray' : undefined],
       ['--max-model-len', pool.launch.maxModelLen],
       ['--max-num-seqs', pool.launch.maxNumSeqs],
