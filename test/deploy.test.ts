@@ -308,12 +308,18 @@ describe('planner deploy: refusals and safety', () => {
     expect((await planner(['deploy', path, '--target', 'k8s', '--namespace', 'Bad_NS'])).code).toBe(2);
   });
 
-  it('launches DP attention with the experts split over the ranks (ep 1) without expert parallelism', async () => {
+  /** The wide-EP plan with every pool reshaped to one node of 8 H200s, written to `name`. */
+  const reshapedMoePlan = (name: string, shape: { tp: number; dp: number; ep: number }) => {
     const plan = structuredClone(plans.get('moe-wide-ep')!.plan);
-    // The same model on H200s, one node per instance: tp 1 × dp 8 with every expert split 8 ways.
-    for (const pool of plan.pools) Object.assign(pool, { gpu: 'h200', tp: 1, dp: 8, ep: 1, gpusPerInstance: 8 });
-    const path = join(dir, 'dp-ep1.json');
+    for (const pool of plan.pools) Object.assign(pool, { gpu: 'h200', ...shape, gpusPerInstance: 8 });
+    const path = join(dir, name);
     writeFileSync(path, JSON.stringify(plan));
+    return path;
+  };
+
+  it('launches DP attention with the experts split over the ranks (ep 1) without expert parallelism', async () => {
+    // The same model on H200s, one node per instance: tp 1 × dp 8 with every expert split 8 ways.
+    const path = reshapedMoePlan('dp-ep1.json', { tp: 1, dp: 8, ep: 1 });
     const vllm = await planner(['deploy', path, '--target', 'vllm']);
     expect(vllm.code, vllm.stderr).toBe(0);
     expect(vllm.stdout).toMatch(/--tensor-parallel-size 1 \\\n\s*--data-parallel-size 8 /);
@@ -325,11 +331,8 @@ describe('planner deploy: refusals and safety', () => {
   });
 
   it('launches EP inside a TP group (dp 1) without the all-to-all backend or batch overlap', async () => {
-    const plan = structuredClone(plans.get('moe-wide-ep')!.plan);
     // One node of H200s per instance: tp 8 with whole experts spread over the 8 GPUs.
-    for (const pool of plan.pools) Object.assign(pool, { gpu: 'h200', tp: 8, dp: 1, ep: 8, gpusPerInstance: 8 });
-    const path = join(dir, 'tp-ep.json');
-    writeFileSync(path, JSON.stringify(plan));
+    const path = reshapedMoePlan('tp-ep.json', { tp: 8, dp: 1, ep: 8 });
     const vllm = await planner(['deploy', path, '--target', 'vllm']);
     expect(vllm.code, vllm.stderr).toBe(0);
     expect(vllm.stdout).toMatch(/--tensor-parallel-size 8 /);
