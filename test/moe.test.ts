@@ -103,17 +103,26 @@ describe('FP8 releases quantise their activations before every GEMM', () => {
   it('DeepSeek-V3 (released in FP8) on FP8 tensor cores: one quantisation pass before each weight GEMM, two for the experts', () => {
     const ops = stepOperators(deployment('deepseek-v3', { gpu: presets().catalog.gpus.h200, tp: 8 }), decode(4, 1400), 1.25);
     const byName = Object.fromEntries(ops.map((op) => [op.name, op]));
-    for (const gemm of ['q_down', 'q_up', 'kv_up_absorb', 'o_proj', 'shared_expert_up', 'shared_expert_down', 'experts']) {
+    for (const gemm of ['qkv_down', 'q_up', 'kv_up_absorb', 'o_proj', 'shared_expert_up', 'shared_expert_down', 'experts']) {
       expect(byName[`${gemm}_quant`]?.kind, gemm).toBe('elementwise');
     }
-    // The KV down-projection reads the same hidden states as the query's: quantised once.
-    expect(byName.kv_down_quant).toBeUndefined();
     expect(byName.experts_quant.kernels).toBe(2);
     // 16-bit GEMMs (router, LM head) need none.
     expect(byName.router_quant).toBeUndefined();
     expect(byName.lm_head_quant).toBeUndefined();
     // 4 tokens × 7168 hidden values, read in 16 bits and written in 8.
-    expect(byName.q_down_quant.bytes).toBe(4 * 7168 * 3);
+    expect(byName.qkv_down_quant.bytes).toBe(4 * 7168 * 3);
+    // The experts quantise the hidden states once per token, then each routed token's share of
+    // the expert's width (2048 / 8 at tp 8): 4 × 8 routed.
+    expect(byName.experts_quant.bytes).toBe((4 * 7168 + 4 * 8 * (2048 / 8)) * 3);
+    // TensorRT-LLM's CUTLASS MoE expands first and quantises every routed copy (engine moe_fp8_input: routed).
+    const routed = stepOperators(deployment('deepseek-v3', { gpu: presets().catalog.gpus.h200, tp: 8 }), decode(4, 1400), 1.25, presets().catalog.engines.trtllm.moeFp8Input);
+    expect(routed.find((op) => op.name === 'experts_quant')!.bytes).toBe((4 * 8 * 7168 + 4 * 8 * (2048 / 8)) * 3);
+  });
+
+  it('after an FP8 dispatch (DP attention with EP) the experts quantise only the down projection\'s input', () => {
+    const ops = Object.fromEntries(stepOperators(deployment('deepseek-v3', { dp: 16, ep: 16 }), decode(4, 1400), 1.25).map((op) => [op.name, op]));
+    expect(ops.experts_quant.kernels).toBe(1);
   });
 
   it('none for a 16-bit release served in FP8 (the quantisation fuses into the norm), nor where the GPU has no FP8 units', () => {

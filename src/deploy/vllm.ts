@@ -17,8 +17,8 @@ function waitForNodes(nodes: number): string {
  * the context, sequence and token limits the plan sized, the memory fraction, KV and weight
  * precision, chunked prefill, prefix caching (cached blocks only use free KV room; the plan counts
  * hits only where its workload.prefixCache says), NIXL KV transfer on prefill/decode pools, a Ray
- * cluster across nodes, and for MoE pools expert parallelism (attention data parallelism across
- * the instance's GPUs, the all-to-all overlapped with compute), and the plan's speculative
+ * cluster across nodes, and for MoE pools expert parallelism (with attention data parallelism
+ * across the instance's GPUs, the all-to-all overlapped with compute), and the plan's speculative
  * decoding (`--speculative-config`).
  */
 export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {

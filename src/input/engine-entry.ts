@@ -12,6 +12,7 @@ export interface RawEngine {
   step_overhead?: string;
   collective_overhead?: string;
   kv_reservation?: EngineProfile['kvReservation'];
+  moe_fp8_input?: EngineProfile['moeFp8Input'];
   vendors?: string[];
   custom_allreduce?: { up_to: string | number; latency: string };
   request_overhead?: string;
@@ -46,6 +47,7 @@ export function normalizeEngine(id: string, raw: RawEngine): EngineProfile {
     stepOverheadSeconds: checkedQuantity('duration', raw.step_overhead),
     collectiveOverheadSeconds: checkedQuantity('duration', raw.collective_overhead),
     kvReservation: raw.kv_reservation ?? 'incremental',
+    moeFp8Input: raw.moe_fp8_input ?? 'tokens',
     ...(raw.vendors ? { vendors: [...raw.vendors] } : {}),
     ...(raw.custom_allreduce
       ? { customAllreduce: { maxBytes: checkedQuantity('bytes', raw.custom_allreduce.up_to), latencySeconds: checkedQuantity('duration', raw.custom_allreduce.latency) } }

@@ -183,6 +183,11 @@ export interface EngineProfile {
   /** Compute and memory efficiency of this engine's kernels relative to the GPU factors (vLLM = 1). */
   computeScale: number;
   memoryScale: number;
+  /**
+   * What an FP8 release's MoE layer quantises before the expert up-projection: the hidden states
+   * once per token (vLLM, SGLang) or each routed copy after expansion (TensorRT-LLM's CUTLASS MoE).
+   */
+  moeFp8Input: 'tokens' | 'routed';
   /** The busiest GPU's routed tokens over the mean in an expert-parallel MoE layer (absent: perf's default). */
   moeImbalance?: number;
   /** Fraction of an expert-parallel step's all-to-all time its dual micro-batch overlap hides behind compute (absent: 0). */

@@ -1,6 +1,7 @@
 import type { Deployment } from './deployment.js';
 import { dpOf, gemmDtype, moeGroupGpus } from './deployment.js';
 import type { Operator } from './operators.js';
+import type { EngineProfile } from '../input/types.js';
 
 /** Activation bytes of the hidden states combined back from the experts (16 bits). */
 const ACT = 2;
@@ -61,7 +62,7 @@ export function dispatchCombine(d: Deployment, rankTokens: number, imbalance: nu
  * touch and does its share of the routed FLOPs, `imbalance` times the mean where experts spread
  * over GPUs.
  */
-export function expertsOperator(d: Deployment, rankTokens: number, weightBytes: number, imbalance: number): Operator {
+export function expertsOperator(d: Deployment, rankTokens: number, weightBytes: number, imbalance: number, fp8Input: MoeFp8Input = 'tokens'): Operator {
   const m = d.model;
   const moe = m.moe!;
   const gemms = m.mlp === 'gated' ? 3 : 2;
@@ -76,8 +77,7 @@ export function expertsOperator(d: Deployment, rankTokens: number, weightBytes: 
     flops: (2 * routedPerSlot * expertWeights) / split,
     bytes: (touchedPerGpu * expertWeights * weightBytes) / split + routedPerSlot * (2 * m.hiddenSize + moe.expertFfnSize) * ACT,
     kernels: 3,
-    // The up projection reads the hidden states, the down projection its share of the expert's width.
-    inputs: { values: routedPerSlot * (m.hiddenSize + moe.expertFfnSize / split), launches: 2 },
+    inputs: expertInputs(d, fp8Input === 'routed' ? routedPerSlot : tokens, routedPerSlot, split),
   };
 }
 
@@ -95,4 +95,20 @@ export function hiddenAlltoallSeconds(d: Pick<Deployment, 'ep'>, ops: ReadonlyAr
     else other += op.count * op.seconds;
   }
   return Math.min(overlap * alltoall, other);
+}
+
+/** What an engine's FP8 MoE layer quantises before the up projection: each token's hidden states, or each routed copy. */
+export type MoeFp8Input = EngineProfile['moeFp8Input'];
+
+/**
+ * What an FP8 MoE layer quantises before its expert GEMMs: the down projection's input (each
+ * routed token's share of the expert's width); and the up projection's, `upRows` rows of hidden
+ * states (the tokens, or their routed copies: the engine's moe_fp8_input), unless the dispatch
+ * already carried them in FP8 (DP attention with EP: dispatchValueBytes).
+ */
+function expertInputs(d: Deployment, upRows: number, routedPerSlot: number, split: number): { values: number; launches: number } {
+  const moe = d.model.moe!;
+  const down = routedPerSlot * (moe.expertFfnSize / split);
+  const dispatchedInFp8 = dpOf(d) > 1 && d.ep > 1 && dispatchValueBytes(d) === 1;
+  return dispatchedInFp8 ? { values: down, launches: 1 } : { values: upRows * d.model.hiddenSize + down, launches: 2 };
 }

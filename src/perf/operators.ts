@@ -6,6 +6,7 @@ import type { Deployment } from './deployment.js';
 import { dpOf, gemmDtype, moeGroupGpus } from './deployment.js';
 import { bytesPerValue } from './dtypes.js';
 import { dispatchCombine, expertsOperator } from './expert-parallel.js';
+import type { MoeFp8Input } from './expert-parallel.js';
 
 /** Activation bytes (16-bit hidden states). */
 const ACT = 2;
@@ -95,9 +96,9 @@ function elementwise(name: string, tokens: number, width: number, passes: number
  * The operators of one step of a deployment (one layer's worth, plus the per-step LM head), on
  * one GPU of one attention rank carrying `load`; with DP attention every rank carries the same
  * load and the MoE layers take all ranks' tokens. `moeImbalance`: the busiest GPU's routed
- * tokens over the mean, where experts spread over GPUs.
+ * tokens over the mean, where experts spread over GPUs; `moeFp8Input`: the engine's (EngineProfile).
  */
-export function stepOperators(d: Deployment, load: StepLoad, moeImbalance = 1): Operator[] {
+export function stepOperators(d: Deployment, load: StepLoad, moeImbalance = 1, moeFp8Input: MoeFp8Input = 'tokens'): Operator[] {
   const m = d.model;
   const { tokens, sequencesOut } = stepTokens(load);
   const w = bytesPerValue(d.weights);
@@ -106,18 +107,21 @@ export function stepOperators(d: Deployment, load: StepLoad, moeImbalance = 1): 
   ops.push(...(m.mla ? mlaOperators(d, load, tokens, w) : attentionOperators(d, load, tokens, w)));
   if (d.tp > 1) ops.push({ name: 'attn_allreduce', kind: 'allreduce', flops: 0, bytes: tokens * h * ACT, kernels: 1 });
   ops.push(elementwise('ffn_norm', tokens, h, 3));
-  ops.push(...mlpOperators(d, tokens, w, moeImbalance, load.rankLocal === true));
+  ops.push(...mlpOperators(d, tokens, w, moeImbalance, load.rankLocal === true, moeFp8Input));
   ops.push({ ...gemm('lm_head', sequencesOut, h, m.vocabSize / d.tp, ACT), perStep: true, sixteenBit: true });
   return blockScaledFp8(d) ? ops.flatMap(withActivationQuantisation) : ops;
 }
 
 /**
- * Whether the deployment runs an FP8 release on FP8 tensor cores: checkpoints published in FP8
- * (DeepSeek-V3/R1, Kimi K2, the -FP8 releases) carry fine-grained scales (128 × 128 weight
- * blocks, 1 × 128 activation groups) whose activations each GEMM quantises itself. A 16-bit
- * release quantised to FP8 for serving (per-tensor scales: ModelOpt, or the engine) gets the
- * quantisation fused into the norm or activation before it (TensorRT-LLM's norm + FP8 quant
- * fusion); the H100 fixtures' TensorRT-LLM FP8 runs of Qwen3-32B fit without a separate pass.
+ * Whether the deployment runs an FP8 release on FP8 tensor cores: a model whose published
+ * weights are FP8 (its preset, its config.json's quantization_config, or an -FP8 name tag).
+ * Those carry fine-grained scales — 128 × 128 weight blocks with 1 × 128 activation groups
+ * (DeepSeek-V3/R1, Kimi K2, Qwen's -FP8), or per-channel weights with per-token activations
+ * (the -FP8-dynamic releases) — whose activations each GEMM quantises itself. A 16-bit release
+ * served in FP8 is taken to get per-tensor scales whose quantisation fuses into the norm or
+ * activation before it (TensorRT-LLM's norm + FP8 quant fusion): the H100 fixtures' TensorRT-LLM
+ * FP8 runs of Qwen3-32B fit without a separate pass. A per-tensor FP8 release (NVIDIA's ModelOpt
+ * checkpoints) also gets the pass, which TensorRT-LLM fuses for it: the name does not say which.
  */
 function blockScaledFp8(d: Deployment): boolean {
   return d.model.nativePrecision === 'fp8' && gemmDtype(d.gpu, d.weights) === 'fp8';
@@ -168,14 +172,12 @@ function mlaOperators(d: Deployment, load: StepLoad, tokens: number, w: number):
   // kv_a_layernorm), and RoPE turns the positional parts of the query and key, the key's written
   // to the cache with the latent: elementwise passes, as rope_kv_write is for other attention.
   if (a.qLoraRank) {
-    ops.push(gemm('q_down', tokens, m.hiddenSize, a.qLoraRank, w), elementwise('q_norm', tokens, a.qLoraRank, 3), gemm('q_up', tokens, a.qLoraRank, heads * qkHead, w));
+    // The query and KV down-projections read the same hidden states: engines run them as one
+    // GEMM (TensorRT-LLM's fused_a, vLLM's and SGLang's fused_qkv_a_proj).
+    ops.push(gemm('qkv_down', tokens, m.hiddenSize, a.qLoraRank + latent, w), elementwise('q_norm', tokens, a.qLoraRank, 3), gemm('q_up', tokens, a.qLoraRank, heads * qkHead, w));
   } else {
-    ops.push(gemm('q_proj', tokens, m.hiddenSize, heads * qkHead, w));
+    ops.push(gemm('q_proj', tokens, m.hiddenSize, heads * qkHead, w), gemm('kv_down', tokens, m.hiddenSize, latent, w));
   }
-  // With a query down-projection, both read the same hidden states: engines fuse the two (one
-  // GEMM, TensorRT-LLM's fused_a, vLLM's fused_qkv_a_proj), so an FP8 input is quantised once.
-  const kvDown = gemm('kv_down', tokens, m.hiddenSize, latent, w);
-  ops.push(a.qLoraRank ? { ...kvDown, inputs: undefined } : kvDown);
   ops.push(elementwise('kv_norm', tokens, a.kvLoraRank, 3), elementwise('rope_kv_write', tokens, heads * a.qkRopeHeadDim + latent, 2));
   // Prefill expands the latent into per-head K and V; decode absorbs the same matrices into the
   // query and output paths — the same FLOPs and weight bytes per token either way.
@@ -252,7 +254,7 @@ function windowedShare(m: ModelArch): number {
 }
 
 /** Dense MLP, or MoE: router, the experts the step's tokens touch, shared experts, dispatch. */
-function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: number, rankLocal: boolean): Operator[] {
+function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: number, rankLocal: boolean, moeFp8Input: MoeFp8Input): Operator[] {
   const m = d.model;
   const h = m.hiddenSize;
   const gated = m.mlp === 'gated';
@@ -269,7 +271,7 @@ function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: numbe
   const ops: Operator[] = dense('dense_mlp', m.ffnSize).map((op) => ({ ...op, layerShare: 1 - moeShare }));
   const inMoe = (op: Operator): Operator => ({ ...op, layerShare: moeShare });
   ops.push(inMoe({ ...gemm('router', tokens, h, moe.experts, ACT), sixteenBit: true }));
-  if (!rankLocal) ops.push(inMoe(expertsOperator(d, tokens, w, imbalance)));
+  if (!rankLocal) ops.push(inMoe(expertsOperator(d, tokens, w, imbalance, moeFp8Input)));
   if (moe.sharedExperts > 0) {
     for (const op of dense('shared_expert', moe.sharedExperts * moe.sharedExpertFfnSize)) ops.push(inMoe(op));
   }

@@ -158,7 +158,7 @@ export function stepTiming(d: Deployment, load: StepLoad, engine: EngineProfile)
 function targetStepTiming(d: Deployment, load: StepLoad, engine: EngineProfile): StepTiming {
   const layersPerStage = Math.ceil(d.model.layers / d.pp);
   const r = roofs(d, engine);
-  const ops = stepOperators(d, load, engine.moeImbalance ?? DEFAULT_MOE_IMBALANCE).map((op) =>
+  const ops = stepOperators(d, load, engine.moeImbalance ?? DEFAULT_MOE_IMBALANCE, engine.moeFp8Input).map((op) =>
     timeOperator(d, engine, r, op, op.perStep ? 1 : layersPerStage * (op.layerShare ?? 1)),
   );
   const byBound: Record<Bound, number> = { compute: 0, memory: 0, communication: 0, overhead: 0 };
