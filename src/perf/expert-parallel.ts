@@ -47,6 +47,15 @@ export function alltoallBytesPerGpu(d: Deployment, rankTokens: number, valueByte
   return (rankTokens / d.tp) * moe.activeExperts * d.model.hiddenSize * valueBytes * busiestShare(d, imbalance);
 }
 
+/**
+ * Whether an MoE layer moves tokens to their experts by all-to-all: only where attention ranks
+ * hold different tokens (DP attention) and the experts spread over GPUs. Under tensor-parallel
+ * attention every GPU holds every token, and the all-reduce after the layer combines the outputs.
+ */
+export function dispatchesTokens(d: Pick<Deployment, 'ep' | 'dp'>): boolean {
+  return d.ep > 1 && dpOf(d) > 1;
+}
+
 /** The all-to-all pair of an expert-parallel MoE layer: tokens to their experts, and their outputs back. */
 export function dispatchCombine(d: Deployment, rankTokens: number, imbalance: number): Operator[] {
   return [
@@ -109,6 +118,6 @@ export type MoeFp8Input = EngineProfile['moeFp8Input'];
 function expertInputs(d: Deployment, upRows: number, routedPerSlot: number, split: number): { values: number; launches: number } {
   const moe = d.model.moe!;
   const down = routedPerSlot * (moe.expertFfnSize / split);
-  const dispatchedInFp8 = dpOf(d) > 1 && d.ep > 1 && dispatchValueBytes(d) === 1;
+  const dispatchedInFp8 = dispatchesTokens(d) && dispatchValueBytes(d) === 1;
   return dispatchedInFp8 ? { values: down, launches: 1 } : { values: upRows * d.model.hiddenSize + down, launches: 2 };
 }

@@ -5,7 +5,7 @@ import type { PrefillChunk } from './attention.js';
 import type { Deployment } from './deployment.js';
 import { dpOf, gemmDtype, moeGroupGpus } from './deployment.js';
 import { bytesPerValue } from './dtypes.js';
-import { dispatchCombine, expertsOperator } from './expert-parallel.js';
+import { dispatchCombine, dispatchesTokens, expertsOperator } from './expert-parallel.js';
 import type { MoeFp8Input } from './expert-parallel.js';
 
 /** Activation bytes (16-bit hidden states). */
@@ -276,12 +276,10 @@ function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: numbe
     for (const op of dense('shared_expert', moe.sharedExperts * moe.sharedExpertFfnSize)) ops.push(inMoe(op));
   }
   const ranks = dpOf(d);
-  // Tokens move to their experts only where attention ranks hold different tokens (DP attention).
-  // Under tensor-parallel attention every GPU of the group already holds every token: each runs its
-  // own experts on them and the all-reduce below combines the outputs, as vLLM (all-to-all kernels
-  // only with data_parallel_size > 1), SGLang (without DP attention) and TensorRT-LLM (all-to-all
-  // only with attention DP) run EP inside a TP group.
-  if (d.ep > 1 && ranks > 1 && !rankLocal) for (const op of dispatchCombine(d, tokens, imbalance)) ops.push(inMoe(op));
+  // EP inside a TP group combines by the all-reduce below, as vLLM (all-to-all kernels only with
+  // data_parallel_size > 1), SGLang (without DP attention) and TensorRT-LLM (all-to-all only with
+  // attention DP) run it.
+  if (dispatchesTokens(d) && !rankLocal) for (const op of dispatchCombine(d, tokens, imbalance)) ops.push(inMoe(op));
   if (rankLocal) {
     if (d.tp > 1) ops.push(reduce());
   } else if (ranks > 1 && d.ep === 1) {
