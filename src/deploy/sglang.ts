@@ -1,4 +1,5 @@
 import { flags } from './launch.js';
+import { dispatchesTokens } from '../perf/expert-parallel.js';
 import type { EngineLaunch, Word } from './launch.js';
 import type { LaunchPool } from './pools.js';
 import { sglangSpeculativeFlags } from './speculative.js';
@@ -32,8 +33,8 @@ export function sglangLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--ep-size', ep > 1 ? ep : undefined],
       // The all-to-all (DeepEP, overlapped by two batches) only where DP attention ranks hold
       // different tokens; EP inside a TP group combines by all-reduce, as the plan timed it.
-      ['--moe-a2a-backend', ep > 1 && dp > 1 ? 'deepep' : undefined],
-      ['--enable-two-batch-overlap', ep > 1 && dp > 1 ? true : undefined],
+      ['--moe-a2a-backend', dispatchesTokens({ ep, dp }) ? 'deepep' : undefined],
+      ['--enable-two-batch-overlap', dispatchesTokens({ ep, dp }) ? true : undefined],
       ['--context-length', pool.launch.maxModelLen],
       ['--max-running-requests', pool.launch.maxNumSeqs],
       ['--chunked-prefill-size', pool.launch.maxNumBatchedTokens],

@@ -1,4 +1,5 @@
 import { flags } from './launch.js';
+import { dispatchesTokens } from '../perf/expert-parallel.js';
 import type { EngineLaunch, Word } from './launch.js';
 import type { LaunchPool } from './pools.js';
 import { vllmSpeculativeConfig } from './speculative.js';
@@ -38,7 +39,7 @@ export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--enable-expert-parallel', ep > 1 ? true : undefined],
       // Dual-batch overlap hides an all-to-all, which only DP attention has (vLLM's all-to-all
       // kernels need data_parallel_size > 1).
-      ['--enable-dbo', ep > 1 && dp > 1 ? true : undefined],
+      ['--enable-dbo', dispatchesTokens({ ep, dp }) ? true : undefined],
       ['--distributed-executor-backend', lp.nodes > 1 && dp === 1 ? 'ray' : undefined],
       ['--max-model-len', pool.launch.maxModelLen],
       ['--max-num-seqs', pool.launch.maxNumSeqs],

@@ -226,14 +226,14 @@ function servesAtIdle(prefill: Candidate, slices: Slice[], arrivalCv: number): b
   });
 }
 
+/** A prefill candidate's slices already settled with a given KV transfer time (by slice id, then seconds). */
+type SettledTransfers = Map<string, Map<number, { model: InstanceModel; capacity: Capacity }>>;
+
 /**
  * A prefill candidate that hands its KV to `partner`: the same prompt work, plus the transfer of
  * each slice's KV over the partner's link (inside one node, or over the slower side's network),
  * which counts in its TTFT.
  */
-/** A prefill candidate's slices already settled with a given KV transfer time (by slice id, then seconds). */
-type SettledTransfers = Map<string, Map<number, { model: InstanceModel; capacity: Capacity }>>;
-
 function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], arrivalCv: number, settled: SettledTransfers): Candidate {
   const paired: Candidate = { ...prefill, id: prefill.id + partner.idSuffix, pairClass: partner.pairClass, capacity: new Map(), models: new Map(), idle: new Map(), unservable: new Map(prefill.unservable) };
   let guess = 1;
@@ -242,8 +242,8 @@ function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], ar
     if (!base) continue;
     const transferSeconds = kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link);
     // Partners whose links take as long to carry the slice's KV give it the same capacity.
-    const bySeconds = settled.get(slice.id) ?? new Map();
-    settled.set(slice.id, bySeconds);
+    let bySeconds = settled.get(slice.id);
+    if (!bySeconds) settled.set(slice.id, (bySeconds = new Map()));
     const known = bySeconds.get(transferSeconds);
     if (known) record(paired, slice, known.model, known.capacity);
     else {

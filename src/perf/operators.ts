@@ -128,12 +128,12 @@ function blockScaledFp8(d: Deployment): boolean {
 }
 
 /**
- * An FP8 GEMM on block-scaled weights first quantises its 16-bit input to FP8 (with per-token or
+ * An FP8 GEMM on an FP8 release's weights first quantises its 16-bit input to FP8 (per-token or
  * per-128-value scales) in a kernel of its own: TensorRT-LLM's fp8_quantize_1x128 before every
- * block-scaled linear and scale_1x128 before each grouped expert GEMM (TensorRT-LLM
- * _torch/modules/linear.py, moe_kernels.cu), vLLM's and SGLang's per_token_group_quant_fp8. An elementwise pass per input (the experts' two: before
- * the up and the down projection): it reads 16 bits and writes 8 per value; at a small batch it
- * costs a kernel's floor.
+ * block-scaled linear and scale_1x128 before each grouped expert GEMM (_torch/modules/linear.py,
+ * moe_kernels.cu), vLLM's and SGLang's per_token_group_quant_fp8. An elementwise pass per input
+ * (the experts' up and down projections: see expertInputs) reads 16 bits and writes 8 per value;
+ * at a small batch it costs a kernel's floor.
  */
 function withActivationQuantisation(op: Operator): Operator[] {
   if (op.kind !== 'gemm' || op.sixteenBit || !op.inputs) return [op];
