@@ -42,6 +42,23 @@ describe('highestHoldingRate', () => {
     expect(calls.length).toBeLessThanOrEqual(8);
   });
 
+  it('once it has a bracket, takes at most two probes more than bisection however the margin misleads, and fewer where it is smooth', () => {
+    // From 1 req/s the search steps out to 51.3 req/s (8 probes), a bracket of 2,048 grid steps: bisection takes 11 more.
+    const misleading: Record<string, (r: number) => number> = {
+      'a margin that says the limit is just above every holding rate': (r) => (r <= limit ? -1e-9 : 1e9),
+      'a margin that says the limit is just below every failing rate': (r) => (r <= limit ? -1e9 : 1e-9),
+      'a margin of the wrong sign': (r) => (r <= limit ? 1 : -1),
+    };
+    for (const margin of Object.values(misleading)) {
+      const { probe, calls } = thresholdProbe(limit, margin);
+      highestHoldingRate(probe, 1);
+      expect(calls.length).toBeLessThanOrEqual(8 + 11 + 2);
+    }
+    const { probe, calls } = thresholdProbe(limit, (r) => Math.log(r / limit));
+    highestHoldingRate(probe, 1);
+    expect(calls.length).toBeLessThanOrEqual(8 + 6);
+  });
+
   it('settles in two probes when the guess is the answer (a neighbouring slice with the same limit)', () => {
     const first = highestHoldingRate(thresholdProbe(limit, (r) => Math.log(r / limit)).probe, 36);
     const { probe, calls } = thresholdProbe(limit, () => Number.NaN);

@@ -2,7 +2,7 @@
 export interface RateProbe<P> {
   point: P;
   holds: boolean;
-  /** A margin that grows with the rate and crosses 0 near the limit (say, the log of the worst value over its limit). */
+  /** A margin that grows with the rate and crosses 0 near the limit: the log of the worst value over its limit. */
   margin: number;
 }
 
@@ -12,127 +12,133 @@ export interface RateLimit {
   above: number;
 }
 
-/** The bracket a search narrows: `lo` holds, `hi` fails (or is the search's ceiling). */
-interface RateBracket<P> {
-  lo: number;
-  hi: number;
-  atLo?: RateProbe<P>;
-  atHi: RateProbe<P>;
-}
-
 /** The highest rate the search looks at. */
 const CEILING = 1e9;
 /** Below this a rate is taken as 0 (the idle point holds there). */
 const FLOOR = 1e-6;
-/** The bracket's relative width when the search stops. */
-const TOLERANCE = 1e-3;
-/** The grid the answer is read on: rates (1 + 2⁻¹⁰)^k, a step just under the tolerance. */
+/** The grid the answer is read on: rates (1 + 2⁻¹⁰)^k, steps of 0.098%. */
 const GRID_STEP = Math.log1p(2 ** -10);
 const gridRate = (k: number) => Math.exp(k * GRID_STEP);
-/** The first step out from the guess, in log-rate (×1.065), and the largest (×1000): steps double in between. */
-const FIRST_STEP = 1 / 16;
-const MAX_STEP = Math.log(1000);
+const gridIndex = (rate: number) => Math.log(rate) / GRID_STEP;
+/** The grid's lowest and highest indices; one above the highest stands for the ceiling itself. */
+const LOWEST = Math.ceil(gridIndex(FLOOR));
+const HIGHEST = Math.floor(gridIndex(CEILING));
+/** The first step out from the guess after the next grid rate (64 steps, ×1.065), and the largest (×1000): steps double in between. */
+const FIRST_STEP = 64;
+const MAX_STEP = Math.ceil(gridIndex(1000));
+/** ITP's truncation (κ₁ relative to the first bracket, κ₂) and slack over bisection's probe count (n₀). */
+const KAPPA_1 = 0.1;
+const KAPPA_2 = 2;
+const SLACK = 2;
+
+/** A probed grid index: whether it held, and its margin as the interpolated value 1 − e^(−margin). */
+interface Probed {
+  k: number;
+  holds: boolean;
+  value: number;
+}
 
 /**
  * The highest rate at which `probe` holds, on a geometric grid of step 0.098% — for a probe
  * that holds at low rates and fails beyond one limit, the same rate whatever the search's path
- * (so of two models, the one that holds wherever the other does never comes out lower). Found by
- * narrowing a bracket (see narrowBracket) from `guess` and reading the grid inside it.
+ * (so of two models, the one that holds wherever the other does never comes out lower). From
+ * `guess` (say, the limit of a neighbouring slice) it tries the next grid rate up where the
+ * guess holds, steps out by growing factors to a bracket (most limits lie within 10% of a
+ * neighbour's), then narrows the bracket to one grid step by ITP (see narrow).
  */
 export function highestHoldingRate<P>(probe: (rate: number) => RateProbe<P>, guess = 1): RateLimit {
-  const { lo, hi, atHi } = narrowBracket(probe, guess);
-  if (lo === 0) return { rate: 0, above: gridRate(Math.ceil(Math.log(FLOOR) / GRID_STEP)) };
-  if (atHi.holds) return { rate: hi, above: hi };
-  // The grid's points inside the bracket, from the top: the first that holds (else the one at or below lo).
-  let k = Math.ceil(Math.log(hi) / GRID_STEP) - 1;
-  while (gridRate(k) >= hi) k--;
-  while (gridRate(k) > lo && !probe(gridRate(k)).holds) k--;
+  const at = (k: number): Probed => {
+    const p = probe(k > HIGHEST ? CEILING : gridRate(k));
+    return { k, holds: p.holds, value: interpolated(p) };
+  };
+  const start = Number.isFinite(guess) && guess > FLOOR ? Math.max(LOWEST, Math.min(HIGHEST, Math.round(gridIndex(Math.min(guess, CEILING))))) : 0;
+  let lo: Probed;
+  let hi: Probed;
+  const first = at(start);
+  if (first.holds) {
+    lo = first;
+    // A neighbouring slice's capacity is often this one's to the grid step (a third of the
+    // searches on the examples): the next grid rate up is tried first.
+    let step = 1;
+    for (;;) {
+      if (lo.k > HIGHEST) return { rate: CEILING, above: CEILING };
+      const next = at(Math.min(lo.k + step, HIGHEST + 1));
+      if (!next.holds) {
+        hi = next;
+        break;
+      }
+      lo = next;
+      step = step === 1 ? FIRST_STEP : Math.min(2 * step, MAX_STEP);
+    }
+  } else {
+    hi = first;
+    let step = FIRST_STEP;
+    for (;;) {
+      if (hi.k === LOWEST) return { rate: 0, above: gridRate(LOWEST) };
+      const next = at(Math.max(hi.k - step, LOWEST));
+      if (next.holds) {
+        lo = next;
+        break;
+      }
+      hi = next;
+      step = Math.min(2 * step, MAX_STEP);
+    }
+  }
+  const k = narrow(at, lo, hi);
   return { rate: gridRate(k), above: gridRate(k + 1) };
 }
 
 /**
- * A bracket of the highest rate at which `probe` holds, to a relative 1e-3. Starts at `guess`
- * (say, the limit of a neighbouring slice), tries the next grid rate up where it holds, and steps
- * out by growing factors to a bracket (most limits lie within 10% of a neighbour's), then narrows it
- * by regula falsi on the probe's margin with the Illinois modification (bisection where the
- * margin says nothing, and after a step that did not halve the bracket), each step kept at least
- * a fifth of the tolerance inside the bracket, so a good estimate closes it from both sides: a
- * handful of probes where bisection from 1 takes 15–20.
+ * A margin as the value the search interpolates: 1 − e^(−margin), 1 minus the worst limit over
+ * its value — linear in the rate where a latency grows like 1 / (1 − rate / limit), as a queue's
+ * does, and 1 where a failing point's latency is unbounded; NaN where nothing is known.
  */
-function narrowBracket<P>(probe: (rate: number) => RateProbe<P>, guess: number): RateBracket<P> {
-  let x = Number.isFinite(guess) && guess > FLOOR ? Math.min(guess, CEILING) : 1;
-  let first = probe(x);
-  let lo = 0;
-  let hi: number;
-  let atLo: RateProbe<P> | undefined;
-  let atHi: RateProbe<P>;
-  // Steps out from the guess grow geometrically in log-rate: ×1.065, ×1.13, ×1.28, ×1.65, ×2.7, …
-  let step = FIRST_STEP;
-  const grow = () => {
-    const factor = Math.exp(step);
-    step = Math.min(2 * step, MAX_STEP);
-    return factor;
-  };
-  if (first.holds) {
-    lo = x;
-    atLo = first;
-    // A neighbouring slice's capacity is often this one's to the grid step (a third of the
-    // searches on the examples): the next grid rate up is tried first.
-    let next = gridRate(Math.round(Math.log(x) / GRID_STEP) + 1);
-    for (;;) {
-      if (x >= CEILING) return { lo, hi: x, atLo, atHi: first };
-      x = Math.min(CEILING, Math.max(next, x * Math.exp(GRID_STEP)));
-      first = probe(x);
-      if (!first.holds) break;
-      lo = x;
-      atLo = first;
-      next = x * grow();
-    }
-    hi = x;
-    atHi = first;
-  } else {
-    hi = x;
-    atHi = first;
-    for (;;) {
-      x /= grow();
-      if (x < FLOOR) break;
-      const p = probe(x);
-      if (p.holds) {
-        lo = x;
-        atLo = p;
-        break;
-      }
-      hi = x;
-      atHi = p;
-    }
-  }
-  // The Illinois step: the end that stays put twice running has its margin halved.
-  let kept: 'lo' | 'hi' | undefined;
-  let marginLo = atLo?.margin ?? Number.NaN;
-  let marginHi = atHi.margin;
-  // A step that did not halve the bracket (a margin on a plateau, say) is followed by a bisection.
-  let slow = false;
-  for (let i = 0; i < 60 && hi - lo > TOLERANCE * hi; i++) {
-    const width = hi - lo;
-    const inside = 0.2 * TOLERANCE * hi;
-    const interpolates: boolean = !slow && Number.isFinite(marginLo) && Number.isFinite(marginHi) && marginLo < 0 && marginHi > 0;
-    const estimate = interpolates ? lo + (width * -marginLo) / (marginHi - marginLo) : lo + width / 2;
-    const rate = Math.min(hi - inside, Math.max(lo + inside, estimate));
-    const p = probe(rate);
+function interpolated(p: RateProbe<unknown>): number {
+  if (Number.isFinite(p.margin)) return 1 - Math.exp(-p.margin);
+  return p.holds ? Number.NaN : 1;
+}
+
+/**
+ * The highest holding grid index of a bracket (`lo` holds, `hi` fails), by the ITP method
+ * (Oliveira and Takahashi, ACM TOMS 2020): regula falsi on the interpolated margins in rate,
+ * with the Illinois step, truncated toward the bracket's middle and projected into a shrinking
+ * radius around it, so a search takes at most two probes more than bisection however the margin
+ * misleads (n₀ = 2: on the examples 1 costs more probes than it saves), and fewer where it is
+ * smooth.
+ */
+function narrow(at: (k: number) => Probed, lo: Probed, hi: Probed): number {
+  const width = hi.k - lo.k;
+  const kappa = KAPPA_1 / width;
+  const most = Math.ceil(Math.log2(width)) + SLACK;
+  let moved: 'lo' | 'hi' | undefined;
+  for (let j = 0; hi.k - lo.k > 1; j++) {
+    const a = lo.k;
+    const b = hi.k;
+    const middle = (a + b) / 2;
+    const estimate = lo.value < 0 && hi.value > 0 ? regulaFalsi(lo, hi) : middle;
+    const toward = Math.sign(middle - estimate);
+    const delta = kappa * (b - a) ** KAPPA_2;
+    const truncated = delta <= Math.abs(middle - estimate) ? estimate + toward * delta : middle;
+    const radius = 2 ** (most - j - 1) - (b - a) / 2;
+    const x = Math.abs(truncated - middle) <= radius ? truncated : middle - toward * radius;
+    const p = at(Math.min(b - 1, Math.max(a + 1, Math.round(x))));
+    // The Illinois step: an end that stays put twice running has its value halved.
     if (p.holds) {
-      lo = rate;
-      atLo = p;
-      marginLo = p.margin;
-      if (kept === 'hi') marginHi /= 2;
-      kept = 'hi';
+      if (moved === 'lo') hi = { ...hi, value: hi.value / 2 };
+      lo = p;
+      moved = 'lo';
     } else {
-      hi = rate;
-      atHi = p;
-      marginHi = p.margin;
-      if (kept === 'lo') marginLo /= 2;
-      kept = 'lo';
+      if (moved === 'hi') lo = { ...lo, value: lo.value / 2 };
+      hi = p;
+      moved = 'hi';
     }
-    slow = interpolates && hi - lo > width / 2;
   }
-  return { lo, hi, ...(atLo ? { atLo } : {}), atHi };
+  return lo.k;
+}
+
+/** The grid index (not rounded) where the line through two probes' interpolated margins, in rate, crosses 0. */
+function regulaFalsi(lo: Probed, hi: Probed): number {
+  const x0 = gridRate(lo.k);
+  const x1 = hi.k > HIGHEST ? CEILING : gridRate(hi.k);
+  return gridIndex(x0 + ((x1 - x0) * -lo.value) / (hi.value - lo.value));
 }
