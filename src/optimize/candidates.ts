@@ -96,6 +96,8 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
     if (!narrowest.has(gpu.id)) narrowest.set(gpu.id, narrowestShape(base, gpu, { tp: spec.planning.tensorParallel, pp: pipelineDegrees(spec, gpu, { ...base, gpu }) }));
     return narrowest.get(gpu.id);
   };
+  // Per role: the last candidate's capacities, which the next one's searches start from.
+  const references = new Map<Role, ReadonlyMap<string, SliceCapacity>>();
   for (const gpu of [...gpus].sort((a, b) => a.id.localeCompare(b.id))) {
     const table = measured.filter((m) => m.gpu === gpu.id && roles.includes(m.role));
     if (measured.some((m) => m.gpu === gpu.id)) {
@@ -109,7 +111,8 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
         if (!memoryPlan(deployment, 1).fits) continue;
         const table = decodeTable(deployment, engine, slices.map((s) => s.inputTokens + s.outputTokens / 2));
         for (const role of roles) {
-          const candidate = evaluate(deployment, engine, role, slices, table, spec.arrivalCv);
+          const candidate = evaluate(deployment, engine, role, slices, table, spec.arrivalCv, references.get(role));
+          if (candidate.capacity.size > 0) references.set(role, candidate.capacity);
           if (candidate.models.size === 0 && candidate.unservable.size === 0) continue;
           if (role === 'colocated') candidates.push(candidate);
           if (role === 'decode') {
@@ -122,7 +125,8 @@ export function buildCandidates(spec: ServiceSpec, gpus: GpuSpec[], engine: Engi
             const settled: SettledTransfers = new Map();
             for (const partner of kvPartners(spec, deployment, gpus, decodeShape)) {
               if (!servesSome && partner.idSuffix !== '') continue;
-              const paired = withPartner(candidate, partner, slices, spec.arrivalCv, settled);
+              const paired = withPartner(candidate, partner, slices, spec.arrivalCv, settled, references.get('prefill'));
+              if (paired.capacity.size > 0) references.set('prefill', paired.capacity);
               // A partner that serves nothing explains nothing the own type's does not: drop it.
               if (paired.capacity.size > 0 || partner.idSuffix === '') candidates.push(paired);
             }
@@ -164,10 +168,9 @@ function emptyCandidate(deployment: Deployment, engine: EngineProfile, role: Rol
   };
 }
 
-function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, slices: Slice[], table: DecodeTable, arrivalCv: number): Candidate {
+function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, slices: Slice[], table: DecodeTable, arrivalCv: number, reference?: ReadonlyMap<string, SliceCapacity>): Candidate {
   const candidate = emptyCandidate(deployment, engine, role);
-  // Where each capacity search starts: the last slice's capacity (neighbouring slices are alike).
-  let guess = 1;
+  const guesses = capacityGuesses(reference);
   for (const slice of slices) {
     const shape = {
       inputTokens: slice.inputTokens,
@@ -191,10 +194,38 @@ function evaluate(deployment: Deployment, engine: EngineProfile, role: Role, sli
     // A prefill instance's capacity waits for its KV partner (the transfer counts in its TTFT);
     // its KV room does not bound it, so the cache never costs it capacity.
     if (role === 'prefill') candidate.models.set(slice.id, models[0]);
-    else settle(candidate, slice, models, arrivalCv, guess);
-    guess = candidate.capacity.get(slice.id)?.ratePerSecond || guess;
+    else guesses.record(slice.id, settle(candidate, slice, models, arrivalCv, guesses.next(slice.id)).ratePerSecond);
   }
   return candidate;
+}
+
+/** Where a candidate's capacity searches start, slice by slice. */
+interface CapacityGuesses {
+  /** The guess for a slice, in requests/s. */
+  next(sliceId: string): number;
+  /** A slice's capacity once found (0: none). */
+  record(sliceId: string, ratePerSecond: number): void;
+}
+
+/**
+ * Guesses from the last slice served, scaled as a reference candidate's capacity changes
+ * between the two slices (the workload shapes every candidate's profile over the slices alike),
+ * or the reference's own capacity before any is found; 1 req/s without either.
+ */
+function capacityGuesses(reference?: ReadonlyMap<string, SliceCapacity>): CapacityGuesses {
+  let last: { sliceId: string; rate: number } | undefined;
+  const of = (id: string) => reference?.get(id)?.ratePerSecond;
+  return {
+    next(sliceId) {
+      const ref = of(sliceId);
+      if (!last) return ref ?? 1;
+      const refLast = of(last.sliceId);
+      return ref !== undefined && refLast !== undefined ? (last.rate * ref) / refLast : last.rate;
+    },
+    record(sliceId, rate) {
+      if (rate > 0) last = { sliceId, rate };
+    },
+  };
 }
 
 /**
@@ -234,9 +265,9 @@ type SettledTransfers = Map<string, Map<number, { model: InstanceModel; capacity
  * each slice's KV over the partner's link (inside one node, or over the slower side's network),
  * which counts in its TTFT.
  */
-function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], arrivalCv: number, settled: SettledTransfers): Candidate {
+function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], arrivalCv: number, settled: SettledTransfers, reference?: ReadonlyMap<string, SliceCapacity>): Candidate {
   const paired: Candidate = { ...prefill, id: prefill.id + partner.idSuffix, pairClass: partner.pairClass, capacity: new Map(), models: new Map(), idle: new Map(), unservable: new Map(prefill.unservable) };
-  let guess = 1;
+  const guesses = capacityGuesses(reference);
   for (const slice of slices) {
     const base = prefill.models.get(slice.id);
     if (!base) continue;
@@ -248,9 +279,9 @@ function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], ar
     if (known) record(paired, slice, known.model, known.capacity);
     else {
       const model = { ...base, transferSeconds };
-      bySeconds.set(transferSeconds, { model, capacity: settle(paired, slice, [model], arrivalCv, guess) });
+      bySeconds.set(transferSeconds, { model, capacity: settle(paired, slice, [model], arrivalCv, guesses.next(slice.id)) });
     }
-    guess = paired.capacity.get(slice.id)?.ratePerSecond || guess;
+    guesses.record(slice.id, paired.capacity.get(slice.id)?.ratePerSecond ?? 0);
   }
   return paired;
 }
