@@ -143,6 +143,33 @@ describe('the solver\'s work limit', () => {
   });
 });
 
+describe('closing the solver', () => {
+  it('answers the solves still running or waiting for a thread as failed, at once, and can solve again', async () => {
+    const solver = createSolver('highs', 1);
+    // A market-split program HiGHS does not finish within the test: one solves, one waits for the thread.
+    const hard = (() => {
+      const random = rng(11);
+      const names = Array.from({ length: 60 }, (_, i) => `x${i}`);
+      const constraints = Array.from({ length: 4 }, (_, k) => {
+        const a = names.map(() => Math.floor(random() * 1000));
+        return { name: `r${k}`, terms: Object.fromEntries(a.map((v, i) => [names[i], v])), equal: a.reduce((t, v, i) => t + v * (i % 2), 0) };
+      });
+      return { objective: Object.fromEntries(names.map((n) => [n, 1])), constraints, integers: names, upper: Object.fromEntries(names.map((n) => [n, 1])) };
+    })();
+    const running = solver.solve(hard, { timeLimitSeconds: 600, nodeLimit: 1e9 });
+    const queued = solver.solve(hard, { timeLimitSeconds: 600, nodeLimit: 1e9 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    await solver.close();
+    expect((await running).status).toBe('failed');
+    expect((await queued).status).toBe('failed');
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const easy = { objective: { x: 1 }, constraints: [{ name: 'c', terms: { x: 1 }, min: 2 }], integers: ['x'] };
+    expect((await solver.solve(easy, { timeLimitSeconds: 10 })).status).toBe('optimal');
+    await solver.close();
+  });
+});
+
 describe('pruning', () => {
   const slice = (id: string) => ({ id, ratePerSecond: 1 }) as Slice;
   const candidate = (id: string, cost: number, rates: number[], gpu = 'g') =>

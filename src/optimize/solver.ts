@@ -15,6 +15,9 @@ export interface LpSolver {
   close(): Promise<void>;
 }
 
+/** The answer to a solve the solver was closed under. */
+const CLOSED: LpSolution = { status: 'failed', values: {}, objective: Number.NaN, seconds: 0 };
+
 /** The MILP solvers planner can use. */
 export const SOLVERS = ['highs', 'javascript-lp-solver'] as const;
 /** One of the MILP solvers. */
@@ -25,7 +28,9 @@ export type SolverName = (typeof SOLVERS)[number];
  * terminating its thread (a fresh one serves the next) — javascript-lp-solver's first LP solve
  * cannot be interrupted otherwise; the backend's own limit is set a little earlier, so it usually
  * returns its best answer itself. Up to `threads` programs solve at once (the baselines beside
- * the main plan); results do not depend on which thread solves what.
+ * the main plan); results do not depend on which thread solves what. Closing answers every solve
+ * still running or waiting for a thread as `failed` (a speculative solve nobody awaits any more
+ * must neither keep the process alive nor start a thread after it).
  */
 export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver {
   // Relative to dist/optimize/ as seen from this module or from the CLI bundle in dist/cli/.
@@ -33,14 +38,22 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
   const idle: Worker[] = [];
   const busy = new Set<Worker>();
   const waiting: Array<() => void> = [];
+  // How to answer each solve in progress as failed, for close().
+  const running = new Set<() => void>();
+  // Bumped by close(): a solve that waited for a thread across it does not start one.
+  let generation = 0;
   // Idle threads are unreferenced, so a command that fails before (or never) using one still exits.
   const start = () => {
     const worker = new Worker(new URL(script, import.meta.url));
     worker.unref();
     return worker;
   };
-  const acquire = async (): Promise<Worker> => {
-    while (idle.length === 0 && busy.size >= threads) await new Promise<void>((resolve) => waiting.push(resolve));
+  const acquire = async (): Promise<Worker | undefined> => {
+    const asked = generation;
+    while (idle.length === 0 && busy.size >= threads) {
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      if (generation !== asked) return undefined;
+    }
     const worker = idle.pop() ?? start();
     worker.ref();
     busy.add(worker);
@@ -59,15 +72,19 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
     },
     async solve(lp, { timeLimitSeconds, relax = false, nodeLimit = MIP_NODE_LIMIT }) {
       const worker = await acquire();
+      if (!worker) return CLOSED;
       const hardLimitMs = Math.max(50, timeLimitSeconds * 1000);
       return new Promise<LpSolution>((resolve) => {
         const finish = (solution: LpSolution, healthy: boolean) => {
           clearTimeout(timer);
+          running.delete(abandon);
           worker.removeAllListeners('message');
           worker.removeAllListeners('error');
           release(worker, healthy);
           resolve(solution);
         };
+        const abandon = () => finish(CLOSED, false);
+        running.add(abandon);
         const timer = setTimeout(
           () => finish({ status: 'time-limit', values: {}, objective: Number.NaN, seconds: hardLimitMs / 1000 }, false),
           hardLimitMs,
@@ -78,7 +95,11 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
       });
     },
     async close() {
-      await Promise.all([...idle, ...busy].map((w) => w.terminate()));
+      generation++;
+      const workers = [...idle, ...busy];
+      for (const abandon of [...running]) abandon();
+      for (const wake of waiting.splice(0)) wake();
+      await Promise.all(workers.map((w) => w.terminate()));
       idle.length = 0;
       busy.clear();
     },

@@ -11,7 +11,7 @@ import { buildCandidates } from '../optimize/candidates.js';
 import { explainFleetTooLarge, explainNothingFits, explainUncovered, MAX_FLEET_GPUS } from '../optimize/explain.js';
 import { solveFleet } from '../optimize/solve-fleet.js';
 import type { LpSolver } from '../optimize/solver.js';
-import { simplestPlan } from './simplest.js';
+import { anticipateColocatedSteps, simplestPlan } from './simplest.js';
 import { planSchedule } from './plan-schedule.js';
 import { problemFor, pruneFor, structureSolver } from './structures.js';
 import type { Prepared, Solved, Structure } from './structures.js';
@@ -145,8 +145,11 @@ async function planWith(
   if (uncovered.length > 0) return { infeasible: uncovered };
   const tooLarge = explainFleetTooLarge(state.slices, state.candidates, spec.planning.loadFactor);
   if (tooLarge) return { infeasible: [tooLarge] };
-  // The baselines solve beside the main plan; their savings are computed once both are known.
-  const [cheapest, baselineFleets] = await Promise.all([solve({}), withBaselines ? computeBaselines(state, solve) : Promise.resolve([])]);
+  // The baselines, and the simplicity ladder's likely first steps, solve beside the main plan;
+  // the baselines' savings are computed once both are known.
+  const main = solve({});
+  anticipateColocatedSteps(state.candidates, solve, main);
+  const [cheapest, baselineFleets] = await Promise.all([main, withBaselines ? computeBaselines(state, solve) : Promise.resolve([])]);
   if (!('fleet' in cheapest)) return { infeasible: await explainLimits(spec, state, solver, cheapest) };
   const { found, simplicity } = await simplestPlan(spec, cheapest, solve);
   const { problem, fleet } = found;

@@ -15,6 +15,32 @@ export interface Simplest {
 const cost = (s: Found) => s.fleet.costPerHour;
 
 /**
+ * Starts, beside the main solve, the steps the simplicity ladder takes first when the cheapest
+ * fleet disaggregates (what most plans with both roles end with): the colocated-only fleet and,
+ * when that has one vendor, one GPU type and several pools, the same with fewer pools, one at a
+ * time, until `mainSolved` settles. They only fill `solveStructure`'s memo — the ladder asks in its
+ * own order and reads only what it asks — so the plan is the same with or without them; they run
+ * on the solver thread the baselines leave idle while the main program solves.
+ */
+export function anticipateColocatedSteps(candidates: ReadonlyArray<{ role: string }>, solveStructure: (s: Structure) => Promise<Solved>, mainSolved: Promise<unknown>): void {
+  if (!candidates.some((c) => c.role === 'colocated') || !candidates.some((c) => c.role !== 'colocated')) return;
+  let done = false;
+  const finished = () => {
+    done = true;
+  };
+  mainSolved.then(finished, finished);
+  const chain = async () => {
+    const colocated = await solveStructure({ colocatedOnly: true });
+    if (done || !('fleet' in colocated)) return;
+    const shape = fleetShape(colocated.problem, colocated.fleet);
+    if (shape.vendors.length !== 1 || shape.gpuTypes.length !== 1) return;
+    for (let k = 1; k < shape.pools && !done; k++) await solveStructure({ colocatedOnly: true, maxPools: k });
+  };
+  // Nobody awaits the chain: what it finds is asked for again (and then awaited) by the ladder.
+  chain().catch(() => undefined);
+}
+
+/**
  * Simplicity is worth money: a plan may add disaggregation, a vendor, a GPU type or a pool only
  * when that saves at least `planning.min_saving` (m). With C the cheapest fleet found, every
  * plan within C / (1 − m) is acceptable, and among those the planner prefers — in this order —
