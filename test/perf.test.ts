@@ -4,7 +4,7 @@ import type { Deployment } from '../src/perf/deployment.js';
 import { kvBytesPerSequence, kvBytesPerToken } from '../src/perf/kv-cache.js';
 import { kvBytesPerTokenPerGpu, memoryPlan, weightBytesPerGpu } from '../src/perf/memory.js';
 import { stepOperators } from '../src/perf/operators.js';
-import { stepTiming } from '../src/perf/roofline.js';
+import { stepTiming, stepTimingByContext } from '../src/perf/roofline.js';
 import { predictClosedLoop, predictStaticBatch } from '../src/perf/serving.js';
 import { presets } from './helpers.js';
 
@@ -156,6 +156,26 @@ describe('engine profiles', () => {
     const b = predictClosedLoop(d, 512, shape, { ...trtllm, kvReservation: 'incremental' });
     if ('reason' in a || 'reason' in b) throw new Error('unservable');
     expect(a.maxSequences).toBeLessThan(b.maxSequences);
+  });
+});
+
+describe('a step re-timed for another decode context', () => {
+  it('is the step timed whole at that context, for every kind of attention, MoE and speculative decoding', () => {
+    const chunk = { count: 1, tokens: 2048, prefixTokens: 512 };
+    const deployments = [
+      deployment('llama-3.1-70b', 'h100-sxm', { tp: 4, pp: 2 }),
+      deployment('deepseek-v3', 'h200', { tp: 8, weights: 'fp8', kvCache: 'fp8' }),
+      deployment('gpt-oss-120b', 'h100-sxm', { tp: 2, ep: 2 }),
+      deployment('llama-3.1-8b', 'h100-sxm', { speculative: { method: 'eagle', tokens: 3, acceptance: 0.7, given: 'acceptance' } }),
+    ];
+    for (const d of deployments) {
+      for (const decodes of [1, 6]) {
+        const byContext = stepTimingByContext(d, { prefill: [chunk], decodeSequences: decodes }, vllm());
+        for (const context of [3000, 700, 12_000, 3000]) {
+          expect(byContext(context), `${d.model.id} ${decodes} decodes at ${context}`).toEqual(stepTiming(d, { prefill: [chunk], decodeSequences: decodes, decodeContextTokens: context }, vllm()));
+        }
+      }
+    }
   });
 });
 

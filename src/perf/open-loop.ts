@@ -7,7 +7,7 @@ import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan } from './m
 import { commonPrefixTokens, meanSharedTokens } from './prefix-cache.js';
 import type { CacheHits } from './prefix-cache.js';
 import type { MemoryPlan } from './memory.js';
-import { stepTiming } from './roofline.js';
+import { stepTiming, stepTimingByContext } from './roofline.js';
 import type { Bound, StepTiming } from './roofline.js';
 import type { PrefillChunk } from './attention.js';
 import { colocatedOwnTpot, colocatedOwnTpotShare, decodeOwnTpot, decodeOwnTpotShare, outputPoints } from './own-tpot.js';
@@ -195,32 +195,39 @@ export function instanceModel(
 /** The time and bound of one prompt-chunk iteration. */
 type PromptStep = Pick<StepTiming, 'latencySeconds' | 'bound'>;
 
-/** Prefill-only iterations already timed, per deployment and engine, by chunk. */
-const prefillOnlySteps = new WeakMap<Deployment, WeakMap<EngineProfile, Map<string, PromptStep>>>();
+/** Prompt-chunk iterations timed so far, per deployment and engine, by chunk and decodes riding along: each a function of the decodes' context. */
+const promptSteps = new WeakMap<Deployment, WeakMap<EngineProfile, Map<string, (context: number) => PromptStep>>>();
 
 /**
  * One iteration that prefills `chunk` with `alongside` decodes of `context` tokens riding in it.
- * With none alongside the decodes' context does not enter the step, so the slices of one prompt
- * size (and cache outcome) share it: it is timed once per deployment, engine and chunk (without
- * that, RAG at 256 slices timed 57,000 prefill-only steps for about 1,100 distinct chunks).
+ * The slices of one prompt size (and cache outcome) share its timing: with none alongside the
+ * decodes' context does not enter the step, which is timed once per deployment, engine and chunk
+ * (without that, RAG at 256 slices timed 57,000 prefill-only steps for about 1,100 distinct
+ * chunks); with decodes alongside only their attention call is re-timed for each context
+ * (stepTimingByContext; RAG at 256 slices times 28,720 such steps, every one at its own context).
  * The memo assumes what planning assumes: a deployment and an engine profile do not change once
  * built (calibration, which edits factors in place, predicts through serving.ts, not here).
  */
 function promptStep(d: Deployment, engine: EngineProfile, chunk: PrefillChunk, alongside: number, context: number): PromptStep {
-  const time = () => stepTiming(d, { prefill: [chunk], decodeSequences: alongside, decodeContextTokens: context }, engine);
-  if (alongside > 0) return time();
-  let byEngine = prefillOnlySteps.get(d);
-  if (!byEngine) prefillOnlySteps.set(d, (byEngine = new WeakMap()));
+  let byEngine = promptSteps.get(d);
+  if (!byEngine) promptSteps.set(d, (byEngine = new WeakMap()));
   let steps = byEngine.get(engine);
   if (!steps) byEngine.set(engine, (steps = new Map()));
-  const key = `${chunk.count} ${chunk.tokens} ${chunk.prefixTokens}`;
+  const key = `${chunk.count} ${chunk.tokens} ${chunk.prefixTokens} ${alongside}`;
   let step = steps.get(key);
-  if (!step) {
-    // Only what instanceModel reads is kept, not the step's operators.
-    const { latencySeconds, bound } = time();
-    steps.set(key, (step = { latencySeconds, bound }));
+  if (!step) steps.set(key, (step = promptStepTimer(d, engine, chunk, alongside)));
+  return step(context);
+}
+
+/** promptStep's timing of one chunk and decode count as a function of the decodes' context; only what instanceModel reads is kept, not the step's operators. */
+function promptStepTimer(d: Deployment, engine: EngineProfile, chunk: PrefillChunk, alongside: number): (context: number) => PromptStep {
+  const kept = ({ latencySeconds, bound }: StepTiming): PromptStep => ({ latencySeconds, bound });
+  if (alongside === 0) {
+    let step: PromptStep | undefined;
+    return (context) => (step ??= kept(stepTiming(d, { prefill: [chunk], decodeSequences: 0, decodeContextTokens: context }, engine)));
   }
-  return step;
+  const at = stepTimingByContext(d, { prefill: [chunk], decodeSequences: alongside }, engine);
+  return (context) => kept(at(context));
 }
 
 /**

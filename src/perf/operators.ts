@@ -144,29 +144,39 @@ function withActivationQuantisation(op: Operator): Operator[] {
 
 function attentionOperators(d: Deployment, load: StepLoad, tokens: number, w: number): Operator[] {
   const m = d.model;
-  const heads = m.heads / d.tp;
+  const { heads, costs } = attentionCosts(d);
   const kvHeads = Math.max(1, Math.ceil(m.kvHeads / d.tp));
-  const kvBytes = bytesPerValue(d.kvCache);
   const qkv = gemm('qkv_proj', tokens, m.hiddenSize, (heads + 2 * kvHeads) * m.headDim, w);
-  const kvRowBytes = 2 * kvHeads * m.headDim * kvBytes;
-  const attention = attentionPair(m, load, heads, {
-    pairFlops: 4 * m.headDim,
-    keyFlops: 4 * m.headDim,
-    kvRowBytes,
-    queryBytes: 2 * heads * m.headDim * ACT,
-  });
+  const attention = attentionPair(m, load, heads, costs);
   const rope = elementwise('rope_kv_write', tokens, (heads + 2 * kvHeads) * m.headDim, 2);
   return [qkv, rope, ...attention, gemm('o_proj', tokens, heads * m.headDim, m.hiddenSize, w)];
+}
+
+/** The attention heads one GPU runs and their per-head costs (multi-head latent attention's or grouped-query attention's). */
+function attentionCosts(d: Deployment): { heads: number; costs: AttentionCosts } {
+  const m = d.model;
+  const heads = m.heads / d.tp;
+  const kvBytes = bytesPerValue(d.kvCache);
+  const a = m.mla;
+  if (a) {
+    const qkHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
+    const latent = a.kvLoraRank + a.qkRopeHeadDim;
+    return {
+      heads,
+      costs: { pairFlops: 2 * (qkHead + a.vHeadDim), keyFlops: 2 * (latent + a.kvLoraRank), kvRowBytes: latent * kvBytes, queryBytes: heads * (qkHead + a.vHeadDim) * ACT },
+    };
+  }
+  const kvHeads = Math.max(1, Math.ceil(m.kvHeads / d.tp));
+  return { heads, costs: { pairFlops: 4 * m.headDim, keyFlops: 4 * m.headDim, kvRowBytes: 2 * kvHeads * m.headDim * kvBytes, queryBytes: 2 * heads * m.headDim * ACT } };
 }
 
 /** Multi-head latent attention: down-projections replicated, up-projections split by heads. */
 function mlaOperators(d: Deployment, load: StepLoad, tokens: number, w: number): Operator[] {
   const m = d.model;
   const a = m.mla!;
-  const heads = m.heads / d.tp;
+  const { heads, costs } = attentionCosts(d);
   const qkHead = a.qkNopeHeadDim + a.qkRopeHeadDim;
   const latent = a.kvLoraRank + a.qkRopeHeadDim;
-  const kvBytes = bytesPerValue(d.kvCache);
   const ops: Operator[] = [];
   // The compressed query and KV are RMS-normalised before their up-projections (q_a_layernorm,
   // kv_a_layernorm), and RoPE turns the positional parts of the query and key, the key's written
@@ -182,14 +192,7 @@ function mlaOperators(d: Deployment, load: StepLoad, tokens: number, w: number):
   // Prefill expands the latent into per-head K and V; decode absorbs the same matrices into the
   // query and output paths — the same FLOPs and weight bytes per token either way.
   ops.push(gemm('kv_up_absorb', tokens, a.kvLoraRank, heads * (a.qkNopeHeadDim + a.vHeadDim), w));
-  ops.push(
-    ...attentionPair(m, load, heads, {
-      pairFlops: 2 * (qkHead + a.vHeadDim),
-      keyFlops: 2 * (latent + a.kvLoraRank),
-      kvRowBytes: latent * kvBytes,
-      queryBytes: heads * (qkHead + a.vHeadDim) * ACT,
-    }),
-  );
+  ops.push(...attentionPair(m, load, heads, costs));
   ops.push(gemm('o_proj', tokens, heads * a.vHeadDim, m.hiddenSize, w));
   return ops;
 }
@@ -234,19 +237,32 @@ function attentionPair(m: ModelArch, load: StepLoad, heads: number, c: Attention
       tiles: { totalSteps, longestSteps, flopsPerStep: ATTENTION_TILE ** 2 * c.pairFlops },
     });
   }
-  if (load.decodeSequences > 0) {
-    const keys = load.decodeSequences * decodeKeysPerLayer(m, load.decodeContextTokens);
-    // Several query tokens of a sequence (speculative verification) read its cached keys once.
-    const queries = load.queryTokensPerSequence ?? 1;
-    ops.push({
-      name: 'decode_attention',
-      kind: 'decode-attention',
-      flops: keys * heads * c.keyFlops * queries,
-      bytes: keys * c.kvRowBytes + load.decodeSequences * queries * c.queryBytes,
-      kernels: 1,
-    });
-  }
+  if (load.decodeSequences > 0) ops.push(decodeAttention(m, load, heads, c));
   return ops;
+}
+
+/** The decode attention call of a step with decodes: its sequences read their cached keys. */
+function decodeAttention(m: ModelArch, load: StepLoad, heads: number, c: AttentionCosts): Operator {
+  const keys = load.decodeSequences * decodeKeysPerLayer(m, load.decodeContextTokens);
+  // Several query tokens of a sequence (speculative verification) read its cached keys once.
+  const queries = load.queryTokensPerSequence ?? 1;
+  return {
+    name: 'decode_attention',
+    kind: 'decode-attention',
+    flops: keys * heads * c.keyFlops * queries,
+    bytes: keys * c.kvRowBytes + load.decodeSequences * queries * c.queryBytes,
+    kernels: 1,
+  };
+}
+
+/**
+ * The decode attention call stepOperators gives a step with decodes: the only operator that reads
+ * the decodes' context (StepLoad.decodeContextTokens), so a step can be re-timed for another
+ * context by this call alone.
+ */
+export function decodeAttentionOperator(d: Deployment, load: StepLoad): Operator {
+  const { heads, costs } = attentionCosts(d);
+  return decodeAttention(d.model, load, heads, costs);
 }
 
 function windowedShare(m: ModelArch): number {

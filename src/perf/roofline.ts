@@ -1,7 +1,7 @@
 import { allReduceTime, allToAllTime, sendTime } from './collectives.js';
 import { effectiveBandwidth, effectiveFlops, gemmDtype, instanceGpus, isWeightOnlyQuantized } from './deployment.js';
 import type { Deployment } from './deployment.js';
-import { stepOperators, stepTokens } from './operators.js';
+import { decodeAttentionOperator, stepOperators, stepTokens } from './operators.js';
 import type { Operator, StepLoad } from './operators.js';
 import { speculativeStepTiming } from './speculative-step.js';
 import type { SpeculativeStep } from './speculative-step.js';
@@ -154,13 +154,50 @@ export function stepTiming(d: Deployment, load: StepLoad, engine: EngineProfile)
   return targetStepTiming(d, load, engine);
 }
 
+/**
+ * stepTiming of `load` at any context of its decodes: only the decode attention call reads the
+ * context (decodeAttentionOperator), so the other operators are timed once, at the first context
+ * asked, and each later context re-times that call alone — the same timing as stepTiming's at that
+ * context, for a fraction of the work. (How a colocated instance's prompt chunks, each riding with
+ * a decode, are timed across the slices of one prompt size.) A speculative step is timed whole.
+ */
+export function stepTimingByContext(d: Deployment, load: Omit<StepLoad, 'decodeContextTokens'>, engine: EngineProfile): (contextTokens: number) => StepTiming {
+  if (d.speculative && load.decodeSequences > 0) return (contextTokens) => stepTiming(d, { ...load, decodeContextTokens: contextTokens }, engine);
+  let first: { ops: TimedOperator[]; decode: number; r: Roofs } | undefined;
+  return (contextTokens) => {
+    const at = { ...load, decodeContextTokens: contextTokens };
+    if (!first) {
+      const r = roofs(d, engine);
+      const ops = timedOperators(d, at, engine, r);
+      first = { ops, decode: ops.findIndex((op) => op.kind === 'decode-attention'), r };
+      return assembleStep(d, at, engine, ops);
+    }
+    const ops = first.ops.slice();
+    if (first.decode >= 0) {
+      const op = decodeAttentionOperator(d, at);
+      ops[first.decode] = timeOperator(d, engine, first.r, op, operatorCount(d, op));
+    }
+    return assembleStep(d, at, engine, ops);
+  };
+}
+
+/** How many times one GPU runs an operator in a step: once per layer of its stage (or share of them), once per step for the LM head. */
+function operatorCount(d: Deployment, op: Operator): number {
+  return op.perStep ? 1 : Math.ceil(d.model.layers / d.pp) * (op.layerShare ?? 1);
+}
+
+/** Every operator of one forward pass of the deployment's own model over `load`, timed. */
+function timedOperators(d: Deployment, load: StepLoad, engine: EngineProfile, r: Roofs): TimedOperator[] {
+  return stepOperators(d, load, engine.moeImbalance ?? DEFAULT_MOE_IMBALANCE, engine.moeFp8Input).map((op) => timeOperator(d, engine, r, op, operatorCount(d, op)));
+}
+
 /** One forward pass of the deployment's own model over `load`. */
 function targetStepTiming(d: Deployment, load: StepLoad, engine: EngineProfile): StepTiming {
-  const layersPerStage = Math.ceil(d.model.layers / d.pp);
-  const r = roofs(d, engine);
-  const ops = stepOperators(d, load, engine.moeImbalance ?? DEFAULT_MOE_IMBALANCE, engine.moeFp8Input).map((op) =>
-    timeOperator(d, engine, r, op, op.perStep ? 1 : layersPerStage * (op.layerShare ?? 1)),
-  );
+  return assembleStep(d, load, engine, timedOperators(d, load, engine, roofs(d, engine)));
+}
+
+/** A step from its timed operators: the stage's time, the pipeline's sends, the engine's host work. */
+function assembleStep(d: Deployment, load: StepLoad, engine: EngineProfile, ops: TimedOperator[]): StepTiming {
   const byBound: Record<Bound, number> = { compute: 0, memory: 0, communication: 0, overhead: 0 };
   let stageSeconds = 0;
   for (const op of ops) {
