@@ -11,7 +11,7 @@ export interface LpSolver {
   solve(lp: LinearProgram, options: { timeLimitSeconds: number; relax?: boolean; nodeLimit?: number }): Promise<LpSolution>;
   /** Starts one solver thread now, so loading the solver overlaps the caller's own work. */
   warmUp(): void;
-  /** Releases the solver's threads. */
+  /** Releases the solver's threads; solves still running, waiting or asked for later answer `failed` at once. */
   close(): Promise<void>;
 }
 
@@ -29,8 +29,8 @@ export type SolverName = (typeof SOLVERS)[number];
  * cannot be interrupted otherwise; the backend's own limit is set a little earlier, so it usually
  * returns its best answer itself. Up to `threads` programs solve at once (the baselines beside
  * the main plan); results do not depend on which thread solves what. Closing answers every solve
- * still running or waiting for a thread as `failed` (a speculative solve nobody awaits any more
- * must neither keep the process alive nor start a thread after it).
+ * still running, waiting for a thread or asked for later as `failed` (a speculative solve nobody
+ * awaits any more, and what it asks next, must neither keep the process alive nor start a thread).
  */
 export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver {
   // Relative to dist/optimize/ as seen from this module or from the CLI bundle in dist/cli/.
@@ -40,8 +40,7 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
   const waiting: Array<() => void> = [];
   // How to answer each solve in progress as failed, for close().
   const running = new Set<() => void>();
-  // Bumped by close(): a solve that waited for a thread across it does not start one.
-  let generation = 0;
+  let closed = false;
   // Idle threads are unreferenced, so a command that fails before (or never) using one still exits.
   const start = () => {
     const worker = new Worker(new URL(script, import.meta.url));
@@ -49,11 +48,8 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
     return worker;
   };
   const acquire = async (): Promise<Worker | undefined> => {
-    const asked = generation;
-    while (idle.length === 0 && busy.size >= threads) {
-      await new Promise<void>((resolve) => waiting.push(resolve));
-      if (generation !== asked) return undefined;
-    }
+    while (!closed && idle.length === 0 && busy.size >= threads) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (closed) return undefined;
     const worker = idle.pop() ?? start();
     worker.ref();
     busy.add(worker);
@@ -95,13 +91,13 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
       });
     },
     async close() {
-      generation++;
+      closed = true;
       const workers = [...idle, ...busy];
+      idle.length = 0;
+      busy.clear();
       for (const abandon of [...running]) abandon();
       for (const wake of waiting.splice(0)) wake();
       await Promise.all(workers.map((w) => w.terminate()));
-      idle.length = 0;
-      busy.clear();
     },
   };
 }
