@@ -9,8 +9,7 @@ import { describe, expect, it } from 'vitest';
 // The CLI runs from the build (its solvers' worker threads load built JavaScript).
 import { writeFileAtomic } from '../dist/cli/write-file.js';
 import type { WriteFs } from '../dist/cli/write-file.js';
-import { formatUsd, usdAmount } from '../dist/report/format.js';
-import { usdText } from '../dist/report/plan-text.js';
+import { formatUsd, usdAmount, usdText } from '../dist/report/format.js';
 import { MINIMAL_SPEC, ROOT } from './helpers.js';
 import { runPlanner } from './in-process.js';
 

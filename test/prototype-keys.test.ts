@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { operatorAccuracy } from '../src/cli/operator-accuracy.js';
 import { resolveDeployment } from '../src/perf/resolve.js';
-import { deepMerge, resolveGpuId } from '../src/input/catalog.js';
+import { deepMerge } from '../src/input/catalog.js';
+import { resolveGpuId } from '../src/input/gpu-names.js';
 import { didYouMean } from '../src/input/did-you-mean.js';
 import { InputError } from '../src/input/issues.js';
 // The CLI runs from the build (its solver's worker threads load built JavaScript).

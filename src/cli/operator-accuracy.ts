@@ -4,7 +4,7 @@ import { InputError } from '../input/issues.js';
 import { MAX_OPERATOR_ROWS, rowLimitIssue } from '../input/measurements.js';
 import { parseOperatorFile } from '../input/operator-measurements.js';
 import type { Catalog } from '../input/types.js';
-import { resolveGpuId } from '../input/catalog.js';
+import { resolveGpuId } from '../input/gpu-names.js';
 import type { TextFile } from '../input/load.js';
 
 /** Options of the operator-level accuracy report. */

@@ -1,4 +1,4 @@
-import { resolveGpuId } from './catalog.js';
+import { resolveGpuId } from './gpu-names.js';
 import { didYouMean } from './did-you-mean.js';
 import type { InputIssue } from './issues.js';
 import { checkedQuantity } from './models.js';

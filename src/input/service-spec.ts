@@ -1,4 +1,4 @@
-import { gpuNames, resolveGpuId } from './catalog.js';
+import { gpuNames, resolveGpuId } from './gpu-names.js';
 import { didYouMean } from './did-you-mean.js';
 import type { InputIssue } from './issues.js';
 import { modelFromHfConfig, modelSlug } from './hf-config.js';

@@ -1,4 +1,4 @@
-import { resolveGpuId } from '../input/catalog.js';
+import { resolveGpuId } from '../input/gpu-names.js';
 import { didYouMean } from '../input/did-you-mean.js';
 import type { ModelRegistry } from '../input/models.js';
 import type { Catalog, EngineProfile, KvDtype, WeightDtype } from '../input/types.js';

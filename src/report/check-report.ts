@@ -1,7 +1,7 @@
 import type { CheckResult } from '../plan/check.js';
 import { costLine, diffMarkdown } from './diff-report.js';
 import { markdownText, plainText } from './escape.js';
-import { usdText } from './plan-text.js';
+import { usdText } from './format.js';
 
 /** The check as terminal text: each threshold, the verdict, and the cost delta against a baseline. */
 export function checkText(result: CheckResult): string {

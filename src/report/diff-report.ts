@@ -1,8 +1,8 @@
 import type { PlanDiff, PoolChange, PredictionChange } from '../plan/diff.js';
 import { mdTable } from './plan-markdown.js';
 import { shapeText } from './plan-routes.js';
-import { msText, usdText } from './plan-text.js';
 import { renderTable } from './table.js';
+import { msText, usdText } from './format.js';
 
 /** "+$1.20/h" or "−$3.40/h". */
 export function signedUsd(value: number): string {

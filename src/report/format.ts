@@ -82,3 +82,14 @@ export function errorPct(value: number): string {
 export function signedPct(value: number): string {
   return `${value >= 0 ? '+' : ''}${value.toFixed(0)}%`;
 }
+
+/** "312 ms" from milliseconds, "-" for none. */
+export function msText(value: number | null): string {
+  if (value === null) return '-';
+  return value >= 1000 ? `${sig(value / 1000)} s` : `${sig(value)} ms`;
+}
+
+/** "$1,234.56" with thousands separators (stable: no locale). */
+export function usdText(value: number): string {
+  return usdAmount(value);
+}

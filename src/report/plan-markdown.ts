@@ -3,9 +3,9 @@ import { scheduleMarkdown } from './schedule-report.js';
 import { markdownText } from './escape.js';
 import { evidenceText } from './evidence.js';
 import { prefixCacheLines } from './plan-prefix.js';
-import { formatUsd, sig } from './format.js';
+import { formatUsd, msText, sig, usdText } from './format.js';
 import { launchLines, machineLines, placementLines, routeLines } from './plan-routes.js';
-import { baselineLines, hasMoeColumns, msText, poolCells, simplicityLine, usdText, verificationLine } from './plan-text.js';
+import { baselineLines, hasMoeColumns, poolCells, simplicityLine, verificationLine } from './plan-text.js';
 import { speculativeLine } from './speculative-text.js';
 
 /** A table cell that is markdown already (our own emphasis), which mdTable passes through as it is. */

@@ -4,22 +4,11 @@ import { plainText } from './escape.js';
 import type { Escape } from './escape.js';
 import { evidenceLine } from './evidence.js';
 import { prefixCacheLines } from './plan-prefix.js';
-import { formatUsd, sig, usdAmount } from './format.js';
+import { formatUsd, msText, sig, usdText } from './format.js';
 import { grouped } from '../text/digits.js';
 import { launchLines, machineLines, placementLines, poolRoutesText, routeLines } from './plan-routes.js';
 import { speculativeLine } from './speculative-text.js';
 import { renderTable } from './table.js';
-
-/** "312 ms" from milliseconds, "-" for none. */
-export function msText(value: number | null): string {
-  if (value === null) return '-';
-  return value >= 1000 ? `${sig(value / 1000)} s` : `${sig(value)} ms`;
-}
-
-/** "$1,234.56" with thousands separators (stable: no locale). */
-export function usdText(value: number): string {
-  return usdAmount(value);
-}
 
 /** Whether a plan's pool tables carry EP and DP columns: some pool runs expert or attention-data parallelism. */
 export function hasMoeColumns(plan: Plan): boolean {

@@ -1,8 +1,7 @@
 import type { Plan, PlanScheduleBlock } from '../plan/plan.js';
 import { plainText } from './escape.js';
 import type { Escape } from './escape.js';
-import { sig } from './format.js';
-import { usdText } from './plan-text.js';
+import { sig, usdText } from './format.js';
 
 /** One row of the schedule chart: an hour (a day's profile) or a block of hours (a week's). */
 interface ScheduleRow {

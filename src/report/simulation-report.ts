@@ -3,9 +3,8 @@ import type { GroupOutcome, SloOutcome } from '../simulate/outcomes.js';
 import type { SimulationReport } from '../simulate/simulate.js';
 import { markdownText, plainText } from './escape.js';
 import type { Escape } from './escape.js';
-import { formatCount, sig } from './format.js';
+import { formatCount, msText, sig, usdText } from './format.js';
 import { markdownCell, mdTable } from './plan-markdown.js';
-import { msText, usdText } from './plan-text.js';
 import { renderTable } from './table.js';
 
 /** Output formats of a simulation. */

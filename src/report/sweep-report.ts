@@ -1,8 +1,7 @@
 import type { SweepResult } from '../planning/sweep.js';
 import { csvCell, plainText } from './escape.js';
-import { sig } from './format.js';
+import { sig, usdText } from './format.js';
 import { shapeText } from './plan-routes.js';
-import { usdText } from './plan-text.js';
 import { renderTable } from './table.js';
 
 const CHART_WIDTH = 40;
