@@ -40,9 +40,9 @@ export interface Candidate {
   /** Capacities come from measurements, not the performance model (no latency predictions). */
   measured: boolean;
   models: Map<string, InstanceModel>;
-  /** Per slice it holds in memory: its latencies at a vanishing load. */
+  /** Per slice it holds in memory: its latencies at a vanishing load (which SLOs it misses even when idle, by how much). */
   idle: Map<string, LoadPoint>;
-  /** Per slice it cannot serve: why. */
+  /** Per slice it cannot hold (no instance model: memory, or no measurement covers it): why. Where it misses an SLO even when idle, `idle` says which. */
   unservable: Map<string, string>;
   /** How its instances are launched (the engine's limits and the KV room they leave). */
   launch: CandidateLaunch;
@@ -241,12 +241,11 @@ function settle(candidate: Candidate, slice: Slice, models: InstanceModel[], arr
   return capacity;
 }
 
-/** Records a slice's model and capacity on a candidate (or why it gives none). */
+/** Records a slice's model, its idle latencies and, when it serves the slice at all, its capacity on a candidate. */
 function record(candidate: Candidate, slice: Slice, best: InstanceModel, capacity: Capacity): void {
   candidate.models.set(slice.id, best);
   candidate.idle.set(slice.id, capacity.idle);
   if (capacity.ratePerSecond > 0) candidate.capacity.set(slice.id, capacity);
-  else candidate.unservable.set(slice.id, describeIdle(capacity, slice));
 }
 
 /** Whether a prefill candidate meets some slice's SLOs when idle with no KV transfer (its models have none). */
@@ -318,16 +317,4 @@ function measuredCandidates(gpu: GpuSpec, engine: EngineProfile, table: Measured
     }
     return candidate;
   });
-}
-
-/** Why an instance misses a slice's SLO even when idle, with the numbers. */
-function describeIdle(capacity: Capacity, slice: Slice): string {
-  const v = capacity.idle.violations[0];
-  const target = v.binding === 'memory' || v.binding === 'queueing' ? undefined : slice.slo[v.binding];
-  const pct = target ? `p${target.percentile} ` : '';
-  return `${pct}${v.binding.toUpperCase()} is ${seconds(v.value)} even when idle, SLO ${seconds(v.limit)}`;
-}
-
-function seconds(value: number): string {
-  return value >= 1 ? `${Number(value.toPrecision(3))} s` : `${Number((value * 1000).toPrecision(3))} ms`;
 }
