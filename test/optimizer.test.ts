@@ -169,6 +169,13 @@ describe('closing the solver', () => {
     const later = performance.now();
     expect((await solver.solve(easy, { timeLimitSeconds: 10 })).status).toBe('failed');
     expect(performance.now() - later).toBeLessThan(50);
+    // A solve that took a free thread just before the close, still between its steps.
+    const fresh = createSolver('highs', 1);
+    const racing = fresh.solve(easy, { timeLimitSeconds: 10 });
+    const closing = performance.now();
+    await fresh.close();
+    expect((await racing).status).toBe('failed');
+    expect(performance.now() - closing).toBeLessThan(5_000);
   });
 });
 

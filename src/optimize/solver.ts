@@ -15,8 +15,8 @@ export interface LpSolver {
   close(): Promise<void>;
 }
 
-/** The answer to a solve the solver was closed under. */
-const CLOSED: LpSolution = { status: 'failed', values: {}, objective: Number.NaN, seconds: 0 };
+/** The answer to a solve the solver was closed under (frozen: every such caller shares it). */
+const CLOSED: LpSolution = Object.freeze({ status: 'failed', values: Object.freeze({}) as Record<string, number>, objective: Number.NaN, seconds: 0 });
 
 /** The MILP solvers planner can use. */
 export const SOLVERS = ['highs', 'javascript-lp-solver'] as const;
@@ -64,11 +64,16 @@ export function createSolver(name: SolverName = 'highs', threads = 2): LpSolver 
   };
   return {
     warmUp() {
-      if (idle.length + busy.size === 0) idle.push(start());
+      if (!closed && idle.length + busy.size === 0) idle.push(start());
     },
     async solve(lp, { timeLimitSeconds, relax = false, nodeLimit = MIP_NODE_LIMIT }) {
       const worker = await acquire();
       if (!worker) return CLOSED;
+      // Closed between acquire() taking the thread and this continuation: close() terminated it.
+      if (closed) {
+        void worker.terminate();
+        return CLOSED;
+      }
       const hardLimitMs = Math.max(50, timeLimitSeconds * 1000);
       return new Promise<LpSolution>((resolve) => {
         const finish = (solution: LpSolution, healthy: boolean) => {

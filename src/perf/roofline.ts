@@ -170,7 +170,7 @@ export function stepTimingByContext(d: Deployment, load: Omit<StepLoad, 'decodeC
       const r = roofs(d, engine);
       const ops = timedOperators(d, at, engine, r);
       first = { ops, decode: ops.findIndex((op) => op.kind === 'decode-attention'), r };
-      return assembleStep(d, at, engine, ops);
+      return assembleStep(d, at, engine, ops.slice());
     }
     const ops = first.ops.slice();
     if (first.decode >= 0) {

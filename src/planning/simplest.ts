@@ -19,8 +19,9 @@ const cost = (s: Found) => s.fleet.costPerHour;
  * fleet disaggregates (what most plans with both roles end with): the colocated-only fleet and,
  * when that has one vendor, one GPU type and several pools, the same with fewer pools, one at a
  * time, until `mainSolved` settles. They only fill `solveStructure`'s memo — the ladder asks in its
- * own order and reads only what it asks — so the plan is the same with or without them; they run
- * on the solver thread the baselines leave idle while the main program solves.
+ * own order and reads only what it asks — so the plan is the same with or without them. The
+ * colocated-only fleet is also a baseline (one memo entry for both); the steps after it queue with
+ * the baselines on the solver's second thread while the main program solves on the first.
  */
 export function anticipateColocatedSteps(candidates: ReadonlyArray<{ role: string }>, solveStructure: (s: Structure) => Promise<Solved>, mainSolved: Promise<unknown>): void {
   if (!candidates.some((c) => c.role === 'colocated') || !candidates.some((c) => c.role !== 'colocated')) return;
