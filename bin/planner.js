@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/bundle.js';
-main(process.argv).then((code) => { process.exitCode = code; });
+import { loadBundle } from '../dist/cli/code-cache.js';
+loadBundle().main(process.argv).then((code) => { process.exitCode = code; });

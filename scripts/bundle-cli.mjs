@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Build step (after tsc): bundles the CLI (dist/cli/main.js and everything it imports, commander,
-// yaml, chalk and cli-table3 included) into one file, dist/cli/bundle.js, which bin/planner.js
-// runs. Loading ~150 small ES modules cost ~160 ms of every run on the 2-core machine; the one
+// yaml, chalk and cli-table3 included) into one CommonJS file, dist/cli/bundle.cjs, which
+// bin/planner.js runs (through dist/cli/code-cache.js: CommonJS because V8's code cache, which
+// scripts/code-cache.mjs writes next, serves a vm.Script and not an ES module). Loading ~150 small ES modules cost ~160 ms of every run on the 2-core machine; the one
 // file loads in ~40 ms (median of 12 fresh processes each, 2026-12-02). The solver's worker
 // threads (dist/optimize/*-worker.js) stay as tsc wrote them, and ajv stays external: it is loaded
 // only when a schema must be compiled at run time. dist/cli/main.js is still what the tests and
@@ -12,13 +13,14 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 await build({
   entryPoints: [`${root}dist/cli/main.js`],
-  outfile: `${root}dist/cli/bundle.js`,
+  outfile: `${root}dist/cli/bundle.cjs`,
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   external: ['ajv', 'ajv/*', 'highs'],
-  // CommonJS dependencies (cli-table3) call require(); an ES module has none of its own.
-  banner: { js: "import { createRequire as __plannerRequire } from 'node:module'; const require = __plannerRequire(import.meta.url);" },
+  // The sources locate the package, the solver's threads and the compiled schemas from import.meta.url.
+  define: { 'import.meta.url': '__plannerImportMetaUrl' },
+  banner: { js: "const __plannerImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });

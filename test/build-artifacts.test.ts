@@ -1,4 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { precompiledValidator } from '../src/cli/precompiled-schemas.js';
@@ -62,5 +64,27 @@ describe('the validators compiled at build (dist/schemas/*.cjs)', () => {
       const source = sourceFromData(`${name}.yaml`, data);
       expect(atBuild(name, source)).toEqual(atRun(name, source));
     }
+  });
+});
+
+describe('the code cache built for the bundled CLI (dist/cli/bundle.cache)', () => {
+  // Loaded in a fresh process, as bin/planner.js does: it sets a V8 flag and runs the bundle.
+  const load = (cachePath: string) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', `const { loadBundle } = await import(${JSON.stringify(join(ROOT, 'dist/cli/code-cache.js'))}); const b = loadBundle(${JSON.stringify(cachePath)}); process.stdout.write(b.cache + ' ' + typeof b.main);`], { encoding: 'utf8' });
+
+  it('is accepted by this Node for these bytes, and ignored when built for other bytes or damaged', () => {
+    const built = join(ROOT, 'dist/cli/bundle.cache');
+    expect(load(built).stdout).toBe('accepted function');
+    const dir = mkdtempSync(join(tmpdir(), 'planner-cache-'));
+    const bytes = readFileSync(built);
+    const otherBundle = Buffer.from(bytes);
+    otherBundle[0] ^= 0xff;
+    writeFileSync(join(dir, 'stale.cache'), otherBundle);
+    expect(load(join(dir, 'stale.cache')).stdout).toBe('stale function');
+    const damaged = Buffer.from(bytes);
+    damaged.fill(7, 32, 96);
+    writeFileSync(join(dir, 'damaged.cache'), damaged);
+    expect(load(join(dir, 'damaged.cache')).stdout).toBe('rejected function');
+    expect(load(join(dir, 'missing.cache')).stdout).toBe('none function');
   });
 });
