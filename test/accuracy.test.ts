@@ -51,9 +51,12 @@ describe('accuracy of the default catalog on the measured fixtures', () => {
   it('predicts the closed-loop TTFT of mixed-batching engines without a growing bias from 8 to 128 clients', () => {
     // With a Poisson (M/D/1) wait behind other prompts, vLLM's TTFT at 128 clients came out +34%
     // (median signed error) while 8 clients were −15%: a closed loop's arrivals are near-periodic.
+    // Llama-3.1-8B's TensorRT-LLM rows are left out: their TTFT falls from 8 to 32 clients and
+    // jumps 2–8× from 64 to 128 at a steady TPOT (the harness artefact of the test above).
     const signed = new Map<string, number[]>();
     for (const r of results) {
       if (r.predictedTtftMs === undefined || r.row.concurrency < 8 || r.row.concurrency > 128) continue;
+      if (r.group.startsWith('llama-3.1-8b')) continue;
       if (r.engineId !== 'vllm' && r.engineId !== 'trtllm') continue;
       const key = `${r.engineId} c${r.row.concurrency}`;
       signed.set(key, [...(signed.get(key) ?? []), r.predictedTtftMs / r.row.ttftMs! - 1]);
@@ -61,7 +64,7 @@ describe('accuracy of the default catalog on the measured fixtures', () => {
     expect(signed.size).toBe(10);
     for (const [key, errors] of signed) {
       const sorted = [...errors].sort((a, b) => a - b);
-      expect(Math.abs(sorted[Math.floor(sorted.length / 2)]), key).toBeLessThanOrEqual(0.3);
+      expect(Math.abs(sorted[Math.floor(sorted.length / 2)]), key).toBeLessThanOrEqual(0.25);
     }
   });
 });
