@@ -3,9 +3,11 @@
 // would run.
 //  1. end to end, in sample: the fixtures the H100 factors were fitted on (aiconfigurator's H100
 //     closed loops, Splitwise's static batches);
-//  2. end to end, out of sample: AMD's MI300X vLLM table (whole-batch latency only), when its
-//     fixture is present;
-//  3. operator level: Vidur's A100 kernel timings in ../shared/data/vidur (the mechanisms' fit),
+//  2. end to end, AMD's MI300X vLLM table (whole-batch latency only; fitted jointly with 1), when
+//     its fixture is present;
+//  3. end to end, out of sample: InferenceX's DeepSeek-R1 runs on B200 and H200 under TensorRT-LLM
+//     (nothing fitted on them);
+//  4. operator level: Vidur's A100 kernel timings in ../shared/data/vidur (the mechanisms' fit),
 //     when that folder is beside the project.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -21,6 +23,7 @@ const run = (title, args) => {
 const fixtures = 'test/fixtures/measurements/';
 run('end to end, fitted on', ['accuracy', `${fixtures}aiconfigurator-h100.csv`, `${fixtures}splitwise.csv`, '--worst', '5']);
 if (existsSync(`${root}${fixtures}mi300x-vllm.csv`)) run('end to end, MI300X (AMD vLLM table)', ['accuracy', `${fixtures}mi300x-vllm.csv`, '--worst', '5']);
+run('end to end, out of sample: DeepSeek-R1 on B200 and H200 (InferenceX)', ['accuracy', `${fixtures}inferencex-deepseek.csv`, '--worst', '5']);
 const vidur = `${root}../shared/data/vidur/`;
 if (existsSync(vidur)) {
   const files = [...readdirSync(`${vidur}a100`).sort().map((f) => `../shared/data/vidur/a100/${f}`), '../shared/data/vidur/network/a100_dgx.all_reduce.csv', '../shared/data/vidur/network/a100_dgx.send_recv.csv'];
