@@ -20,7 +20,9 @@ await build({
   target: 'node20',
   external: ['ajv', 'ajv/*', 'highs'],
   // The sources locate the package, the solver's threads and the compiled schemas from import.meta.url.
+  // "use strict" first: the ES modules were strict, and esbuild's own directive would come after
+  // the banner, where it is no directive.
   define: { 'import.meta.url': '__plannerImportMetaUrl' },
-  banner: { js: "const __plannerImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: "'use strict';\nconst __plannerImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
