@@ -72,6 +72,11 @@ describe('the code cache built for the bundled CLI (dist/cli/bundle.cache)', () 
   const load = (cachePath: string) =>
     spawnSync(process.execPath, ['--input-type=module', '-e', `const { loadBundle } = await import(${JSON.stringify(join(ROOT, 'dist/cli/code-cache.js'))}); const b = loadBundle(${JSON.stringify(cachePath)}); process.stdout.write(b.cache + ' ' + typeof b.main);`], { encoding: 'utf8' });
 
+  it('serves a bundle that runs in strict mode, as the ES modules it was built from did', () => {
+    // A directive only counts as the first statement: the wrapper vm.Script puts around the bundle keeps it first.
+    expect(readFileSync(join(ROOT, 'dist/cli/bundle.cjs'), 'utf8')).toMatch(/^'use strict';\n/);
+  });
+
   it('is accepted by this Node for these bytes, and ignored when built for other bytes or damaged', () => {
     const built = join(ROOT, 'dist/cli/bundle.cache');
     expect(load(built).stdout).toBe('accepted function');
