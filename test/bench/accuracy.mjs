@@ -5,8 +5,8 @@
 //     closed loops, Splitwise's static batches);
 //  2. end to end, AMD's MI300X vLLM table (whole-batch latency only; fitted jointly with 1), when
 //     its fixture is present;
-//  3. end to end, out of sample: InferenceX's DeepSeek-R1 runs on B200 and H200 under TensorRT-LLM
-//     (nothing fitted on them);
+//  3. end to end, out of sample (nothing fitted on them): Oracle's MI300X latency table and
+//     InferenceX's DeepSeek-R1 runs on B200 and H200 under TensorRT-LLM;
 //  4. operator level: Vidur's A100 kernel timings in ../shared/data/vidur (the mechanisms' fit),
 //     when that folder is beside the project.
 import { spawnSync } from 'node:child_process';
@@ -23,6 +23,7 @@ const run = (title, args) => {
 const fixtures = 'test/fixtures/measurements/';
 run('end to end, fitted on', ['accuracy', `${fixtures}aiconfigurator-h100.csv`, `${fixtures}splitwise.csv`, '--worst', '5']);
 if (existsSync(`${root}${fixtures}mi300x-vllm.csv`)) run('end to end, MI300X (AMD vLLM table)', ['accuracy', `${fixtures}mi300x-vllm.csv`, '--worst', '5']);
+run('end to end, out of sample: Llama 3.1 405B on MI300X (Oracle OCI)', ['accuracy', `${fixtures}mi300x-oci-vllm.csv`, '--worst', '5']);
 run('end to end, out of sample: DeepSeek-R1 on B200 and H200 (InferenceX)', ['accuracy', `${fixtures}inferencex-deepseek.csv`, '--worst', '5']);
 const vidur = `${root}../shared/data/vidur/`;
 if (existsSync(vidur)) {
