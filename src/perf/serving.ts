@@ -210,7 +210,8 @@ export function predictClosedLoop(
  *    the wait for a KV slot; X = C / (TTFT + (O − 1) · TPOT). No Poisson (M/D/1) wait behind other
  *    groups: a client returns one cycle after its last request, so arrivals are near-periodic and a
  *    prompt queues only behind its own group; as the engine fills, the prompt work stretches the
- *    iterations (TPOT), not the queue. (On the H100 closed-loop rows a Poisson wait put the TTFT
+ *    iterations (TPOT), not the queue — until prompts alone saturate it (ψ → 1, say one-token
+ *    answers), where the clients the cycle cannot hold wait for their prefill. (On the H100 closed-loop rows a Poisson wait put the TTFT
  *    of 128 clients +34% and the TTFT P90 at 62%; without it +3% and 53%.)
  *  - One rank of an instance with DP attention (`d.dp` ranks, each this loop; see data-parallel.ts):
  *    the ranks step together, so a rank's decodes also wait out the others' prompts (1 − (1 − ψ)^dp
@@ -248,8 +249,12 @@ function mixedLoop(d: Deployment, concurrency: number, shape: RequestShape, engi
     if (mid * evaluate(mid).cycle < concurrency) lo = mid;
     else hi = mid;
   }
-  const { tpot, ttft } = evaluate(lo);
-  return prediction(setup, concurrency, O, lo, ttft, tpot);
+  const { tpot, ttft, cycle } = evaluate(lo);
+  // At the cap, prompt work saturates the engine and no iterations are left to stretch (a
+  // one-token answer has none): the clients the cycle does not hold queue for their prefill
+  // (Little's law: C / X − cycle).
+  const promptQueue = lo * cycle < concurrency * (1 - 1e-6) ? concurrency / lo - cycle : 0;
+  return prediction(setup, concurrency, O, lo, ttft + promptQueue, tpot);
 }
 
 /**
@@ -267,9 +272,13 @@ function waveLoop(d: Deployment, concurrency: number, shape: RequestShape, engin
   const waves = Math.ceil(setup.running / setup.promptsPerIteration);
   // Per output token: a decode step yields the expected accepted length under speculative decoding.
   const tDecode = setup.decodeStep.latencySeconds / deploymentTokensPerStep(d);
-  const prefillTtft = ((waves + 1) / 2) * setup.prefillSeconds;
+  // With one-token answers no decode phase holds a wave together: a client's next prompt queues
+  // behind every other client's, a whole round of n iterations (X · E2E = C again).
+  const prefillTtft = ((O > 1 ? waves + 1 : 2 * waves) / 2) * setup.prefillSeconds;
   const tpot = tDecode + (O > 1 ? ((waves - 1) / 2) * setup.prefillSeconds / (O - 1) : 0);
-  const cycle = waves * setup.prefillSeconds + (O - 1) * tDecode;
+  // A wave's clients send their next requests together, so the engine also waits out their
+  // per-request cost (what keeps X · E2E = C).
+  const cycle = engine.requestOverheadSeconds + waves * setup.prefillSeconds + (O - 1) * tDecode;
   const x = setup.running / cycle;
   const slotWait = concurrency > setup.running ? (concurrency - setup.running) / x : 0;
   return prediction(setup, concurrency, O, x, engine.requestOverheadSeconds + prefillTtft + slotWait, tpot);
