@@ -3,8 +3,9 @@
 // then writes V8's code cache of every function that run compiled, dist/cli/bundle.cache. A plan
 // then skips parsing and compiling them (~50 ms of a ~0.6 s plan on the 2-core machine, median of
 // 11 fresh processes, 2026-12-04); other commands compile what the cache lacks, as before. The
-// cache records the bundle's hash, and a newer Node or other V8 flags make V8 refuse it: either
-// way the CLI compiles the bundle as without one.
+// cache records the hashes of the compiled text and of its own code (a rebuilt or damaged cache
+// is ignored), and a newer Node or other V8 flags make V8 refuse it: either way the CLI compiles
+// the bundle as without one.
 import { fileURLToPath } from 'node:url';
 import { loadBundle, writeCodeCache } from '../dist/cli/code-cache.js';
 
