@@ -6,16 +6,18 @@
 // cache records the hashes of the compiled text and of its own code (a rebuilt or damaged cache
 // is ignored), and a newer Node or other V8 flags make V8 refuse it: either way the CLI compiles
 // the bundle as without one.
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadBundle, writeCodeCache } from '../dist/cli/code-cache.js';
+import { CODE_CACHE_PATH, loadBundle, writeCodeCache } from '../dist/cli/code-cache.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = loadBundle(undefined);
 const errors = [];
 const io = { stdout: { write: () => true }, stderr: { write: (text) => errors.push(text) }, env: {}, cwd: root };
 const code = await bundle.main(['node', 'planner', 'plan', 'presets/examples/chat.yaml'], io);
-if (code !== 0) {
-  console.error(`code cache: planning the chat example exited ${code}\n${errors.join('')}`);
-  process.exit(1);
+// A plan that fails is the tests' to report: the build goes on, without a cache.
+if (code === 0) writeCodeCache(bundle);
+else {
+  rmSync(CODE_CACHE_PATH, { force: true });
+  console.error(`code cache not written: planning the chat example exited ${code}\n${errors.join('')}`);
 }
-writeCodeCache(bundle);
