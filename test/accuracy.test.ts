@@ -167,11 +167,16 @@ describe('rows that give only a whole-request latency (e2e_ms)', () => {
     expect(parseMeasurements('x.csv', 'model,gpu,tp,concurrency,input_tokens,output_tokens,ttft_ms\n').issues[0].message).toMatch(/missing column\(s\) tpot_ms/);
   });
 
+  /** A fixture's rows and the default catalog's accuracy report on them. */
+  const fixtureReport = (path: string) => {
+    const measured = parseMeasurements(path, readFileSync(`${ROOT}${path}`, 'utf8')).rows;
+    return { measured, report: accuracyReport(measured.map((row) => predictRow(row, presets().catalog, presets().models, 'vllm'))) };
+  };
+
   it('MI300X: AMD\'s vLLM table is predicted within 10% median, unbiased, and the report gains E2E columns', () => {
     const path = 'test/fixtures/measurements/mi300x-vllm.csv';
-    const amd = parseMeasurements(path, readFileSync(`${ROOT}${path}`, 'utf8')).rows;
-    expect(amd).toHaveLength(32);
-    const report = accuracyReport(amd.map((row) => predictRow(row, presets().catalog, presets().models, 'vllm')));
+    const { measured, report } = fixtureReport(path);
+    expect(measured).toHaveLength(32);
     expect(report.overall.e2eRows).toBe(32);
     expect(report.overall.e2eMedianPct).toBeLessThanOrEqual(10);
     expect(Math.abs(report.overall.e2eBiasPct)).toBeLessThanOrEqual(5);
@@ -183,10 +188,8 @@ describe('rows that give only a whole-request latency (e2e_ms)', () => {
 
   it('MI300X out of sample: Oracle\'s 2024 table (405B, 128 → 128) is predicted within 20% median', () => {
     // Its stack is a year older than AMD's table the factors were fitted on: every row runs slower.
-    const path = 'test/fixtures/measurements/mi300x-oci-vllm.csv';
-    const oci = parseMeasurements(path, readFileSync(`${ROOT}${path}`, 'utf8')).rows;
-    expect(oci).toHaveLength(9);
-    const report = accuracyReport(oci.map((row) => predictRow(row, presets().catalog, presets().models, 'vllm')));
+    const { measured, report } = fixtureReport('test/fixtures/measurements/mi300x-oci-vllm.csv');
+    expect(measured).toHaveLength(9);
     expect(report.overall.e2eMedianPct).toBeLessThanOrEqual(20);
   });
 });
