@@ -163,11 +163,18 @@ function setupLoop(
   return { memory, maxSequences, running, promptsPerIteration, decodeStep, prefillSteps, prefillSeconds };
 }
 
+/**
+ * A closed loop's prediction at request rate `x`. It holds its C clients (Little's law: X · E2E
+ * = C): where prompt work alone fills the engine and nothing is left to stretch (one-token
+ * answers), the clients the cycle cannot hold wait for their prefill, C / X − E2E more.
+ */
 function prediction(setup: LoopSetup, concurrency: number, O: number, x: number, ttft: number, tpot: number): ServingPrediction {
+  const e2e = ttft + (O - 1) * tpot;
+  const promptQueue = x * e2e < concurrency * (1 - 1e-6) ? concurrency / x - e2e : 0;
   return {
-    ttftSeconds: ttft,
+    ttftSeconds: ttft + promptQueue,
     tpotSeconds: tpot,
-    e2eSeconds: ttft + (O - 1) * tpot,
+    e2eSeconds: e2e + promptQueue,
     requestsPerSecond: x,
     outputTokensPerSecond: x * O,
     runningSequences: setup.running,
@@ -249,12 +256,8 @@ function mixedLoop(d: Deployment, concurrency: number, shape: RequestShape, engi
     if (mid * evaluate(mid).cycle < concurrency) lo = mid;
     else hi = mid;
   }
-  const { tpot, ttft, cycle } = evaluate(lo);
-  // At the cap, prompt work saturates the engine and no iterations are left to stretch (a
-  // one-token answer has none): the clients the cycle does not hold queue for their prefill
-  // (Little's law: C / X − cycle).
-  const promptQueue = lo * cycle < concurrency * (1 - 1e-6) ? concurrency / lo - cycle : 0;
-  return prediction(setup, concurrency, O, lo, ttft + promptQueue, tpot);
+  const { tpot, ttft } = evaluate(lo);
+  return prediction(setup, concurrency, O, lo, ttft, tpot);
 }
 
 /**
@@ -272,9 +275,9 @@ function waveLoop(d: Deployment, concurrency: number, shape: RequestShape, engin
   const waves = Math.ceil(setup.running / setup.promptsPerIteration);
   // Per output token: a decode step yields the expected accepted length under speculative decoding.
   const tDecode = setup.decodeStep.latencySeconds / deploymentTokensPerStep(d);
-  // With one-token answers no decode phase holds a wave together: a client's next prompt queues
-  // behind every other client's, a whole round of n iterations (X · E2E = C again).
-  const prefillTtft = ((O > 1 ? waves + 1 : 2 * waves) / 2) * setup.prefillSeconds;
+  // (With one-token answers no decode phase holds a wave together: each client's next prompt
+  // waits a whole round, which prediction's Little's law adds.)
+  const prefillTtft = ((waves + 1) / 2) * setup.prefillSeconds;
   const tpot = tDecode + (O > 1 ? ((waves - 1) / 2) * setup.prefillSeconds / (O - 1) : 0);
   // A wave's clients send their next requests together, so the engine also waits out their
   // per-request cost (what keeps X · E2E = C).
