@@ -155,6 +155,9 @@ describe('engine profiles', () => {
         const p = predictClosedLoop(d, clients, { inputTokens: 8000, outputTokens }, presets().catalog.engines[engine]);
         if ('reason' in p) throw new Error(p.reason);
         expect(p.requestsPerSecond * p.e2eSeconds, `${outputTokens} tokens, ${clients} clients`).toBeCloseTo(clients, 3);
+        // The wait is reported (estimate says it) only where the prompts fill the engine.
+        if (outputTokens === 200) expect(p.prefillQueueSeconds).toBe(0);
+        if (outputTokens === 1 && clients === 64) expect(p.prefillQueueSeconds).toBeGreaterThan(0);
       }
     }
   });

@@ -35,6 +35,8 @@ export interface ServingPrediction {
   maxSequences: number;
   /** Clients waiting for a free KV slot (closed loop above capacity). */
   queuedRequests: number;
+  /** Of the TTFT, the wait for a prefill where prompt work alone fills the engine (closed loop; else 0). */
+  prefillQueueSeconds: number;
   memory: MemoryPlan;
   /** A prefill iteration (with the decodes it carries) and a decode-only iteration. */
   prefillStep: StepTiming;
@@ -116,6 +118,7 @@ export function predictStaticBatch(
     runningSequences: batch,
     maxSequences: batch,
     queuedRequests: 0,
+    prefillQueueSeconds: 0,
     memory,
     prefillStep,
     decodeStep,
@@ -175,6 +178,7 @@ function prediction(setup: LoopSetup, concurrency: number, O: number, x: number,
     ttftSeconds: ttft + promptQueue,
     tpotSeconds: tpot,
     e2eSeconds: e2e + promptQueue,
+    prefillQueueSeconds: promptQueue,
     requestsPerSecond: x,
     outputTokensPerSecond: x * O,
     runningSequences: setup.running,

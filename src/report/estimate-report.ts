@@ -31,12 +31,18 @@ function headline(e: EstimateInput): string[] {
   ];
 }
 
+/** What the TTFT waits for beyond a prefill: KV room, and a turn at the prefill when prompts fill the engine. */
+function ttftWaits(p: ServingPrediction): string {
+  const kv = p.queuedRequests > 0 ? `; ${sig(p.queuedRequests)} requests wait for KV room` : '';
+  return `${kv}${p.prefillQueueSeconds > 0 ? `; prompts fill the engine: ${formatDuration(p.prefillQueueSeconds)} waiting for a prefill` : ''}`;
+}
+
 /** The estimate as text: latencies with what binds them, throughput and memory. */
 export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   const gpus = instanceGpus(e.deployment);
   const m = p.memory;
   const rows = [
-    ['TTFT', formatDuration(p.ttftSeconds), `prefill bound: ${p.bounds.prefill}${p.queuedRequests > 0 ? `; ${sig(p.queuedRequests)} requests wait for KV room` : ''}`],
+    ['TTFT', formatDuration(p.ttftSeconds), `prefill bound: ${p.bounds.prefill}${ttftWaits(p)}`],
     ['TPOT', formatDuration(p.tpotSeconds), `decode bound: ${p.bounds.decode}`],
     ['E2E', formatDuration(p.e2eSeconds), ''],
     ['throughput', `${sig(p.requestsPerSecond)} req/s`, `${sig(p.outputTokensPerSecond)} output tokens/s (${sig(p.outputTokensPerSecond / gpus)} per GPU)`],
@@ -147,6 +153,7 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     runningSequences: p.runningSequences,
     maxSequences: p.maxSequences,
     queuedRequests: p.queuedRequests,
+    prefillQueueMs: p.prefillQueueSeconds * 1000,
     bounds: p.bounds,
     memory,
     ...(breakdown ? { breakdown: { prefill: stepJson(p.prefillStep), decode: stepJson(p.decodeStep) } } : {}),
