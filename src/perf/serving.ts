@@ -222,8 +222,8 @@ export function predictClosedLoop(
  *    groups: a client returns one cycle after its last request, so arrivals are near-periodic and a
  *    prompt queues only behind its own group; as the engine fills, the prompt work stretches the
  *    iterations (TPOT), not the queue — until prompts alone saturate it (ψ → 1, say one-token
- *    answers), where the clients the cycle cannot hold wait for their prefill. (On the H100 closed-loop rows a Poisson wait put the TTFT
- *    of 128 clients +34% and the TTFT P90 at 62%; without it +3% and 53%.)
+ *    answers), where the clients the cycle cannot hold wait for their prefill (see prediction).
+ *    On the H100 closed-loop rows a Poisson wait had put vLLM's TTFT at 128 clients at +34%.
  *  - One rank of an instance with DP attention (`d.dp` ranks, each this loop; see data-parallel.ts):
  *    the ranks step together, so a rank's decodes also wait out the others' prompts (1 − (1 − ψ)^dp
  *    of the iterations carry one); with the engine's balancing the ranks prefill together instead
