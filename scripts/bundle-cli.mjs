@@ -2,10 +2,11 @@
 // Build step (after tsc): bundles the CLI (dist/cli/main.js and everything it imports, commander,
 // yaml, chalk and cli-table3 included) into one CommonJS file, dist/cli/bundle.cjs, which
 // bin/planner.js runs (through dist/cli/code-cache.js: CommonJS because V8's code cache, which
-// scripts/code-cache.mjs writes next, serves a vm.Script and not an ES module). Loading ~150 small ES modules cost ~160 ms of every run on the 2-core machine; the one
-// file loads in ~40 ms (median of 12 fresh processes each, 2026-12-02). The solver's worker
-// threads (dist/optimize/*-worker.js) stay as tsc wrote them, and ajv stays external: it is loaded
-// only when a schema must be compiled at run time. dist/cli/main.js is still what the tests and
+// scripts/code-cache.mjs writes next, serves a vm.Script and not an ES module). Loading ~150
+// small ES modules cost ~160 ms of every run on the 2-core machine; the one file loads in ~40 ms
+// (median of 12 fresh processes each, 2026-12-02). The solver's worker threads
+// (dist/optimize/*-worker.js) stay as tsc wrote them, and ajv stays external: it is loaded only
+// when a schema must be compiled at run time. dist/cli/main.js is still what the tests and
 // library users import.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
