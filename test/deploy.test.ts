@@ -126,6 +126,16 @@ describe('planner deploy: launch scripts', () => {
         expect(flags.length).toBeGreaterThan(5);
         for (const flag of flags) expect(FLAGS[engine].has(flag), `${engine} ${flag}`).toBe(true);
         expect(script).toContain(`--${engine === 'vllm' ? 'tensor-parallel-size' : engine === 'sglang' ? 'tp-size' : 'tp_size'} ${plan.pools[0]!.tp}`);
+        // Decode batches up to the sequence limit run under CUDA graphs, as the plan timed them
+        // (the engines' defaults stop at 512, 32 to 512, and 128).
+        const limits = [...script.matchAll(/--(?:max-num-seqs|max-running-requests|max_batch_size) (\d+)/g)].map((m) => Number(m[1]));
+        const graphs = engine === 'trtllm'
+          ? [...script.matchAll(/cuda_graph_config:\n\s+enable_padding: true\n\s+max_batch_size: (\d+)/g)].map((m) => Number(m[1]))
+          : [...script.matchAll(engine === 'vllm' ? /--max-cudagraph-capture-size (\d+)/g : /--cuda-graph-max-bs (\d+)/g)].map((m) => Number(m[1]));
+        const perRank = plan.pools.flatMap((p) => (engine === 'sglang' ? [Math.ceil(p.launch.maxNumSeqs / (p.dp ?? 1))] : [p.launch.maxNumSeqs]));
+        expect(limits.length, name).toBeGreaterThanOrEqual(plan.pools.length);
+        expect(new Set(graphs), name).toEqual(new Set(perRank));
+        expect(graphs.length, name).toBe(limits.length);
       }
     });
   }

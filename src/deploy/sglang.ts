@@ -10,7 +10,8 @@ const DIST_INIT_PORT = 5000;
 
 /**
  * `python3 -m sglang.launch_server` for one instance of a pool: the same limits as the plan
- * (context, running requests, chunk size, static memory fraction), KV and weight precision,
+ * (context, running requests with CUDA graphs captured up to them, chunk size, static memory
+ * fraction), KV and weight precision,
  * prefill or decode mode with NIXL transfer, node ranks across nodes, and for MoE pools expert
  * parallelism (with DP attention over DeepEP and two-batch overlap), and the plan's
  * speculative decoding (`--speculative-algorithm` and its steps).
@@ -37,6 +38,9 @@ export function sglangLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--enable-two-batch-overlap', dispatchesTokens({ ep, dp }) ? true : undefined],
       ['--context-length', pool.launch.maxModelLen],
       ['--max-running-requests', pool.launch.maxNumSeqs],
+      // Decode batches up to the running requests (per DP rank) under CUDA graphs, as the plan timed
+      // them: SGLang's default ceiling (32 to 512 by GPU memory and TP) runs larger batches eagerly.
+      ['--cuda-graph-max-bs', Math.ceil(pool.launch.maxNumSeqs / dp)],
       ['--chunked-prefill-size', pool.launch.maxNumBatchedTokens],
       ['--mem-fraction-static', pool.launch.gpuMemoryUtilization],
       ['--kv-cache-dtype', lp.kvFp8 ? 'fp8_e4m3' : undefined],

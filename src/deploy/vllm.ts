@@ -15,7 +15,8 @@ function waitForNodes(nodes: number): string {
 
 /**
  * `vllm serve` for one instance of a pool, with the flags that realise the plan: parallelism,
- * the context, sequence and token limits the plan sized, the memory fraction, KV and weight
+ * the context, sequence and token limits the plan sized (CUDA graphs captured up to the sequence
+ * limit), the memory fraction, KV and weight
  * precision, chunked prefill, prefix caching (cached blocks only use free KV room; the plan counts
  * hits only where its workload.prefixCache says), NIXL KV transfer on prefill/decode pools, a Ray
  * cluster across nodes, and for MoE pools expert parallelism (with attention data parallelism
@@ -43,6 +44,8 @@ export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--distributed-executor-backend', lp.nodes > 1 && dp === 1 ? 'ray' : undefined],
       ['--max-model-len', pool.launch.maxModelLen],
       ['--max-num-seqs', pool.launch.maxNumSeqs],
+      // Decode batches up to max_num_seqs under CUDA graphs (the default stops at 512), as the plan timed them.
+      ['--max-cudagraph-capture-size', pool.launch.maxNumSeqs],
       ['--max-num-batched-tokens', pool.launch.maxNumBatchedTokens],
       ['--gpu-memory-utilization', pool.launch.gpuMemoryUtilization],
       ['--kv-cache-dtype', lp.kvFp8 ? 'fp8' : undefined],

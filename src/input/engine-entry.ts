@@ -1,5 +1,5 @@
 import { checkedQuantity } from './models.js';
-import type { EngineProfile } from './types.js';
+import type { CudaGraphTier, EngineProfile } from './types.js';
 
 /** A serving-engine profile as written in a catalog file. */
 export interface RawEngine {
@@ -23,6 +23,8 @@ export interface RawEngine {
   moe_imbalance?: number;
   alltoall_overlap?: number;
   attention_dp_balance?: { enable_balance?: boolean; timeout_iters: number; batching_wait_iters?: number };
+  cuda_graph_max_batch?: number | Array<{ memory_below?: string; batch: number; batch_at_tp4?: number }>;
+  eager_launch?: string;
 }
 
 const REQUIRED_FIELDS: Array<keyof RawEngine> = [
@@ -62,5 +64,17 @@ export function normalizeEngine(id: string, raw: RawEngine): EngineProfile {
     ...(raw.attention_dp_balance && raw.attention_dp_balance.enable_balance !== false
       ? { attentionDpBalance: { timeoutIters: raw.attention_dp_balance.timeout_iters, batchingWaitIters: raw.attention_dp_balance.batching_wait_iters ?? 0 } }
       : {}),
+    ...(raw.cuda_graph_max_batch !== undefined ? { cudaGraphMaxBatch: cudaGraphTiers(raw.cuda_graph_max_batch) } : {}),
+    ...(raw.eager_launch !== undefined ? { eagerLaunchSeconds: checkedQuantity('duration', raw.eager_launch) } : {}),
   };
+}
+
+/** An entry's CUDA-graph ceiling as tiers by GPU memory (a plain number: one tier for every GPU). */
+function cudaGraphTiers(raw: NonNullable<RawEngine['cuda_graph_max_batch']>): CudaGraphTier[] {
+  if (typeof raw === 'number') return [{ memoryBelowBytes: Infinity, batch: raw, batchAtTp4: raw }];
+  return raw.map((t) => ({
+    memoryBelowBytes: t.memory_below === undefined ? Infinity : checkedQuantity('bytes', t.memory_below),
+    batch: t.batch,
+    batchAtTp4: t.batch_at_tp4 ?? t.batch,
+  }));
 }

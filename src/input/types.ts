@@ -198,8 +198,24 @@ export interface EngineProfile {
    * `batchingWaitIters` more; absent: no balancing (see perf/attention-dp-balance.ts).
    */
   attentionDpBalance?: { timeoutIters: number; batchingWaitIters: number };
+  /**
+   * The largest decode batch (per attention-DP rank) the engine runs under a CUDA graph by
+   * default: the first tier whose `memoryBelowBytes` the GPU's memory is under (`batchAtTp4` at
+   * tensor-parallel degree 4 or more); 0 runs without graphs. Absent: every batch runs under one.
+   */
+  cudaGraphMaxBatch?: CudaGraphTier[];
+  /** Host time to issue one kernel outside a CUDA graph (absent: 0). */
+  eagerLaunchSeconds?: number;
   /** GPU vendors the engine runs on (absent: any). */
   vendors?: string[];
+}
+
+/** One tier of an engine's default CUDA-graph ceiling (see EngineProfile.cudaGraphMaxBatch). */
+export interface CudaGraphTier {
+  /** GPUs with less memory than this (Infinity: any). */
+  memoryBelowBytes: number;
+  batch: number;
+  batchAtTp4: number;
 }
 
 /** A measured capacity: requests/s one instance shape sustains at one request size. */

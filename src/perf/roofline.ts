@@ -7,6 +7,7 @@ import { speculativeStepTiming } from './speculative-step.js';
 import type { SpeculativeStep } from './speculative-step.js';
 import type { EngineProfile } from '../input/types.js';
 import { DEFAULT_MOE_IMBALANCE, hiddenAlltoallSeconds } from './expert-parallel.js';
+import { runsEagerly } from './cuda-graphs.js';
 
 /** What limits an operator or a step. */
 export type Bound = 'compute' | 'memory' | 'communication' | 'overhead';
@@ -214,6 +215,15 @@ function assembleStep(d: Deployment, load: StepLoad, engine: EngineProfile, ops:
   const hidden = hiddenAlltoallSeconds(d, ops, engine.alltoallOverlap ?? 0);
   stageSeconds -= hidden;
   byBound.communication -= d.pp * hidden;
+  // A decode batch above the engine's CUDA-graph ceiling runs eagerly: the host issues every
+  // kernel in turn while the GPU runs those already issued, so the stage takes the longer of the two.
+  if (load.prefill.length === 0 && load.decodeSequences > 0 && runsEagerly(engine, d.gpu, d.tp, load.decodeSequences)) {
+    const issueSeconds = ops.reduce((sum, op) => sum + op.count * op.kernels, 0) * (engine.eagerLaunchSeconds ?? 0);
+    if (issueSeconds > stageSeconds) {
+      byBound.overhead += d.pp * (issueSeconds - stageSeconds);
+      stageSeconds = issueSeconds;
+    }
+  }
   const crossNode = instanceGpus(d) > d.gpu.gpusPerNode;
   const sends = (d.pp - 1) * sendTime(d.gpu, stepTokens(load).tokens * d.model.hiddenSize * 2, crossNode);
   byBound.communication += sends;

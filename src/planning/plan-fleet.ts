@@ -16,6 +16,7 @@ import { planSchedule } from './plan-schedule.js';
 import { problemFor, pruneFor, structureSolver } from './structures.js';
 import type { Prepared, Solved, Structure } from './structures.js';
 import { grouped } from '../text/digits.js';
+import { asLaunched } from '../perf/cuda-graphs.js';
 
 /** The outcome of planning: a plan, or the reasons no fleet meets the spec. */
 export type PlanResult = { plan: Plan } | { infeasible: string[] };
@@ -34,7 +35,8 @@ export function capacityKey(candidateId: string, sliceId: string): string {
  * lowers the capacity for slices the simulation finds short.
  */
 export function preparePlanning(spec: ServiceSpec, catalog: Catalog, capacityScale?: ReadonlyMap<string, number>): PlanningState {
-  const engine = catalog.engines[spec.planning.engine];
+  // Planned pools launch with CUDA graphs up to their most running sequences (planner deploy sets it).
+  const engine = asLaunched(catalog.engines[spec.planning.engine]);
   const slices = planningSlices(spec);
   const gpus = spec.planning.gpus.map((id) => catalog.gpus[id]);
   return scaled(spec, slices, buildCandidates(spec, gpus, engine, slices), capacityScale);

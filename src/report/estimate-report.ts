@@ -4,6 +4,7 @@ import type { ServingPrediction, Unservable } from '../perf/serving.js';
 import type { StepTiming } from '../perf/roofline.js';
 import type { EngineProfile } from '../input/types.js';
 import { evidenceLine } from './evidence.js';
+import { cudaGraphCeiling } from '../perf/cuda-graphs.js';
 import { plainText } from './escape.js';
 import { formatBytes, formatDuration, sig } from './format.js';
 import { renderTable } from './table.js';
@@ -16,6 +17,8 @@ export interface EstimateInput {
   concurrency: number;
   inputTokens: number;
   outputTokens: number;
+  /** The engine's CUDA-graph ceiling was given (estimate --cuda-graph-max-batch), not its default. */
+  cudaGraphsGiven?: boolean;
 }
 
 function headline(e: EstimateInput): string[] {
@@ -48,6 +51,11 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
     ['throughput', `${sig(p.requestsPerSecond)} req/s`, `${sig(p.outputTokensPerSecond)} output tokens/s (${sig(p.outputTokensPerSecond / gpus)} per GPU)`],
     ['batch', `${sig(p.runningSequences)} running`, `KV room for ${p.maxSequences} sequences of this size`],
   ];
+  const eager = eagerDecode(e, p);
+  if (eager) {
+    const whose = e.cudaGraphsGiven ? 'as --cuda-graph-max-batch gives' : `the ${e.engine.id} default on ${e.deployment.gpu.id} at tp ${e.deployment.tp}`;
+    rows.push(['CUDA graphs', eager.ceiling === 0 ? 'none' : `up to ${eager.ceiling}`, `${whose}: ${eager.ceiling === 0 ? 'every decode batch runs' : 'larger decode batches run'} eagerly (planner deploy captures graphs up to the running-request limit)`]);
+  }
   const memory = [
     ['weights', formatBytes(m.weightBytes), ''],
     ['activations + reserve', formatBytes(m.activationBytes), ''],
@@ -57,6 +65,12 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   const table = (r: string[][]) =>
     renderTable([{ header: '' }, { header: '', align: 'right' }, { header: '' }], r).split('\n').slice(1).map((l) => `  ${l}`).join('\n');
   return [...headline(e), '', table(rows), '', 'memory per GPU', table(memory), '', evidenceLine({ [e.deployment.gpu.id]: e.deployment.gpu.evidence })!].join('\n');
+}
+
+/** The engine's CUDA-graph ceiling where the running batch (per attention-DP rank) passes it: its decode steps run eagerly. */
+function eagerDecode(e: EstimateInput, p: ServingPrediction): { ceiling: number } | undefined {
+  const ceiling = cudaGraphCeiling(e.engine, e.deployment.gpu, e.deployment.tp);
+  return p.runningSequences / dpOf(e.deployment) > ceiling ? { ceiling } : undefined;
 }
 
 /** The reason a deployment cannot serve the load, with its memory figures. */
@@ -154,6 +168,9 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     maxSequences: p.maxSequences,
     queuedRequests: p.queuedRequests,
     prefillQueueMs: p.prefillQueueSeconds * 1000,
+    // The largest decode batch per rank under a CUDA graph (null: every batch), and whether this one passes it.
+    cudaGraphMaxBatch: Number.isFinite(cudaGraphCeiling(e.engine, d.gpu, d.tp)) ? cudaGraphCeiling(e.engine, d.gpu, d.tp) : null,
+    eagerDecode: eagerDecode(e, p) !== undefined,
     bounds: p.bounds,
     memory,
     ...(breakdown ? { breakdown: { prefill: stepJson(p.prefillStep), decode: stepJson(p.decodeStep) } } : {}),

@@ -17,6 +17,7 @@ import { isNodeLocal, kvTransferSeconds } from '../perf/transfer.js';
 import { instanceGpus, shapeProblems } from '../perf/deployment.js';
 import type { Deployment } from '../perf/deployment.js';
 import { memoryPlan } from '../perf/memory.js';
+import { asLaunched } from '../perf/cuda-graphs.js';
 import { speculativeMismatch } from './speculative-mismatch.js';
 
 /** Version of the simulation JSON; a breaking change bumps it. */
@@ -211,7 +212,8 @@ export function measurementShortfall(report: Pick<SimulationReport, 'classes'>):
 
 /** The simulator's pools: one per plan pool (less the instances taken down; one engine per attention rank), timed by the performance model for the slices it serves. */
 function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog, down: ReadonlyMap<string, number>): SimPool[] {
-  const engine = catalog.engines[plan.engine];
+  // The plan's pools as planner deploy launches them (CUDA graphs up to their most running sequences).
+  const engine = asLaunched(catalog.engines[plan.engine]);
   const slices = new Map(plan.workload.slices.map((s) => [s.id, s]));
   const deployments = plan.pools.map((p) => poolDeployment(spec, catalog.gpus[p.gpu], p));
   return plan.pools.map((p, i) => {

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { resolveDeployment } from '../../perf/resolve.js';
+import { withCudaGraphCeiling } from '../../perf/cuda-graphs.js';
 import { predictInstance } from '../../perf/data-parallel.js';
 import { breakdownText, estimateJson, estimateText, unservableText } from '../../report/estimate-report.js';
 import { speculativeBreakdownText } from '../../report/speculative-breakdown.js';
@@ -43,6 +44,7 @@ interface EstimateOptions {
   acceptance?: string;
   acceptedLength?: string;
   draftModel?: string;
+  cudaGraphMaxBatch?: string;
 }
 
 /** The flag each field of a spec's speculative block is given by here. */
@@ -76,6 +78,13 @@ function speculativeOption(options: EstimateOptions, model: ModelArch, models: M
     issues.push({ file: SPECULATIVE_FLAGS[key] ?? '--acceptance', message: message.replace(/^missing acceptance: .*/, 'missing: give --acceptance (the per-token acceptance probability you measured) or --accepted-length (mean tokens per step); planner never assumes one') });
   });
   if (!value) throw new InputError(issues);
+  return value;
+}
+
+/** --cuda-graph-max-batch: a whole number ≥ 0, or an input error naming it. */
+function graphBatch(raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 0) throw new InputError([{ file: '--cuda-graph-max-batch', message: `must be a whole number ≥ 0, got "${raw}"` }]);
   return value;
 }
 
@@ -135,6 +144,7 @@ export const registerEstimate: Register = (program, action) => {
     .requiredOption('--input-tokens <n>', 'prompt tokens per request, e.g. 1000 or 8k')
     .requiredOption('--output-tokens <n>', 'output tokens per request')
     .option('--catalog <file>', 'catalog overlay (repeatable)', collect, [])
+    .option('--cuda-graph-max-batch <n>', 'largest decode batch (per attention-DP rank) run under a CUDA graph, as launched (default: the engine profile\'s default; 0: none)')
     .option('--breakdown', 'print the per-operator table of one prefill and one decode step (and of a draft pass with --speculative)')
     .addOption(new Option('--speculative <method>', 'speculative decoding: mtp (the model\'s MTP layers), eagle (a one-layer draft head), draft (--draft-model), ngram (prompt lookup)').choices(['mtp', 'eagle', 'draft', 'ngram']))
     .option('--spec-tokens <k>', 'draft tokens per step, with --speculative')
@@ -166,11 +176,12 @@ export const registerEstimate: Register = (program, action) => {
         if (speculative) resolved.deployment.speculative = speculative;
         const input: EstimateInput = {
           deployment: resolved.deployment,
-          engine: resolved.engine,
+          engine: options.cudaGraphMaxBatch === undefined ? resolved.engine : withCudaGraphCeiling(resolved.engine, graphBatch(options.cudaGraphMaxBatch)),
           mode: options.mode,
           concurrency: wholeNumber('--concurrency', options.concurrency),
           inputTokens: wholeNumber('--input-tokens', options.inputTokens),
           outputTokens: wholeNumber('--output-tokens', options.outputTokens),
+          ...(options.cudaGraphMaxBatch !== undefined ? { cudaGraphsGiven: true } : {}),
         };
         const window = input.deployment.model.maxContextTokens;
         if (window !== undefined && input.inputTokens + input.outputTokens > window) {

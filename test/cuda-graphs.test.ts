@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { asLaunched, cudaGraphCeiling, withCudaGraphCeiling } from '../src/perf/cuda-graphs.js';
+import type { Deployment } from '../src/perf/deployment.js';
+import { decodeTable } from '../src/perf/open-loop.js';
+import { stepTiming } from '../src/perf/roofline.js';
+import type { EngineProfile } from '../src/input/types.js';
+import { cli, presets } from './helpers.js';
+
+function deployment(model: string, gpu: string, tp = 1): Deployment {
+  const { models, catalog } = presets();
+  return { model: models.resolve(model)!, gpu: catalog.gpus[gpu], tp, pp: 1, ep: 1, weights: 'bf16', kvCache: 'bf16' };
+}
+const engines = () => presets().catalog.engines;
+const decode = (d: Deployment, engine: EngineProfile, batch: number, prefill = false) =>
+  stepTiming(d, { prefill: prefill ? [{ count: 1, tokens: 512, prefixTokens: 0 }] : [], decodeSequences: batch, decodeContextTokens: 600 }, engine);
+
+describe('CUDA-graph ceilings', () => {
+  it('reads each engine\'s default: SGLang by GPU memory and TP, vLLM 512, TensorRT-LLM 128', () => {
+    const { gpus } = presets().catalog;
+    const { sglang, vllm, trtllm } = engines();
+    // sglang memory_hook.py: an L40-class GPU (48 GB) at tp 1 captures up to 32, at tp 4 up to 160.
+    expect(cudaGraphCeiling(sglang, gpus.l40s, 1)).toBe(32);
+    expect(cudaGraphCeiling(sglang, gpus.l40s, 4)).toBe(160);
+    expect(cudaGraphCeiling(sglang, gpus.a10g, 1)).toBe(48);
+    expect(cudaGraphCeiling(sglang, gpus['h100-sxm'], 1)).toBe(256);
+    expect(cudaGraphCeiling(sglang, gpus['h100-sxm'], 8)).toBe(512);
+    expect(cudaGraphCeiling(sglang, gpus.h200, 2)).toBe(256);
+    expect(cudaGraphCeiling(sglang, gpus.b200, 1)).toBe(512);
+    expect(cudaGraphCeiling(sglang, gpus.mi300x, 1)).toBe(512);
+    for (const gpu of [gpus.l40s, gpus['h100-sxm'], gpus.mi300x]) {
+      expect(cudaGraphCeiling(vllm, gpu, 1)).toBe(512);
+      expect(cudaGraphCeiling(trtllm, gpu, 4)).toBe(128);
+    }
+    // A profile that names none (the 2023 engine of Splitwise's static batches) runs every batch under a graph.
+    expect(cudaGraphCeiling(engines()['splitwise-2023'], gpus['h100-sxm'], 1)).toBe(Infinity);
+  });
+
+  it('plans and launches with graphs up to the running-sequence limit; a profile without graphs stays without', () => {
+    const { vllm, sglang } = engines();
+    const { gpus } = presets().catalog;
+    expect(cudaGraphCeiling(asLaunched(vllm), gpus['h100-sxm'], 1)).toBe(vllm.maxSequences);
+    expect(cudaGraphCeiling(asLaunched(sglang), gpus.l40s, 1)).toBe(sglang.maxSequences);
+    const eager = withCudaGraphCeiling(vllm, 0);
+    expect(cudaGraphCeiling(asLaunched(eager), gpus.l40s, 1)).toBe(0);
+    expect(asLaunched(engines()['splitwise-2023'])).toBe(engines()['splitwise-2023']);
+  });
+});
+
+describe('decode steps past the ceiling', () => {
+  it('take the longer of the GPU\'s kernels and the host issuing them one by one', () => {
+    // A 1B model on a B200: its kernels are short, so the host's issue time shows.
+    const d = deployment('llama-3.2-1b', 'b200');
+    const graphs = withCudaGraphCeiling(engines().sglang, 1024);
+    const capped = withCudaGraphCeiling(engines().sglang, 32);
+    expect(decode(d, capped, 32).latencySeconds).toBe(decode(d, graphs, 32).latencySeconds);
+    const under = decode(d, graphs, 33);
+    const eager = decode(d, capped, 33);
+    const kernels = under.ops.reduce((sum, op) => sum + op.count * op.kernels, 0);
+    const issue = kernels * capped.eagerLaunchSeconds!;
+    expect(issue).toBeGreaterThan(under.stageSeconds);
+    expect(eager.latencySeconds).toBeCloseTo(under.latencySeconds - under.stageSeconds + issue, 12);
+    expect(eager.byBound.overhead - under.byBound.overhead).toBeCloseTo(issue - under.stageSeconds, 12);
+    expect(eager.latencySeconds / under.latencySeconds).toBeGreaterThan(1.5);
+    // An iteration that carries a prompt chunk is not a graphed decode batch: unchanged.
+    expect(decode(d, capped, 33, true).latencySeconds).toBe(decode(d, graphs, 33, true).latencySeconds);
+  });
+
+  it('cost a large model nothing: its GPU work hides the launches', () => {
+    const d = deployment('llama-3.1-70b', 'h100-sxm', 4);
+    const vllm = engines().vllm;
+    expect(decode(d, withCudaGraphCeiling(vllm, 256), 300).latencySeconds).toBe(decode(d, withCudaGraphCeiling(vllm, 1024), 300).latencySeconds);
+  });
+
+  it('are timed either side of the ceiling, so the jump is not smeared over the batch grid', () => {
+    const d = deployment('llama-3.2-1b', 'b200');
+    const capped = withCudaGraphCeiling(engines().sglang, 32);
+    const table = decodeTable(d, capped, [600]);
+    expect(table.batches).toEqual([1, 4, 16, 32, 33, 64, 256, 1024, 4096]);
+    const i = table.batches.indexOf(32);
+    expect(table.seconds[0][i + 1] / table.seconds[0][i]).toBeGreaterThan(1.5);
+    // Where every batch the engine admits runs under a graph, the grid is the plain one.
+    expect(decodeTable(d, withCudaGraphCeiling(engines().sglang, 1024), [600]).batches).toEqual([1, 4, 16, 64, 256, 1024, 4096]);
+  });
+});
+
+describe('planner estimate and CUDA graphs', () => {
+  const args = ['estimate', '--model', 'llama-3.2-1b', '--gpu', 'l40s', '--engine', 'sglang', '--concurrency', '64', '--input-tokens', '512', '--output-tokens', '256'];
+
+  it('says when the running batch passes the engine\'s default ceiling', () => {
+    const text = cli(args);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/CUDA graphs\s+up to 32\s+the sglang default on l40s at tp 1: larger decode batches run eagerly/);
+    const json = JSON.parse(cli([...args, '--format', 'json']).stdout);
+    expect(json).toMatchObject({ cudaGraphMaxBatch: 32, eagerDecode: true });
+  });
+
+  it('takes the ceiling an instance was launched with, and refuses one that is not a count', () => {
+    const launched = JSON.parse(cli([...args, '--format', 'json', '--cuda-graph-max-batch', '1024']).stdout);
+    expect(launched).toMatchObject({ cudaGraphMaxBatch: 1024, eagerDecode: false });
+    expect(cli([...args, '--cuda-graph-max-batch', '1024']).stdout).not.toMatch(/CUDA graphs/);
+    const bad = cli([...args, '--cuda-graph-max-batch', '-1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cuda-graph-max-batch: must be a whole number ≥ 0, got "-1"/);
+  });
+});
