@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asLaunched, cudaGraphCeiling, withCudaGraphCeiling } from '../src/perf/cuda-graphs.js';
 import type { Deployment } from '../src/perf/deployment.js';
-import { decodeTable } from '../src/perf/open-loop.js';
 import { stepTiming } from '../src/perf/roofline.js';
 import type { EngineProfile } from '../src/input/types.js';
 import { cli, presets } from './helpers.js';
@@ -15,33 +14,37 @@ const decode = (d: Deployment, engine: EngineProfile, batch: number, prefill = f
   stepTiming(d, { prefill: prefill ? [{ count: 1, tokens: 512, prefixTokens: 0 }] : [], decodeSequences: batch, decodeContextTokens: 600 }, engine);
 
 describe('CUDA-graph ceilings', () => {
-  it('reads each engine\'s default: SGLang by GPU memory and TP, vLLM 512, TensorRT-LLM 128', () => {
-    const { gpus } = presets().catalog;
+  it('reads each engine\'s default: SGLang by GPU memory and TP, vLLM 512 tokens, TensorRT-LLM 128', () => {
     const { sglang, vllm, trtllm } = engines();
     // sglang memory_hook.py: an L40-class GPU (48 GB) at tp 1 captures up to 32, at tp 4 up to 160.
-    expect(cudaGraphCeiling(sglang, gpus.l40s, 1)).toBe(32);
-    expect(cudaGraphCeiling(sglang, gpus.l40s, 4)).toBe(160);
-    expect(cudaGraphCeiling(sglang, gpus.a10g, 1)).toBe(48);
-    expect(cudaGraphCeiling(sglang, gpus['h100-sxm'], 1)).toBe(256);
-    expect(cudaGraphCeiling(sglang, gpus['h100-sxm'], 8)).toBe(512);
-    expect(cudaGraphCeiling(sglang, gpus.h200, 2)).toBe(256);
-    expect(cudaGraphCeiling(sglang, gpus.b200, 1)).toBe(512);
-    expect(cudaGraphCeiling(sglang, gpus.mi300x, 1)).toBe(512);
-    for (const gpu of [gpus.l40s, gpus['h100-sxm'], gpus.mi300x]) {
-      expect(cudaGraphCeiling(vllm, gpu, 1)).toBe(512);
-      expect(cudaGraphCeiling(trtllm, gpu, 4)).toBe(128);
+    expect(cudaGraphCeiling(sglang, deployment('llama-3.1-8b', 'l40s'))).toBe(32);
+    expect(cudaGraphCeiling(sglang, deployment('llama-3.1-8b', 'l40s', 4))).toBe(160);
+    expect(cudaGraphCeiling(sglang, deployment('llama-3.1-8b', 'a10g'))).toBe(48);
+    expect(cudaGraphCeiling(sglang, deployment('llama-3.1-8b', 'h100-sxm'))).toBe(256);
+    expect(cudaGraphCeiling(sglang, deployment('llama-3.1-8b', 'h100-sxm', 8))).toBe(512);
+    expect(cudaGraphCeiling(sglang, deployment('llama-3.1-8b', 'h200', 2))).toBe(256);
+    expect(cudaGraphCeiling(sglang, deployment('llama-3.1-8b', 'b200'))).toBe(512);
+    expect(cudaGraphCeiling(sglang, deployment('llama-3.1-8b', 'mi300x'))).toBe(512);
+    // Under DP attention SGLang's tp_size counts every GPU of the stage: tp 1 × dp 8 takes the tp ≥ 4 tier.
+    expect(cudaGraphCeiling(sglang, { ...deployment('gpt-oss-120b', 'h100-sxm'), ep: 8, dp: 8 })).toBe(512);
+    for (const gpu of ['l40s', 'h100-sxm', 'mi300x']) {
+      expect(cudaGraphCeiling(vllm, deployment('llama-3.1-8b', gpu))).toBe(512);
+      expect(cudaGraphCeiling(trtllm, deployment('llama-3.1-8b', gpu, 4))).toBe(128);
     }
-    // A profile that names none (the 2023 engine of Splitwise's static batches) runs every batch under a graph.
-    expect(cudaGraphCeiling(engines()['splitwise-2023'], gpus['h100-sxm'], 1)).toBe(Infinity);
+    // vLLM counts query tokens: a verification of 3 drafts carries 4 per sequence.
+    expect(cudaGraphCeiling(vllm, deployment('llama-3.1-8b', 'h100-sxm'), 4)).toBe(128);
+    expect(cudaGraphCeiling(sglang, deployment('llama-3.1-8b', 'h100-sxm'), 4)).toBe(256);
+    // A profile that names none (the 2023 engine of Splitwise's static batches), or no tier for the GPU, runs every batch under a graph.
+    expect(cudaGraphCeiling(engines()['splitwise-2023'], deployment('llama-3.1-8b', 'h100-sxm'))).toBe(Infinity);
+    const small = { ...sglang, cudaGraphMaxBatch: [{ memoryBelowBytes: 10 * 2 ** 30, batch: 8, batchAtTp4: 8 }] };
+    expect(cudaGraphCeiling(small, deployment('llama-3.1-8b', 'l40s'))).toBe(Infinity);
   });
 
-  it('plans and launches with graphs up to the running-sequence limit; a profile without graphs stays without', () => {
+  it('plans and launches with graphs for every batch; a profile without graphs stays without', () => {
     const { vllm, sglang } = engines();
-    const { gpus } = presets().catalog;
-    expect(cudaGraphCeiling(asLaunched(vllm), gpus['h100-sxm'], 1)).toBe(vllm.maxSequences);
-    expect(cudaGraphCeiling(asLaunched(sglang), gpus.l40s, 1)).toBe(sglang.maxSequences);
-    const eager = withCudaGraphCeiling(vllm, 0);
-    expect(cudaGraphCeiling(asLaunched(eager), gpus.l40s, 1)).toBe(0);
+    expect(cudaGraphCeiling(asLaunched(vllm), deployment('llama-3.1-8b', 'h100-sxm'), 4)).toBe(Infinity);
+    expect(cudaGraphCeiling(asLaunched(sglang), deployment('llama-3.1-8b', 'l40s'))).toBe(Infinity);
+    expect(cudaGraphCeiling(asLaunched(withCudaGraphCeiling(vllm, 0)), deployment('llama-3.1-8b', 'l40s'))).toBe(0);
     expect(asLaunched(engines()['splitwise-2023'])).toBe(engines()['splitwise-2023']);
   });
 });
@@ -50,7 +53,7 @@ describe('decode steps past the ceiling', () => {
   it('take the longer of the GPU\'s kernels and the host issuing them one by one', () => {
     // A 1B model on a B200: its kernels are short, so the host's issue time shows.
     const d = deployment('llama-3.2-1b', 'b200');
-    const graphs = withCudaGraphCeiling(engines().sglang, 1024);
+    const graphs = asLaunched(engines().sglang);
     const capped = withCudaGraphCeiling(engines().sglang, 32);
     expect(decode(d, capped, 32).latencySeconds).toBe(decode(d, graphs, 32).latencySeconds);
     const under = decode(d, graphs, 33);
@@ -68,18 +71,7 @@ describe('decode steps past the ceiling', () => {
   it('cost a large model nothing: its GPU work hides the launches', () => {
     const d = deployment('llama-3.1-70b', 'h100-sxm', 4);
     const vllm = engines().vllm;
-    expect(decode(d, withCudaGraphCeiling(vllm, 256), 300).latencySeconds).toBe(decode(d, withCudaGraphCeiling(vllm, 1024), 300).latencySeconds);
-  });
-
-  it('are timed either side of the ceiling, so the jump is not smeared over the batch grid', () => {
-    const d = deployment('llama-3.2-1b', 'b200');
-    const capped = withCudaGraphCeiling(engines().sglang, 32);
-    const table = decodeTable(d, capped, [600]);
-    expect(table.batches).toEqual([1, 4, 16, 32, 33, 64, 256, 1024, 4096]);
-    const i = table.batches.indexOf(32);
-    expect(table.seconds[0][i + 1] / table.seconds[0][i]).toBeGreaterThan(1.5);
-    // Where every batch the engine admits runs under a graph, the grid is the plain one.
-    expect(decodeTable(d, withCudaGraphCeiling(engines().sglang, 1024), [600]).batches).toEqual([1, 4, 16, 64, 256, 1024, 4096]);
+    expect(decode(d, withCudaGraphCeiling(vllm, 256), 300).latencySeconds).toBe(decode(d, asLaunched(vllm), 300).latencySeconds);
   });
 });
 

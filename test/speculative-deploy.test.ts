@@ -62,6 +62,9 @@ describe('planner deploy: speculative decoding', () => {
     const configs = [...result.stdout.matchAll(/--speculative-config '([^']+)'/g)].map((m) => JSON.parse(m[1]!));
     expect(configs.length).toBe(plan.pools.length);
     for (const config of configs) expect(config).toEqual({ method: 'eagle3', model: HEAD, num_speculative_tokens: 3 });
+    // vLLM's CUDA-graph capture sizes count tokens: k + 1 per decoding sequence, within the token budget.
+    const captures = [...result.stdout.matchAll(/--max-cudagraph-capture-size (\d+)/g)].map((m) => Number(m[1]));
+    expect(captures).toEqual(plan.pools.map((p) => Math.min(4 * p.launch.maxNumSeqs, p.launch.maxNumBatchedTokens)));
     for (const flag of scriptFlags(result.stdout)) expect(FLAGS.vllm.has(flag), flag).toBe(true);
     expect(result.stdout).toContain(`# Drafting: speculative decoding with EAGLE head ${HEAD}, 3 draft tokens per step.`);
   });

@@ -44,8 +44,9 @@ export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--distributed-executor-backend', lp.nodes > 1 && dp === 1 ? 'ray' : undefined],
       ['--max-model-len', pool.launch.maxModelLen],
       ['--max-num-seqs', pool.launch.maxNumSeqs],
-      // Decode batches up to max_num_seqs under CUDA graphs (the default stops at 512), as the plan timed them.
-      ['--max-cudagraph-capture-size', pool.launch.maxNumSeqs],
+      // Decode batches up to max_num_seqs under CUDA graphs (the default stops at 512), as the plan
+      // timed them: vLLM's capture sizes count tokens, k + 1 per sequence when speculating.
+      ['--max-cudagraph-capture-size', Math.min(pool.launch.maxNumSeqs * (1 + (input.speculative?.tokens ?? 0)), pool.launch.maxNumBatchedTokens)],
       ['--max-num-batched-tokens', pool.launch.maxNumBatchedTokens],
       ['--gpu-memory-utilization', pool.launch.gpuMemoryUtilization],
       ['--kv-cache-dtype', lp.kvFp8 ? 'fp8' : undefined],

@@ -24,6 +24,7 @@ export interface RawEngine {
   alltoall_overlap?: number;
   attention_dp_balance?: { enable_balance?: boolean; timeout_iters: number; batching_wait_iters?: number };
   cuda_graph_max_batch?: number | Array<{ memory_below?: string; batch: number; batch_at_tp4?: number }>;
+  cuda_graph_counts?: 'sequences' | 'tokens';
   eager_launch?: string;
 }
 
@@ -65,6 +66,7 @@ export function normalizeEngine(id: string, raw: RawEngine): EngineProfile {
       ? { attentionDpBalance: { timeoutIters: raw.attention_dp_balance.timeout_iters, batchingWaitIters: raw.attention_dp_balance.batching_wait_iters ?? 0 } }
       : {}),
     ...(raw.cuda_graph_max_batch !== undefined ? { cudaGraphMaxBatch: cudaGraphTiers(raw.cuda_graph_max_batch) } : {}),
+    ...(raw.cuda_graph_counts !== undefined ? { cudaGraphCounts: raw.cuda_graph_counts } : {}),
     ...(raw.eager_launch !== undefined ? { eagerLaunchSeconds: checkedQuantity('duration', raw.eager_launch) } : {}),
   };
 }

@@ -204,6 +204,8 @@ export interface EngineProfile {
    * tensor-parallel degree 4 or more); 0 runs without graphs. Absent: every batch runs under one.
    */
   cudaGraphMaxBatch?: CudaGraphTier[];
+  /** What the ceiling counts: sequences (SGLang, TensorRT-LLM), or their query tokens (vLLM's capture sizes); absent: sequences. */
+  cudaGraphCounts?: 'sequences' | 'tokens';
   /** Host time to issue one kernel outside a CUDA graph (absent: 0). */
   eagerLaunchSeconds?: number;
   /** GPU vendors the engine runs on (absent: any). */

@@ -15,7 +15,6 @@ import { deploymentTokensPerStep } from './speculative.js';
 import { inFlightQuantile, inFlightTail, waitQuantile } from './queueing.js';
 import { alignmentWait } from './attention-dp-balance.js';
 import { highestHoldingRate } from './rate-search.js';
-import { cudaGraphCeiling } from './cuda-graphs.js';
 
 /** What an instance does: both phases, or one side of a disaggregated pair. */
 export type Role = 'colocated' | 'prefill' | 'decode';
@@ -85,18 +84,9 @@ export const BATCH_GRID = [1, 4, 16, 64, 256, 1024, 4096];
 /** Decode step times of a deployment on a grid of batches × contexts, shared by the slices it serves. */
 export interface DecodeTable {
   contexts: number[];
-  /** The batches timed: BATCH_GRID, and either side of the engine's CUDA-graph ceiling where a batch can pass it. */
-  batches: number[];
-  /** seconds[c][b]: a decode step of batches[b] sequences at contexts[c]. */
+  /** seconds[c][b]: a decode step of BATCH_GRID[b] sequences at contexts[c]. */
   seconds: number[][];
   bound: Bound;
-}
-
-/** The batches a deployment's decode steps are timed at: BATCH_GRID, plus the last batch under a CUDA graph and the first without where the engine admits more sequences than its graphs cover (the step time jumps there). */
-function decodeBatches(d: Deployment, engine: EngineProfile): number[] {
-  const ceiling = cudaGraphCeiling(engine, d.gpu, d.tp);
-  if (!(ceiling >= 1 && ceiling < engine.maxSequences)) return BATCH_GRID;
-  return [...new Set([...BATCH_GRID, ceiling, ceiling + 1])].sort((a, b) => a - b);
 }
 
 /**
@@ -109,11 +99,10 @@ export function decodeTable(d: Deployment, engine: EngineProfile, contexts: numb
   const lo = Math.min(...contexts);
   const hi = Math.max(...contexts);
   const points = [...new Set([lo, Math.round(Math.sqrt(lo * hi)), hi])].sort((a, b) => a - b);
-  const batches = decodeBatches(d, engine);
   const steps = points.map((context) =>
-    batches.map((b) => stepTiming(d, { prefill: [], decodeSequences: b, decodeContextTokens: context, ...(rankLocal ? { rankLocal } : {}) }, engine)),
+    BATCH_GRID.map((b) => stepTiming(d, { prefill: [], decodeSequences: b, decodeContextTokens: context, ...(rankLocal ? { rankLocal } : {}) }, engine)),
   );
-  return { contexts: points, batches, seconds: steps.map((row) => row.map((s) => s.latencySeconds)), bound: steps[0][batches.indexOf(64)].bound };
+  return { contexts: points, seconds: steps.map((row) => row.map((s) => s.latencySeconds)), bound: steps[0][3].bound };
 }
 
 /** Decode times at every grid batch for one context, interpolated in the table. */
@@ -164,7 +153,7 @@ export function instanceModel(
   }
   const context = I + O / 2;
   const decode = table ?? decodeTable(d, engine, [context]);
-  const grid = decode.batches.filter((_, i) => i === 0 || decode.batches[i - 1] < maxSequences);
+  const grid = BATCH_GRID.filter((_, i) => i === 0 || BATCH_GRID[i - 1] < maxSequences);
   // Shared-prefix attention: a step reads the prefix its sequences all share once, not per sequence.
   const levels = role === 'colocated' ? cache?.batchShared : undefined;
   const curve = piecewiseLinear(

@@ -217,7 +217,7 @@ function assembleStep(d: Deployment, load: StepLoad, engine: EngineProfile, ops:
   byBound.communication -= d.pp * hidden;
   // A decode batch above the engine's CUDA-graph ceiling runs eagerly: the host issues every
   // kernel in turn while the GPU runs those already issued, so the stage takes the longer of the two.
-  if (load.prefill.length === 0 && load.decodeSequences > 0 && runsEagerly(engine, d.gpu, d.tp, load.decodeSequences)) {
+  if (load.prefill.length === 0 && load.decodeSequences > 0 && runsEagerly(engine, d, load.decodeSequences, load.queryTokensPerSequence)) {
     const issueSeconds = ops.reduce((sum, op) => sum + op.count * op.kernels, 0) * (engine.eagerLaunchSeconds ?? 0);
     if (issueSeconds > stageSeconds) {
       byBound.overhead += d.pp * (issueSeconds - stageSeconds);

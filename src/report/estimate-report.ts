@@ -53,7 +53,9 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   ];
   const eager = eagerDecode(e, p);
   if (eager) {
-    const whose = e.cudaGraphsGiven ? 'as --cuda-graph-max-batch gives' : `the ${e.engine.id} default on ${e.deployment.gpu.id} at tp ${e.deployment.tp}`;
+    const { tp } = e.deployment;
+    const dp = dpOf(e.deployment);
+    const whose = e.cudaGraphsGiven ? 'as --cuda-graph-max-batch gives' : `the ${e.engine.id} default on ${e.deployment.gpu.id} at tp ${tp}${dp > 1 ? ` × dp ${dp}` : ''}`;
     rows.push(['CUDA graphs', eager.ceiling === 0 ? 'none' : `up to ${eager.ceiling}`, `${whose}: ${eager.ceiling === 0 ? 'every decode batch runs' : 'larger decode batches run'} eagerly (planner deploy captures graphs up to the running-request limit)`]);
   }
   const memory = [
@@ -69,8 +71,13 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
 
 /** The engine's CUDA-graph ceiling where the running batch (per attention-DP rank) passes it: its decode steps run eagerly. */
 function eagerDecode(e: EstimateInput, p: ServingPrediction): { ceiling: number } | undefined {
-  const ceiling = cudaGraphCeiling(e.engine, e.deployment.gpu, e.deployment.tp);
+  const ceiling = graphCeiling(e);
   return p.runningSequences / dpOf(e.deployment) > ceiling ? { ceiling } : undefined;
+}
+
+/** The largest decode batch per rank the estimate's engine runs under a CUDA graph (a speculative step's sequences carry k + 1 tokens). */
+function graphCeiling(e: EstimateInput): number {
+  return cudaGraphCeiling(e.engine, e.deployment, 1 + (e.deployment.speculative?.tokens ?? 0));
 }
 
 /** The reason a deployment cannot serve the load, with its memory figures. */
@@ -169,7 +176,7 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     queuedRequests: p.queuedRequests,
     prefillQueueMs: p.prefillQueueSeconds * 1000,
     // The largest decode batch per rank under a CUDA graph (null: every batch), and whether this one passes it.
-    cudaGraphMaxBatch: Number.isFinite(cudaGraphCeiling(e.engine, d.gpu, d.tp)) ? cudaGraphCeiling(e.engine, d.gpu, d.tp) : null,
+    cudaGraphMaxBatch: Number.isFinite(graphCeiling(e)) ? graphCeiling(e) : null,
     eagerDecode: eagerDecode(e, p) !== undefined,
     bounds: p.bounds,
     memory,

@@ -1,7 +1,7 @@
 import type { Deployment } from '../perf/deployment.js';
 import { dpOf } from '../perf/deployment.js';
 import { memoryPlan, sequenceKvBytes } from '../perf/memory.js';
-import { decodeTable } from '../perf/open-loop.js';
+import { BATCH_GRID, decodeTable } from '../perf/open-loop.js';
 import type { DecodeTable } from '../perf/open-loop.js';
 import { stepTiming } from '../perf/roofline.js';
 import { acceptedLengthDistribution } from '../perf/speculative.js';
@@ -48,8 +48,8 @@ function interval(xs: number[], x: number): number {
  * the context, read at the batch, without building the row (the simulator asks every iteration).
  */
 function decodeAt(table: DecodeTable, batch: number, context: number): number {
-  const { contexts, batches, seconds } = table;
-  const j = interval(batches, batch);
+  const { contexts, seconds } = table;
+  const j = interval(BATCH_GRID, batch);
   let y0: number;
   let y1: number;
   if (contexts.length === 1) {
@@ -63,8 +63,8 @@ function decodeAt(table: DecodeTable, batch: number, context: number): number {
     y0 = lo[j - 1] + t * (hi[j - 1] - lo[j - 1]);
     y1 = lo[j] + t * (hi[j] - lo[j]);
   }
-  const slope = (y1 - y0) / (batches[j] - batches[j - 1]);
-  return Math.max(0, y0 + slope * (batch - batches[j - 1]));
+  const slope = (y1 - y0) / (BATCH_GRID[j] - BATCH_GRID[j - 1]);
+  return Math.max(0, y0 + slope * (batch - BATCH_GRID[j - 1]));
 }
 
 /**

@@ -144,7 +144,7 @@ export const registerEstimate: Register = (program, action) => {
     .requiredOption('--input-tokens <n>', 'prompt tokens per request, e.g. 1000 or 8k')
     .requiredOption('--output-tokens <n>', 'output tokens per request')
     .option('--catalog <file>', 'catalog overlay (repeatable)', collect, [])
-    .option('--cuda-graph-max-batch <n>', 'largest decode batch (per attention-DP rank) run under a CUDA graph, as launched (default: the engine profile\'s default; 0: none)')
+    .option('--cuda-graph-max-batch <n>', 'largest decode batch run under a CUDA graph, as launched: sequences per attention-DP rank (tokens for vLLM, as its --max-cudagraph-capture-size); default: the engine profile\'s; 0: none')
     .option('--breakdown', 'print the per-operator table of one prefill and one decode step (and of a draft pass with --speculative)')
     .addOption(new Option('--speculative <method>', 'speculative decoding: mtp (the model\'s MTP layers), eagle (a one-layer draft head), draft (--draft-model), ngram (prompt lookup)').choices(['mtp', 'eagle', 'draft', 'ngram']))
     .option('--spec-tokens <k>', 'draft tokens per step, with --speculative')
