@@ -81,14 +81,18 @@ describe('planner estimate and CUDA graphs', () => {
   it('says when the running batch passes the engine\'s default ceiling', () => {
     const text = cli(args);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/CUDA graphs\s+up to 32\s+the sglang default on l40s at tp 1: larger decode batches run eagerly/);
+    expect(text.stdout).toMatch(/CUDA graphs\s+up to 32\s+sequences per rank, the sglang profile's ceiling on l40s at tp 1: larger decode batches run eagerly/);
     const json = JSON.parse(cli([...args, '--format', 'json']).stdout);
-    expect(json).toMatchObject({ cudaGraphMaxBatch: 32, eagerDecode: true });
+    expect(json).toMatchObject({ cudaGraphMaxBatch: 32, cudaGraphCounts: 'sequences', cudaGraphMaxSequences: 32, eagerDecode: true });
   });
 
   it('takes the ceiling an instance was launched with, and refuses one that is not a count', () => {
     const launched = JSON.parse(cli([...args, '--format', 'json', '--cuda-graph-max-batch', '1024']).stdout);
     expect(launched).toMatchObject({ cudaGraphMaxBatch: 1024, eagerDecode: false });
+    // vLLM's ceiling is in tokens, as its flag: 512 of them are 128 sequences of a 3-draft verification.
+    const vllm = ['estimate', '--model', 'llama-3.2-1b', '--gpu', 'h100-sxm', '--engine', 'vllm', '--concurrency', '200', '--input-tokens', '512', '--output-tokens', '256', '--speculative', 'ngram', '--spec-tokens', '3', '--acceptance', '0.6'];
+    expect(JSON.parse(cli([...vllm, '--format', 'json', '--cuda-graph-max-batch', '512']).stdout)).toMatchObject({ cudaGraphMaxBatch: 512, cudaGraphCounts: 'tokens', cudaGraphMaxSequences: 128, eagerDecode: true });
+    expect(cli([...vllm, '--cuda-graph-max-batch', '512']).stdout).toMatch(/up to 128\s+sequences per rank \(512 tokens, 4 per sequence\), as --cuda-graph-max-batch gives/);
     expect(cli([...args, '--cuda-graph-max-batch', '1024']).stdout).not.toMatch(/CUDA graphs/);
     const bad = cli([...args, '--cuda-graph-max-batch', '-1']);
     expect(bad.code).toBe(2);

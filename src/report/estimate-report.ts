@@ -55,8 +55,15 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   if (eager) {
     const { tp } = e.deployment;
     const dp = dpOf(e.deployment);
-    const whose = e.cudaGraphsGiven ? 'as --cuda-graph-max-batch gives' : `the ${e.engine.id} default on ${e.deployment.gpu.id} at tp ${tp}${dp > 1 ? ` × dp ${dp}` : ''}`;
-    rows.push(['CUDA graphs', eager.ceiling === 0 ? 'none' : `up to ${eager.ceiling}`, `${whose}: ${eager.ceiling === 0 ? 'every decode batch runs' : 'larger decode batches run'} eagerly (planner deploy captures graphs up to the running-request limit)`]);
+    const whose = e.cudaGraphsGiven ? 'as --cuda-graph-max-batch gives' : `the ${e.engine.id} profile's ceiling on ${e.deployment.gpu.id} at tp ${tp}${dp > 1 ? ` × dp ${dp}` : ''}`;
+    const queryTokens = 1 + (e.deployment.speculative?.tokens ?? 0);
+    // vLLM's ceiling counts tokens: a speculative verification's sequences carry k + 1.
+    const inTokens = e.engine.cudaGraphCounts === 'tokens' && queryTokens > 1 ? ` (${eager.tokens} tokens, ${queryTokens} per sequence)` : '';
+    rows.push([
+      'CUDA graphs',
+      eager.ceiling === 0 ? 'none' : `up to ${eager.ceiling}`,
+      `${eager.ceiling === 0 ? 'no decode batch' : `sequences per rank${inTokens}`}, ${whose}: ${eager.ceiling === 0 ? 'every decode batch runs' : 'larger decode batches run'} eagerly (planner deploy captures graphs up to the running-request limit)`,
+    ]);
   }
   const memory = [
     ['weights', formatBytes(m.weightBytes), ''],
@@ -70,9 +77,9 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
 }
 
 /** The engine's CUDA-graph ceiling where the running batch (per attention-DP rank) passes it: its decode steps run eagerly. */
-function eagerDecode(e: EstimateInput, p: ServingPrediction): { ceiling: number } | undefined {
+function eagerDecode(e: EstimateInput, p: ServingPrediction): { ceiling: number; tokens: number } | undefined {
   const ceiling = graphCeiling(e);
-  return p.runningSequences / dpOf(e.deployment) > ceiling ? { ceiling } : undefined;
+  return p.runningSequences / dpOf(e.deployment) > ceiling ? { ceiling, tokens: cudaGraphCeiling(e.engine, e.deployment) } : undefined;
 }
 
 /** The largest decode batch per rank the estimate's engine runs under a CUDA graph (a speculative step's sequences carry k + 1 tokens). */
@@ -176,7 +183,10 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     queuedRequests: p.queuedRequests,
     prefillQueueMs: p.prefillQueueSeconds * 1000,
     // The largest decode batch per rank under a CUDA graph (null: every batch), and whether this one passes it.
-    cudaGraphMaxBatch: Number.isFinite(graphCeiling(e)) ? graphCeiling(e) : null,
+    // As the profile (or --cuda-graph-max-batch) counts it: sequences, or tokens for vLLM; and as sequences per rank of this load.
+    cudaGraphMaxBatch: Number.isFinite(cudaGraphCeiling(e.engine, d)) ? cudaGraphCeiling(e.engine, d) : null,
+    cudaGraphCounts: e.engine.cudaGraphCounts ?? 'sequences',
+    cudaGraphMaxSequences: Number.isFinite(graphCeiling(e)) ? graphCeiling(e) : null,
     eagerDecode: eagerDecode(e, p) !== undefined,
     bounds: p.bounds,
     memory,

@@ -138,7 +138,7 @@ export const registerEstimate: Register = (program, action) => {
     .option('--dp <n>', 'attention data-parallel ranks (MoE; each on tp GPUs with its own batch and KV cache; needs --ep tp × dp)', '1')
     .addOption(new Option('--weights <dtype>', 'weight precision (default: the model release)').choices(['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4']))
     .addOption(new Option('--kv-cache <dtype>', 'KV-cache precision').choices(['bf16', 'fp16', 'fp8']).default('bf16'))
-    .option('--engine <id>', 'serving engine profile (planner gpus --format json lists the catalog; presets: vllm, trtllm, sglang)', 'vllm')
+    .option('--engine <id>', 'serving engine profile (presets/engines.yaml: vllm, trtllm, sglang, splitwise-2023; --catalog adds your own)', 'vllm')
     .addOption(new Option('--mode <mode>', 'closed-loop clients or one static batch').choices(['closed-loop', 'static']).default('closed-loop'))
     .requiredOption('--concurrency <n>', 'concurrent clients (or the static batch size)')
     .requiredOption('--input-tokens <n>', 'prompt tokens per request, e.g. 1000 or 8k')
