@@ -132,9 +132,11 @@ describe('planner deploy: launch scripts', () => {
         const graphs = engine === 'trtllm'
           ? [...script.matchAll(/cuda_graph_config:\n\s+enable_padding: true\n\s+max_batch_size: (\d+)/g)].map((m) => Number(m[1]))
           : [...script.matchAll(engine === 'vllm' ? /--max-cudagraph-capture-size (\d+)/g : /--cuda-graph-max-bs (\d+)/g)].map((m) => Number(m[1]));
-        const perRank = plan.pools.flatMap((p) => (engine === 'sglang' ? [Math.ceil(p.launch.maxNumSeqs / (p.dp ?? 1))] : [p.launch.maxNumSeqs]));
+        const perRank = plan.pools.map((p) => p.launch.maxNumSeqs);
         expect(limits.length, name).toBeGreaterThanOrEqual(plan.pools.length);
         expect(new Set(graphs), name).toEqual(new Set(perRank));
+        // SGLang's --max-running-requests is split over its DP attention ranks: the plan's per-rank limit times dp.
+        if (engine === 'sglang') expect(new Set(limits), name).toEqual(new Set(plan.pools.map((p) => p.launch.maxNumSeqs * (p.dp ?? 1))));
         expect(graphs.length, name).toBe(limits.length);
       }
     });
@@ -337,6 +339,10 @@ describe('planner deploy: refusals and safety', () => {
     const sglang = await planner(['deploy', path, '--target', 'sglang']);
     expect(sglang.code, sglang.stderr).toBe(0);
     expect(sglang.stdout).toMatch(/--tp-size 8 \\\n\s*--dp-size 8 \\\n\s*--enable-dp-attention /);
+    // Every rank may run the plan's max_num_seqs, with graphs for all of them.
+    const plan = JSON.parse(readFileSync(path, 'utf8')) as Plan;
+    expect(sglang.stdout).toContain(`--max-running-requests ${plan.pools[0]!.launch.maxNumSeqs * 8} `);
+    expect(sglang.stdout).toContain(`--cuda-graph-max-bs ${plan.pools[0]!.launch.maxNumSeqs} `);
     expect(sglang.stdout).not.toMatch(/--ep-size|--moe-a2a-backend/);
   });
 

@@ -37,10 +37,11 @@ export function sglangLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--moe-a2a-backend', dispatchesTokens({ ep, dp }) ? 'deepep' : undefined],
       ['--enable-two-batch-overlap', dispatchesTokens({ ep, dp }) ? true : undefined],
       ['--context-length', pool.launch.maxModelLen],
-      ['--max-running-requests', pool.launch.maxNumSeqs],
+      // SGLang splits --max-running-requests over its DP attention ranks; the plan's limit is per rank.
+      ['--max-running-requests', pool.launch.maxNumSeqs * dp],
       // Decode batches up to the running requests (per DP rank) under CUDA graphs, as the plan timed
-      // them: SGLang's default ceiling (32 to 512 by GPU memory and TP) runs larger batches eagerly.
-      ['--cuda-graph-max-bs', Math.ceil(pool.launch.maxNumSeqs / dp)],
+      // them: SGLang's default ceiling (8 to 512 by GPU memory and TP) runs larger batches eagerly.
+      ['--cuda-graph-max-bs', pool.launch.maxNumSeqs],
       ['--chunked-prefill-size', pool.launch.maxNumBatchedTokens],
       ['--mem-fraction-static', pool.launch.gpuMemoryUtilization],
       ['--kv-cache-dtype', lp.kvFp8 ? 'fp8_e4m3' : undefined],
