@@ -11,8 +11,7 @@ const DIST_INIT_PORT = 5000;
 /**
  * `python3 -m sglang.launch_server` for one instance of a pool: the same limits as the plan
  * (context, running requests with CUDA graphs captured up to them, chunk size, static memory
- * fraction), KV and weight precision,
- * prefill or decode mode with NIXL transfer, node ranks across nodes, and for MoE pools expert
+ * fraction), KV and weight precision, prefill or decode mode with NIXL transfer, node ranks across nodes, and for MoE pools expert
  * parallelism (with DP attention over DeepEP and two-batch overlap), and the plan's
  * speculative decoding (`--speculative-algorithm` and its steps).
  */

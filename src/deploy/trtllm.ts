@@ -13,8 +13,8 @@ export function trtllmOptionsFile(lp: LaunchPool): string {
 /**
  * `trtllm-serve` (PyTorch backend) for one instance of a pool, with the plan's limits; the KV
  * cache is capped at the tokens the plan counted on (kv_cache_config.max_tokens), fp8 where
- * planned, chunked prefill on, CUDA graphs up to the batch limit, KV block reuse named where the plan counts on prompt reuse, the KV
- * cache transceiver on prefill/decode pools, attention DP on DP pools (with the engine profile's
+ * planned, chunked prefill on, CUDA graphs up to the batch limit, KV block reuse named where
+ * the plan counts on prompt reuse, the KV cache transceiver on prefill/decode pools, attention DP on DP pools (with the engine profile's
  * balancing, `attention_dp_config`), and the plan's speculative decoding (`speculative_config`).
  */
 export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
@@ -28,7 +28,8 @@ export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ...(input.plan.workload.prefixCache ? { enable_block_reuse: true } : {}),
     },
     enable_chunked_prefill: true,
-    // Generation batches up to max_batch_size under CUDA graphs (padded to the captured sizes), as the plan timed them; the default stops at 128.
+    // Generation batches up to max_batch_size under CUDA graphs (padded to the captured sizes), as
+    // the plan timed them; the default stops at 128.
     cuda_graph_config: { enable_padding: true, max_batch_size: pool.launch.maxNumSeqs },
     ...(pool.role === 'colocated' ? {} : { cache_transceiver_config: { backend: 'DEFAULT' } }),
     // Context servers hand each request on after one token: the overlap scheduler only delays that.

@@ -199,9 +199,10 @@ export interface EngineProfile {
    */
   attentionDpBalance?: { timeoutIters: number; batchingWaitIters: number };
   /**
-   * The largest decode batch (per attention-DP rank) the engine runs under a CUDA graph by
-   * default: the first tier whose `memoryBelowBytes` the GPU's memory is under (`batchAtTp4` at
-   * tensor-parallel degree 4 or more); 0 runs without graphs. Absent: every batch runs under one.
+   * The largest decode batch (per attention-DP rank, in `cudaGraphCounts`) the engine runs under
+   * a CUDA graph by default: the first tier whose `memoryBelowBytes` the GPU's memory is under
+   * (`batchAtTp4` where tp × dp is 4 or more); 0 runs without graphs. Absent, or no tier for the
+   * GPU: every batch runs under one (perf/cuda-graphs.ts).
    */
   cudaGraphMaxBatch?: CudaGraphTier[];
   /** What the ceiling counts: sequences (SGLang, TensorRT-LLM), or their query tokens (vLLM's capture sizes); absent: sequences. */

@@ -51,18 +51,17 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
     ['throughput', `${sig(p.requestsPerSecond)} req/s`, `${sig(p.outputTokensPerSecond)} output tokens/s (${sig(p.outputTokensPerSecond / gpus)} per GPU)`],
     ['batch', `${sig(p.runningSequences)} running`, `KV room for ${p.maxSequences} sequences of this size`],
   ];
-  const eager = eagerDecode(e, p);
-  if (eager) {
+  const graphs = graphCeilings(e);
+  if (passesCeiling(e, p, graphs)) {
     const { tp } = e.deployment;
     const dp = dpOf(e.deployment);
     const whose = e.cudaGraphsGiven ? 'as --cuda-graph-max-batch gives' : `the ${e.engine.id} profile's ceiling on ${e.deployment.gpu.id} at tp ${tp}${dp > 1 ? ` × dp ${dp}` : ''}`;
-    const queryTokens = 1 + (e.deployment.speculative?.tokens ?? 0);
     // vLLM's ceiling counts tokens: a speculative verification's sequences carry k + 1.
-    const inTokens = e.engine.cudaGraphCounts === 'tokens' && queryTokens > 1 ? ` (${eager.tokens} tokens, ${queryTokens} per sequence)` : '';
+    const inTokens = e.engine.cudaGraphCounts === 'tokens' && graphs.queryTokens > 1 ? ` (${graphs.asCounted} tokens, ${graphs.queryTokens} per sequence)` : '';
     rows.push([
       'CUDA graphs',
-      eager.ceiling === 0 ? 'none' : `up to ${eager.ceiling}`,
-      `${eager.ceiling === 0 ? 'no decode batch' : `sequences per rank${inTokens}`}, ${whose}: ${eager.ceiling === 0 ? 'every decode batch runs' : 'larger decode batches run'} eagerly (planner deploy captures graphs up to the running-request limit)`,
+      graphs.sequences === 0 ? 'none' : `up to ${graphs.sequences}`,
+      `${graphs.sequences === 0 ? 'no decode batch' : `sequences per rank${inTokens}`}, ${whose}: ${graphs.sequences === 0 ? 'every decode batch runs' : 'larger decode batches run'} eagerly (planner deploy captures graphs up to the running-request limit)`,
     ]);
   }
   const memory = [
@@ -76,15 +75,19 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   return [...headline(e), '', table(rows), '', 'memory per GPU', table(memory), '', evidenceLine({ [e.deployment.gpu.id]: e.deployment.gpu.evidence })!].join('\n');
 }
 
-/** The engine's CUDA-graph ceiling where the running batch (per attention-DP rank) passes it: its decode steps run eagerly. */
-function eagerDecode(e: EstimateInput, p: ServingPrediction): { ceiling: number; tokens: number } | undefined {
-  const ceiling = graphCeiling(e);
-  return p.runningSequences / dpOf(e.deployment) > ceiling ? { ceiling, tokens: cudaGraphCeiling(e.engine, e.deployment) } : undefined;
+/**
+ * The estimate's engine's CUDA-graph ceiling: as the profile (or --cuda-graph-max-batch) counts
+ * it (sequences, or tokens for vLLM), and as decode sequences per rank of this load, whose
+ * sequences carry `queryTokens` each (k + 1 in a speculative verification); Infinity: none.
+ */
+function graphCeilings(e: EstimateInput): { asCounted: number; sequences: number; queryTokens: number } {
+  const queryTokens = 1 + (e.deployment.speculative?.tokens ?? 0);
+  return { asCounted: cudaGraphCeiling(e.engine, e.deployment), sequences: cudaGraphCeiling(e.engine, e.deployment, queryTokens), queryTokens };
 }
 
-/** The largest decode batch per rank the estimate's engine runs under a CUDA graph (a speculative step's sequences carry k + 1 tokens). */
-function graphCeiling(e: EstimateInput): number {
-  return cudaGraphCeiling(e.engine, e.deployment, 1 + (e.deployment.speculative?.tokens ?? 0));
+/** Whether the running batch (per attention-DP rank) passes the ceiling: its decode steps run eagerly. */
+function passesCeiling(e: EstimateInput, p: ServingPrediction, graphs: { sequences: number }): boolean {
+  return p.runningSequences / dpOf(e.deployment) > graphs.sequences;
 }
 
 /** The reason a deployment cannot serve the load, with its memory figures. */
@@ -168,6 +171,7 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
   // What the GPU's performance factors rest on (the catalog's evidence).
   const gpuEvidence = { [d.gpu.id]: d.gpu.evidence };
   if ('reason' in p) return { version: 1, input, gpuEvidence, fits: false, reason: p.reason, memory };
+  const graphs = graphCeilings(e);
   return {
     version: 1,
     input,
@@ -182,12 +186,11 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     maxSequences: p.maxSequences,
     queuedRequests: p.queuedRequests,
     prefillQueueMs: p.prefillQueueSeconds * 1000,
-    // The largest decode batch per rank under a CUDA graph (null: every batch), and whether this one passes it.
-    // As the profile (or --cuda-graph-max-batch) counts it: sequences, or tokens for vLLM; and as sequences per rank of this load.
-    cudaGraphMaxBatch: Number.isFinite(cudaGraphCeiling(e.engine, d)) ? cudaGraphCeiling(e.engine, d) : null,
+    // The CUDA-graph ceiling as the profile counts it and in sequences per rank (null: every batch), and whether this load passes it.
+    cudaGraphMaxBatch: Number.isFinite(graphs.asCounted) ? graphs.asCounted : null,
     cudaGraphCounts: e.engine.cudaGraphCounts ?? 'sequences',
-    cudaGraphMaxSequences: Number.isFinite(graphCeiling(e)) ? graphCeiling(e) : null,
-    eagerDecode: eagerDecode(e, p) !== undefined,
+    cudaGraphMaxSequences: Number.isFinite(graphs.sequences) ? graphs.sequences : null,
+    eagerDecode: passesCeiling(e, p, graphs),
     bounds: p.bounds,
     memory,
     ...(breakdown ? { breakdown: { prefill: stepJson(p.prefillStep), decode: stepJson(p.decodeStep) } } : {}),
