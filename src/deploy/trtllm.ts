@@ -34,7 +34,11 @@ export function trtllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
     ...(pool.role === 'colocated' ? {} : { cache_transceiver_config: { backend: 'DEFAULT' } }),
     // Context servers hand each request on after one token: the overlap scheduler only delays that.
     ...(pool.role === 'prefill' ? { disable_overlap_scheduler: true } : {}),
-    // DP attention: tp_size counts every GPU of a stage, each attention rank one of them.
+    // DP attention: tp_size counts every GPU of a stage, each attention rank one of them. Each rank
+    // runs its own executor, and max_batch_size, max_num_tokens and the CUDA-graph batch are that
+    // rank's limits, not divided over the ranks (PyTorch executor, _torch/pyexecutor/_util.py: the
+    // capacity scheduler gets max_batch_size × pp_size; ai-dynamo/dynamo PR 11982 traces it), so the
+    // plan's per-rank limits go in as they are.
     ...((pool.dp ?? 1) > 1 ? { enable_attention_dp: true } : {}),
     // The balancing the plan's engine profile counts on (TTFT waits for every rank to hold a prompt; prefills aligned).
     ...((pool.dp ?? 1) > 1 && input.attentionDpBalance
