@@ -36,6 +36,7 @@ function singleServer(secondsPerToken: number): SimPool {
     kvBytes: () => 1,
     kvRoomBytes: 1e12,
     engine: { ...VLLM(), maxSequences: 1, maxBatchedTokens: 1e9, requestOverheadSeconds: 0 },
+    maxSequences: 1,
   };
   return { id: 'server', role: 'colocated', instances: 1, timing };
 }
@@ -134,6 +135,7 @@ function fixedSteps(): InstanceTiming {
     kvBytes: () => 1,
     kvRoomBytes: 1e12,
     engine: { ...VLLM(), maxBatchedTokens: 1e9, requestOverheadSeconds: 0 },
+    maxSequences: VLLM().maxSequences,
   };
 }
 
@@ -230,6 +232,7 @@ describe('simulator mechanics', () => {
     kvBytes: (context) => context,
     kvRoomBytes,
     engine: { ...VLLM(), requestOverheadSeconds: 0 },
+    maxSequences: VLLM().maxSequences,
   });
   const two = function* (): Generator<Arrival> {
     yield { arrival: 0.001, inputTokens: 1000, outputTokens: 11, cls: 0 };

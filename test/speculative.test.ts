@@ -3,7 +3,9 @@ import { formatIssue } from '../src/input/issues.js';
 import { predictStaticBatch } from '../src/perf/serving.js';
 import type { Deployment } from '../src/perf/deployment.js';
 import { memoryPlan } from '../src/perf/memory.js';
-import { acceptanceForLength, acceptedLengthDistribution, tokensPerStep } from '../src/perf/speculative.js';
+import { acceptanceForLength, acceptedLengthDistribution, sequenceLimit, tokensPerStep } from '../src/perf/speculative.js';
+import { instanceModel } from '../src/perf/open-loop.js';
+import { instanceTiming } from '../src/simulate/timing.js';
 import { stepTiming } from '../src/perf/roofline.js';
 import type { SpeculativeDecoding } from '../src/input/types.js';
 import { MINIMAL_SPEC, cli, presets, specFromText } from './helpers.js';
@@ -108,6 +110,34 @@ describe('speculative decode steps', () => {
     const step = stepTiming(d, { prefill: [], decodeSequences: 8, decodeContextTokens: 3000 }, presets().catalog.engines.vllm);
     expect(step.speculative!.draftPass!.ops.map((o) => o.name)).toContain('experts');
     expect(step.speculative!.tokensPerStep).toBeCloseTo(1.85, 12);
+  });
+});
+
+describe('the token budget bounds the running sequences of a speculating engine', () => {
+  const engines = () => presets().catalog.engines;
+  it('vLLM and TensorRT-LLM verify k + 1 tokens of each sequence out of their token budget; SGLang decodes outside its chunk size', () => {
+    const d = deployment('llama-3.1-8b', 'h100-sxm', 1, eagle(0.7, 15));
+    // 8,192 tokens a step over 16 tokens a sequence.
+    expect(sequenceLimit(d, engines().vllm)).toBe(512);
+    expect(sequenceLimit(d, engines().trtllm)).toBe(512);
+    expect(sequenceLimit(d, engines().sglang)).toBe(engines().sglang.maxSequences);
+    // k = 3: 2,048 sequences would fit the budget, the engine's own limit binds.
+    expect(sequenceLimit(deployment('llama-3.1-8b', 'h100-sxm', 1, eagle(0.7, 3)), engines().vllm)).toBe(engines().vllm.maxSequences);
+    expect(sequenceLimit(deployment('llama-3.1-8b', 'h100-sxm', 1), engines().vllm)).toBe(engines().vllm.maxSequences);
+  });
+
+  it('the load model and the simulator hold no more sequences than the budget runs', () => {
+    const d = deployment('llama-3.1-8b', 'h100-sxm', 1, eagle(0.7, 15));
+    const model = instanceModel(d, engines().vllm, 'colocated', { inputTokens: 200, outputTokens: 100 });
+    if ('reason' in model) throw new Error(model.reason);
+    expect(model.maxSequences).toBe(512);
+    expect(instanceTiming(d, engines().vllm, [250], 200).maxSequences).toBe(512);
+  });
+
+  it('a plan launches vLLM with that many sequences', async () => {
+    const plan = JSON.parse(cli(['plan', 'presets/examples/chat.yaml', '--set', 'speculative.method=ngram', '--set', 'speculative.tokens=15', '--set', 'speculative.accepted_length=2', '--no-verify', '--format', 'json']).stdout);
+    expect(plan.pools.length).toBeGreaterThan(0);
+    for (const pool of plan.pools) expect(pool.launch.maxNumSeqs).toBe(512);
   });
 });
 

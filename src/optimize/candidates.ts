@@ -6,6 +6,7 @@ import { decodeTable, IDLE_RATE, instanceCapacity, instanceModel, loadPoint } fr
 import type { Capacity, DecodeTable, InstanceModel, LoadPoint, Role } from '../perf/open-loop.js';
 import type { EngineProfile, GpuSpec, MeasuredCapacity, ServiceSpec } from '../input/types.js';
 import { kvTransferSeconds } from '../perf/transfer.js';
+import { sequenceLimit } from '../perf/speculative.js';
 import { largestRequestTokens } from '../workload/slices.js';
 import { decodeClasses, kvPartners, narrowestShape } from './kv-partners.js';
 import { instanceCostPerHour } from './machines.js';
@@ -145,7 +146,7 @@ function emptyCandidate(deployment: Deployment, engine: EngineProfile, role: Rol
   return {
     launch: {
       kvCacheTokens: memoryPlan(deployment, engine.maxBatchedTokens).maxKvTokens,
-      maxNumSeqs: engine.maxSequences,
+      maxNumSeqs: sequenceLimit(deployment, engine),
       maxNumBatchedTokens: engine.maxBatchedTokens,
       gpuMemoryUtilization: gpu.efficiency.memoryUtilization,
     },

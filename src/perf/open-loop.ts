@@ -11,7 +11,7 @@ import { stepTiming, stepTimingByContext } from './roofline.js';
 import type { Bound, StepTiming } from './roofline.js';
 import type { PrefillChunk } from './attention.js';
 import { colocatedOwnTpot, colocatedOwnTpotShare, decodeOwnTpot, decodeOwnTpotShare, outputPoints } from './own-tpot.js';
-import { deploymentTokensPerStep } from './speculative.js';
+import { deploymentTokensPerStep, sequenceLimit } from './speculative.js';
 import { inFlightQuantile, inFlightTail, waitQuantile } from './queueing.js';
 import { alignmentWait } from './attention-dp-balance.js';
 import { highestHoldingRate } from './rate-search.js';
@@ -137,7 +137,7 @@ export function instanceModel(
   const pinnedBytes = cache ? cache.pinnedTokens * kvBytesPerTokenPerGpu(d) : 0;
   const sharedTokens = cache ? meanSharedTokens(cache) : 0;
   const perSequence = kvBytesPerSequencePerGpu(d, (role === 'prefill' ? I : reservedTokens(engine, I, O)) - sharedTokens);
-  const maxSequences = Math.min(engine.maxSequences, Math.floor(Math.max(0, memory.kvRoomBytes - pinnedBytes) / perSequence));
+  const maxSequences = Math.min(sequenceLimit(d, engine), Math.floor(Math.max(0, memory.kvRoomBytes - pinnedBytes) / perSequence));
   if (maxSequences < 1 || kvBytesPerSequencePerGpu(d, longestTokens) > memory.kvRoomBytes) {
     const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
     if (pinnedBytes > 0 && kvBytesPerSequencePerGpu(d, longestTokens) <= memory.kvRoomBytes) {

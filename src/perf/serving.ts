@@ -3,7 +3,7 @@ import type { Deployment } from './deployment.js';
 import { kvBytesPerSequencePerGpu, memoryPlan } from './memory.js';
 import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
-import { deploymentTokensPerStep } from './speculative.js';
+import { deploymentTokensPerStep, sequenceLimit } from './speculative.js';
 import type { Bound, StepTiming } from './roofline.js';
 import type { EngineProfile } from '../input/types.js';
 import type { CacheHits } from './prefix-cache.js';
@@ -55,10 +55,10 @@ export function reservedTokens(engine: Pick<EngineProfile, 'kvReservation'>, I: 
   return engine.kvReservation === 'whole-request' ? I + O : I + O / 2;
 }
 
-/** Most sequences of `contextTokens` whose KV cache fits, within the engine's limit. */
+/** Most sequences of `contextTokens` whose KV cache fits, within the engine's limit (sequenceLimit). */
 export function maxConcurrentSequences(d: Deployment, memory: MemoryPlan, contextTokens: number, engine: EngineProfile): number {
   const perSequence = kvBytesPerSequencePerGpu(d, contextTokens);
-  return Math.min(engine.maxSequences, Math.floor(Math.max(0, memory.kvRoomBytes) / perSequence));
+  return Math.min(sequenceLimit(d, engine), Math.floor(Math.max(0, memory.kvRoomBytes) / perSequence));
 }
 
 /** A fits-in-memory check with a message that gives the numbers. */

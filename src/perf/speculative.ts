@@ -1,4 +1,4 @@
-import type { ModelArch, SpeculativeDecoding } from '../input/types.js';
+import type { EngineProfile, ModelArch, SpeculativeDecoding } from '../input/types.js';
 import type { Deployment } from './deployment.js';
 
 /**
@@ -23,6 +23,18 @@ export function acceptanceForLength(acceptedLength: number, tokens: number): num
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+/**
+ * Most sequences an instance runs at once: the engine's sequence limit and, where decodes share
+ * the token budget with prompt chunks (mixed scheduling: vLLM's max_num_batched_tokens and
+ * TensorRT-LLM's max_num_tokens count every scheduled token), the budget's room for the k + 1
+ * tokens a speculative step verifies of each sequence — past it vLLM leaves running sequences
+ * out of the step. SGLang's decode batches do not draw on its prefill chunk size.
+ */
+export function sequenceLimit(d: Pick<Deployment, 'speculative'>, engine: Pick<EngineProfile, 'maxSequences' | 'maxBatchedTokens' | 'scheduling'>): number {
+  if (!d.speculative || engine.scheduling !== 'mixed') return engine.maxSequences;
+  return Math.min(engine.maxSequences, Math.max(1, Math.floor(engine.maxBatchedTokens / (d.speculative.tokens + 1))));
 }
 
 /** Tokens a deployment's decode step yields per sequence on average (1 without speculation). */

@@ -456,7 +456,7 @@ export function runEngine(
   const plan = (x: Instance): number | undefined => {
     track(x);
     const room = x.timing.kvRoomBytes;
-    const limit = x.timing.engine.maxSequences;
+    const limit = x.timing.maxSequences;
     // Decodes first: the running sequences grow by a token this step; evict until that fits.
     let held = kvHeld(x, 1);
     while (held > room && x.running.length + x.prefilling.length > 1) {

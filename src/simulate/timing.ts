@@ -4,7 +4,7 @@ import { memoryPlan, sequenceKvBytes } from '../perf/memory.js';
 import { BATCH_GRID, decodeTable } from '../perf/open-loop.js';
 import type { DecodeTable } from '../perf/open-loop.js';
 import { stepTiming } from '../perf/roofline.js';
-import { acceptedLengthDistribution } from '../perf/speculative.js';
+import { acceptedLengthDistribution, sequenceLimit } from '../perf/speculative.js';
 import type { EngineProfile } from '../input/types.js';
 
 /** What the simulator needs to know of one instance: iteration times and KV room. */
@@ -17,6 +17,8 @@ export interface InstanceTiming {
   kvBytes(contextTokens: number): number;
   kvRoomBytes: number;
   engine: EngineProfile;
+  /** Most sequences it runs at once (the engine's limit; the token budget's under speculation, see sequenceLimit). */
+  maxSequences: number;
   /**
    * With DP attention: the same steps without the MoE work the ranks share (the routed experts
    * and their collectives), what each rank runs on its own tokens — so a step of ranks with
@@ -81,6 +83,7 @@ export function instanceTiming(d: Deployment, engine: EngineProfile, contexts: n
     kvBytes: sequenceKvBytes(d),
     kvRoomBytes: Math.max(0, memory.kvRoomBytes),
     engine,
+    maxSequences: sequenceLimit(d, engine),
     ...(d.speculative ? { speculative: { cumulative: cumulative(acceptedLengthDistribution(d.speculative.acceptance, d.speculative.tokens)), tokensPerSequence: d.speculative.tokens + 1 } } : {}),
   };
 }
