@@ -123,6 +123,59 @@ describe('a Hugging Face config.json', () => {
     expect(read.warnings).toEqual([]);
   });
 
+  it('reads Qwen3-Coder, whose shared_expert_intermediate_size is 0 (no shared expert), as the preset writes it', () => {
+    const read = modelFromHfConfig('config.json', {
+      _name_or_path: 'Qwen/Qwen3-Coder-480B-A35B-Instruct', model_type: 'qwen3_moe', num_hidden_layers: 62, hidden_size: 6144,
+      num_attention_heads: 96, num_key_value_heads: 8, head_dim: 128, intermediate_size: 8192, vocab_size: 151936,
+      num_experts: 160, num_experts_per_tok: 8, moe_intermediate_size: 2560, shared_expert_intermediate_size: 0,
+      decoder_sparse_step: 1, mlp_only_layers: [], tie_word_embeddings: false, max_position_embeddings: 262144, torch_dtype: 'bfloat16',
+    }, 'folder');
+    expect(read.issues).toEqual([]);
+    expect(read.model!.moe).toEqual(presets().models.resolve('qwen3-coder-480b-a35b')!.moe);
+  });
+
+  it('takes a multimodal checkpoint\'s quantization_config from its text_config (Kimi-K2.5)', () => {
+    const { quantization_config: _, ...text } = deepseekLike;
+    const int4 = { quant_method: 'compressed-tensors', config_groups: { group_0: { weights: { num_bits: 4, type: 'int' } } } };
+    const read = modelFromHfConfig('config.json', { model_type: 'kimi_k25', text_config: { ...text, quantization_config: int4 } }, 'Kimi-K2.5');
+    expect(read.model!.nativePrecision).toBe('int4');
+    expect(read.precisionFrom).toBe('quantization_config');
+    // A top-level one still wins.
+    expect(modelFromHfConfig('config.json', { quantization_config: { quant_method: 'fp8' }, text_config: { ...text, quantization_config: int4 } }, 'x').model!.nativePrecision).toBe('fp8');
+  });
+
+  it("reads Gemma 3's tied embeddings (its configs omit the field) and its every-6th full layer", () => {
+    const gemma = {
+      model_type: 'gemma3', torch_dtype: 'bfloat16',
+      text_config: { model_type: 'gemma3_text', num_hidden_layers: 62, hidden_size: 5376, num_attention_heads: 32, num_key_value_heads: 16, head_dim: 128, intermediate_size: 21504, vocab_size: 262208, sliding_window: 1024, sliding_window_pattern: 6, max_position_embeddings: 131072 },
+    };
+    const preset = presets().models.resolve('gemma-3-27b')!;
+    expect(modelFromHfConfig('config.json', gemma, 'gemma-3-27b-it').model).toMatchObject({ tiedEmbeddings: true, slidingWindow: preset.slidingWindow });
+    // 34 layers (Gemma 3 4B): layers 5, 11, 17, 23 and 29 are full — a period of 6 gives those five, 7 would give four.
+    const small = modelFromHfConfig('config.json', { ...gemma, text_config: { ...gemma.text_config, num_hidden_layers: 34, hidden_size: 2560, num_attention_heads: 8, num_key_value_heads: 4, head_dim: 256, intermediate_size: 10240 } }, 'gemma-3-4b-it');
+    expect(small.model!.slidingWindow).toEqual({ sizeTokens: 1024, fullEvery: 6 });
+    expect(modelFromHfConfig('config.json', { ...gemma, text_config: { ...gemma.text_config, tie_word_embeddings: false } }, 'x').model!.tiedEmbeddings).toBe(false);
+  });
+
+  it('plans the linear-attention layers of Qwen3-Next as windows the size of their state, and says so', () => {
+    const next = {
+      model_type: 'qwen3_next', num_hidden_layers: 48, hidden_size: 2048, num_attention_heads: 16, num_key_value_heads: 2, head_dim: 256,
+      intermediate_size: 5120, vocab_size: 151936, num_experts: 512, num_experts_per_tok: 10, moe_intermediate_size: 512,
+      shared_expert_intermediate_size: 512, full_attention_interval: 4, linear_conv_kernel_dim: 4, linear_key_head_dim: 128,
+      linear_num_key_heads: 16, linear_num_value_heads: 32, linear_value_head_dim: 128, torch_dtype: 'bfloat16',
+    };
+    const read = modelFromHfConfig('config.json', next, 'Qwen3-Next-80B-A3B-Instruct');
+    // State: 32 heads × 128 × 128 + (2 × 16 × 128 + 32 × 128) × 3 convolution inputs = 548,864 values,
+    // over the 2 × 2 × 256 a full-attention layer keeps per token: 536 tokens. Every 4th layer is full (12).
+    expect(read.model!.slidingWindow).toEqual({ sizeTokens: 536, fullEvery: 4 });
+    expect(read.warnings.map(formatIssue)).toEqual([expect.stringMatching(/^config\.json: full_attention_interval: its 36 linear-attention layers are planned as sliding-window layers of 536 tokens/)]);
+    // Without the state's sizes: full attention everywhere (more KV than it needs), with a warning.
+    const { linear_num_key_heads: _, ...unsized } = next;
+    const bare = modelFromHfConfig('config.json', unsized, 'x');
+    expect(bare.model!.slidingWindow).toBeUndefined();
+    expect(bare.warnings.map(formatIssue)).toEqual([expect.stringMatching(/36 linear-attention layers are planned as full attention/)]);
+  });
+
   it('names the file and the field that is missing or invalid', () => {
     const { num_hidden_layers: _, ...noLayers } = deepseekLike;
     expect(modelFromHfConfig('m/config.json', { ...noLayers, hidden_size: 'big' }, 'm').issues.map(formatIssue)).toEqual([

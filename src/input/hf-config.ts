@@ -94,8 +94,52 @@ function windowLayout(c: Json, layers: number): RawModel['sliding_window'] | und
   else if (Array.isArray(c.no_rope_layers)) full = c.no_rope_layers.filter((t) => t === 0).length;
   else if (typeof c.sliding_window_pattern === 'number' && c.sliding_window_pattern > 0) full = Math.floor(layers / c.sliding_window_pattern);
   if (full === layers) return undefined;
-  // Every n-th layer full: planner models a regular period, the nearest one to the config's count.
-  return { size: window, full_every: full ? Math.max(1, Math.round(layers / full)) : 0 };
+  return { size: window, full_every: full ? periodFor(layers, full) : 0 };
+}
+
+/**
+ * Every n-th layer full: planner models a regular period (⌊layers / n⌋ full layers), the one whose
+ * count is nearest the config's (ties: more full layers, the larger KV cache).
+ */
+function periodFor(layers: number, full: number): number {
+  let best = 1;
+  for (let n = 2; n <= layers; n++) if (Math.abs(Math.floor(layers / n) - full) < Math.abs(Math.floor(layers / best) - full)) best = n;
+  return best;
+}
+
+/**
+ * Hybrid linear attention (Qwen3-Next: `full_attention_interval`, or `linear_attention` in
+ * layer_types): planner has no recurrent-state layer, so the linear-attention layers become
+ * sliding-window layers whose window holds as many bytes of KV as their state (the Gated DeltaNet's
+ * heads × key × value matrix plus its convolution's last kernel − 1 inputs, per sequence) — what
+ * a decode step reads and a sequence keeps. Without the linear_* sizes they stay full attention
+ * (more KV than the model holds). Undefined for a model without such layers.
+ */
+function linearAttentionLayout(c: Json, layers: number, kvValuesPerToken: number): { window?: RawModel['sliding_window']; warning: string } | undefined {
+  const types = Array.isArray(c.layer_types) ? c.layer_types : undefined;
+  const interval = typeof c.full_attention_interval === 'number' && c.full_attention_interval > 1 ? c.full_attention_interval : undefined;
+  if (!(types?.includes('linear_attention') ?? interval !== undefined)) return undefined;
+  const full = types ? types.filter((t) => t === 'full_attention').length : Math.floor(layers / interval!);
+  const linear = layers - full;
+  const size = (k: string) => (typeof c[k] === 'number' && Number.isInteger(c[k]) && (c[k] as number) > 0 ? (c[k] as number) : undefined);
+  const [kHeads, vHeads, kDim, vDim] = ['linear_num_key_heads', 'linear_num_value_heads', 'linear_key_head_dim', 'linear_value_head_dim'].map(size);
+  const kernel = size('linear_conv_kernel_dim') ?? 1;
+  if (!kHeads || !vHeads || !kDim || !vDim) {
+    return { warning: `its ${linear} linear-attention layers are planned as full attention (no linear_* head sizes to size their state): more KV cache and attention time than the model needs` };
+  }
+  const stateValues = vHeads * kDim * vDim + (2 * kHeads * kDim + vHeads * vDim) * (kernel - 1);
+  const tokens = Math.ceil(stateValues / kvValuesPerToken);
+  return {
+    window: { size: tokens, full_every: full > 0 ? periodFor(layers, full) : 0 },
+    warning: `its ${linear} linear-attention layers are planned as sliding-window layers of ${tokens} tokens, the KV size of their recurrent state (an approximation: their prompt compute differs)`,
+  };
+}
+
+/** Whether the LM head is the input embedding: the config's tie_word_embeddings, else the model class's default (Gemma's configs omit it: tied). */
+function tiedEmbeddings(c: Json, data: Json): boolean {
+  const given = c.tie_word_embeddings ?? data.tie_word_embeddings;
+  if (typeof given === 'boolean') return given;
+  return /^gemma/.test(String(c.model_type ?? data.model_type ?? ''));
 }
 
 /** Model types whose MLP is a plain two-matrix GELU MLP (no gate). */
@@ -114,7 +158,8 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
     return { issues, warnings };
   }
   // Multimodal checkpoints (Gemma 3, Llama 4, Mistral 3) keep the decoder's fields in text_config.
-  const c: Json = data.num_hidden_layers === undefined && isObject(data.text_config) ? { ...data.text_config, quantization_config: data.quantization_config } : data;
+  // Their quantization_config is top-level or (Kimi-K2.5) inside text_config.
+  const c: Json = data.num_hidden_layers === undefined && isObject(data.text_config) ? { ...data.text_config, quantization_config: data.quantization_config ?? data.text_config.quantization_config } : data;
   const where = c === data ? '' : 'text_config.';
   const int = (keys: string[], required: boolean, min = 1): number | undefined => {
     const key = keys.find((k) => c[k] !== undefined && c[k] !== null);
@@ -141,7 +186,8 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   // Mixtral and gpt-oss give the expert size as intermediate_size; Llama 4 its dense one as intermediate_size_mlp.
   const ffn = int(['intermediate_size_mlp', 'intermediate_size', 'ffn_hidden_size', 'n_inner'], expertFfn === undefined && hidden !== undefined && !PLAIN_MLP.has(String(c.model_type)));
   const active = moe ? int(['num_experts_per_tok', 'experts_per_token', 'moe_topk'], true) : undefined;
-  const sharedFfn = moe ? int(['shared_expert_intermediate_size'], false) : undefined;
+  // Qwen3-MoE and Qwen3-Coder write 0 for no shared expert.
+  const sharedFfn = moe ? int(['shared_expert_intermediate_size'], false, 0) : undefined;
   const sharedCount = moe ? int(['n_shared_experts', 'num_shared_experts'], false, 0) : undefined;
   const denseLayers = moe ? int(['first_k_dense_replace'], false, 0) : undefined;
   const kvLora = int(['kv_lora_rank'], false);
@@ -168,7 +214,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   if (!precision && tags.precision) [precision, precisionFrom] = [tags.precision, `the name's "${tags.precisionTag}" tag`];
   // torch_dtype is the release's precision, not a quantisation: a spec may re-quantise it without a warning.
   precision ??= torchDtype(c.torch_dtype ?? c.dtype ?? data.torch_dtype ?? data.dtype);
-  const sharedExperts = sharedCount ?? (sharedFfn !== undefined || c.model_type === 'llama4_text' ? 1 : 0);
+  const sharedExperts = sharedCount ?? ((sharedFfn ?? 0) > 0 || c.model_type === 'llama4_text' ? 1 : 0);
   const raw: RawModel = {
     id,
     name,
@@ -183,15 +229,17 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
     // A plain MLP without a size in the config is GPT-style: 4 × hidden.
     ffn_size: ffn ?? expertFfn ?? 4 * hidden,
     vocab_size: vocab,
-    // HF model classes in use (Llama, Qwen, Mistral, DeepSeek) default to untied embeddings.
-    tied_embeddings: c.tie_word_embeddings === true || data.tie_word_embeddings === true,
+    // HF model classes in use (Llama, Qwen, Mistral, DeepSeek) default to untied embeddings; Gemma's to tied.
+    tied_embeddings: tiedEmbeddings(c, data),
     mlp: PLAIN_MLP.has(String(c.model_type)) ? 'plain' : 'gated',
     bias: c.attention_bias === true || c.bias === true,
     ...(maxContext !== undefined ? { max_context: maxContext } : {}),
     ...(mla ? { mla } : {}),
     ...(mtpLayers ? { mtp_layers: mtpLayers } : {}),
   };
-  const window = windowLayout(c, layers);
+  const linear = linearAttentionLayout(c, layers, 2 * (kvHeads ?? heads) * (headDim ?? hidden / heads));
+  const window = linear ? linear.window : windowLayout(c, layers);
+  if (linear) warnings.push({ file, message: `${where}${Array.isArray(c.layer_types) ? 'layer_types' : 'full_attention_interval'}: ${linear.warning}` });
   if (window) raw.sliding_window = window;
   if (moe) {
     const expertSize = expertFfn ?? int(['intermediate_size'], true) ?? raw.ffn_size;
@@ -201,7 +249,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
       expert_ffn_size: expertSize,
       shared_experts: sharedExperts,
       // DeepSeek's shared experts are moe_intermediate_size each; Qwen-MoE's one shared expert has its own size.
-      shared_expert_ffn_size: sharedFfn ?? expertSize,
+      shared_expert_ffn_size: sharedFfn || expertSize,
       dense_layers: denseLayers ?? 0,
     };
   }
