@@ -222,6 +222,11 @@ describe('the CLI reads a config.json named as the model', () => {
     const fromConfig = cli(['estimate', '--model', fixture('models/Llama-3.3-70B-Instruct-FP8-dynamic/config.json'), ...args]);
     expect(fromConfig.code).toBe(0);
     expect(fromConfig.stdout).toMatch(/^llama-3\.3-70b-instruct-fp8-dynamic on 2 × h100-sxm \(tp 2, pp 1\), fp8 weights/);
+    // What was read shows: the parameters beside the weights' bytes, in text and JSON.
+    expect(fromConfig.stdout).toMatch(/^ {2}weights +\S+ GiB +of 70\.6B parameters$/m);
+    const json = JSON.parse(cli(['estimate', '--model', fixture('models/Llama-3.3-70B-Instruct-FP8-dynamic/config.json'), ...args, '--format', 'json']).stdout);
+    expect(json.input.parameters / 1e9).toBeCloseTo(70.6, 1);
+    expect(json.input.activeParameters).toBeLessThan(json.input.parameters);
     const awq = cli(['estimate', '--model', 'hugging-quants/Meta-Llama-3.1-70B-Instruct-AWQ-INT4', ...args]);
     expect(awq.stdout).toMatch(/^llama-3\.1-70b on 2 × h100-sxm \(tp 2, pp 1\), int4 weights/);
     const contradicted = cli(['estimate', '--model', 'RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic', '--weights', 'bf16', ...args]);

@@ -6,7 +6,8 @@ import type { EngineProfile } from '../input/types.js';
 import { evidenceLine } from './evidence.js';
 import { cudaGraphCeiling } from '../perf/cuda-graphs.js';
 import { plainText } from './escape.js';
-import { formatBytes, formatDuration, sig } from './format.js';
+import { formatBytes, formatCount, formatDuration, sig } from './format.js';
+import { activeParams, totalParams } from '../perf/model-size.js';
 import { renderTable } from './table.js';
 
 /** What was estimated: the deployment, the engine and the load. */
@@ -32,6 +33,13 @@ function headline(e: EstimateInput): string[] {
     plainText(`${d.model.id} on ${gpus} × ${d.gpu.id} (tp ${d.tp}, pp ${d.pp}${d.ep > 1 ? `, ep ${d.ep}` : ''}${dpOf(d) > 1 ? `, dp ${dpOf(d)}` : ''}), ${d.weights} weights, ${d.kvCache} KV cache, ${e.engine.id}`),
     `${load}, ${e.inputTokens} input + ${e.outputTokens} output tokens each`,
   ];
+}
+
+/** The model's parameters as read (a config.json's included), the active ones where experts are routed. */
+function parameterText(d: Deployment): string {
+  const total = totalParams(d.model);
+  const active = activeParams(d.model);
+  return `of ${formatCount(total)} parameters${d.model.moe ? `, ${formatCount(active)} active` : ''}`;
 }
 
 /** What the TTFT waits for beyond a prefill: KV room, and a turn at the prefill when prompts fill the engine. */
@@ -65,7 +73,7 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
     ]);
   }
   const memory = [
-    ['weights', formatBytes(m.weightBytes), ''],
+    ['weights', formatBytes(m.weightBytes), parameterText(e.deployment)],
     ['activations + reserve', formatBytes(m.activationBytes), ''],
     ['KV cache room', formatBytes(Math.max(0, m.kvRoomBytes)), `${m.maxKvTokens} tokens at ${formatBytes(m.kvBytesPerToken)} per token`],
     ['usable', formatBytes(m.usableBytes), `of ${formatBytes(e.deployment.gpu.memoryBytes)}`],
@@ -154,6 +162,9 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     dp: dpOf(d),
     weights: d.weights,
     kvCache: d.kvCache,
+    // The architecture as read (a config.json's too): what the memory and timings rest on.
+    parameters: totalParams(d.model),
+    activeParameters: activeParams(d.model),
     engine: e.engine.id,
     mode: e.mode,
     concurrency: e.concurrency,
