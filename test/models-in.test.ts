@@ -176,6 +176,28 @@ describe('a Hugging Face config.json', () => {
     expect(bare.warnings.map(formatIssue)).toEqual([expect.stringMatching(/36 linear-attention layers are planned as full attention/)]);
   });
 
+  it('ties the head where the config class does by default (GPT-2, Falcon, BLOOM, OPT, StarCoder2, Cohere), reads Falcon-7B as multi-query', () => {
+    const gpt2 = { model_type: 'gpt2', n_layer: 12, n_embd: 768, n_head: 12, vocab_size: 50257, n_positions: 1024 };
+    expect(modelFromHfConfig('config.json', gpt2, 'gpt2').model!.tiedEmbeddings).toBe(true);
+    expect(modelFromHfConfig('config.json', { ...gpt2, model_type: 'llama', intermediate_size: 3072 }, 'x').model!.tiedEmbeddings).toBe(false);
+    const falcon = { model_type: 'falcon', num_hidden_layers: 32, hidden_size: 4544, num_attention_heads: 71, vocab_size: 65024, multi_query: true, new_decoder_architecture: false };
+    expect(modelFromHfConfig('config.json', falcon, 'falcon-7b').model).toMatchObject({ kvHeads: 1, tiedEmbeddings: true });
+  });
+
+  it('refuses a full_attention_interval or layer_types it cannot read, and warns of a quantization_config that is not an object', () => {
+    const next = { model_type: 'qwen3_next', num_hidden_layers: 48, hidden_size: 2048, num_attention_heads: 16, num_key_value_heads: 2, head_dim: 256, intermediate_size: 5120, vocab_size: 151936 };
+    for (const bad of ['4', 0, -4]) {
+      expect(modelFromHfConfig('c.json', { ...next, full_attention_interval: bad }, 'x').issues.map(formatIssue)).toEqual([`c.json: full_attention_interval: must be a whole number of at least 1, got ${JSON.stringify(bad)}`]);
+    }
+    expect(modelFromHfConfig('c.json', { ...next, layer_types: ['full_attention', 'linear_attention'] }, 'x').issues.map(formatIssue)).toEqual(['c.json: layer_types: 2 entries for 48 layers (num_hidden_layers)']);
+    expect(modelFromHfConfig('c.json', { ...next, quantization_config: 'fp8' }, 'x').warnings.map(formatIssue)).toEqual(['c.json: quantization_config: not an object; ignored (set precision.weights)']);
+  });
+
+  it('finds the sliding-window period at once, however many layers a config claims', () => {
+    const gemma = { model_type: 'gemma3_text', num_hidden_layers: 1e11, hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 1, intermediate_size: 512, vocab_size: 1000, sliding_window: 512, sliding_window_pattern: 6 };
+    expect(modelFromHfConfig('c.json', gemma, 'x').model!.slidingWindow).toEqual({ sizeTokens: 512, fullEvery: 6 });
+  });
+
   it('names the file and the field that is missing or invalid', () => {
     const { num_hidden_layers: _, ...noLayers } = deepseekLike;
     expect(modelFromHfConfig('m/config.json', { ...noLayers, hidden_size: 'big' }, 'm').issues.map(formatIssue)).toEqual([
@@ -223,7 +245,7 @@ describe('the CLI reads a config.json named as the model', () => {
     expect(fromConfig.code).toBe(0);
     expect(fromConfig.stdout).toMatch(/^llama-3\.3-70b-instruct-fp8-dynamic on 2 × h100-sxm \(tp 2, pp 1\), fp8 weights/);
     // What was read shows: the parameters beside the weights' bytes, in text and JSON.
-    expect(fromConfig.stdout).toMatch(/^ {2}weights +\S+ GiB +of 70\.6B parameters$/m);
+    expect(fromConfig.stdout).toMatch(/^ {2}weights +\S+ GiB +a 70\.6B-parameter model$/m);
     const json = JSON.parse(cli(['estimate', '--model', fixture('models/Llama-3.3-70B-Instruct-FP8-dynamic/config.json'), ...args, '--format', 'json']).stdout);
     expect(json.input.parameters / 1e9).toBeCloseTo(70.6, 1);
     expect(json.input.activeParameters).toBeLessThan(json.input.parameters);

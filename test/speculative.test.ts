@@ -134,6 +134,12 @@ describe('the token budget bounds the running sequences of a speculating engine'
     expect(instanceTiming(d, engines().vllm, [250], 200).maxSequences).toBe(512);
   });
 
+  it('estimate names the token budget, not KV room, as what holds the others back', () => {
+    const out = cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-sxm', '--concurrency', '2000', '--input-tokens', '200', '--output-tokens', '100', '--speculative', 'ngram', '--spec-tokens', '15', '--accepted-length', '2']).stdout;
+    expect(out).toMatch(/512 running +the engine runs at most 512 sequences \(its 8192-token budget over 16 tokens each\)/);
+    expect(out).toMatch(/1488 requests wait for a running slot/);
+  });
+
   it('a plan launches vLLM with that many sequences', async () => {
     const plan = JSON.parse(cli(['plan', 'presets/examples/chat.yaml', '--set', 'speculative.method=ngram', '--set', 'speculative.tokens=15', '--set', 'speculative.accepted_length=2', '--no-verify', '--format', 'json']).stdout);
     expect(plan.pools.length).toBeGreaterThan(0);

@@ -102,9 +102,10 @@ function windowLayout(c: Json, layers: number): RawModel['sliding_window'] | und
  * count is nearest the config's (ties: more full layers, the larger KV cache).
  */
 function periodFor(layers: number, full: number): number {
-  let best = 1;
-  for (let n = 2; n <= layers; n++) if (Math.abs(Math.floor(layers / n) - full) < Math.abs(Math.floor(layers / best) - full)) best = n;
-  return best;
+  // ⌊layers / n⌋ falls as n grows, so the nearest count is at ⌊layers / full⌋ or next to it.
+  const near = Math.max(1, Math.floor(layers / full));
+  const off = (n: number) => Math.abs(Math.floor(layers / n) - full);
+  return [near - 1, near, near + 1].filter((n) => n >= 1).reduce((best, n) => (off(n) < off(best) ? n : best));
 }
 
 /**
@@ -135,11 +136,15 @@ function linearAttentionLayout(c: Json, layers: number, kvValuesPerToken: number
   };
 }
 
+/** Model types whose Hugging Face config class ties the LM head to the embedding unless told otherwise. */
+const TIED_BY_DEFAULT = new Set(['gpt2', 'bloom', 'falcon', 'opt', 'gpt_bigcode', 'starcoder2', 'cohere', 'cohere2']);
+
 /** Whether the LM head is the input embedding: the config's tie_word_embeddings, else the model class's default (Gemma's configs omit it: tied). */
 function tiedEmbeddings(c: Json, data: Json): boolean {
   const given = c.tie_word_embeddings ?? data.tie_word_embeddings;
   if (typeof given === 'boolean') return given;
-  return /^gemma/.test(String(c.model_type ?? data.model_type ?? ''));
+  const type = String(c.model_type ?? data.model_type ?? '');
+  return /^gemma/.test(type) || TIED_BY_DEFAULT.has(type);
 }
 
 /** Model types whose MLP is a plain two-matrix GELU MLP (no gate). */
@@ -178,7 +183,8 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const hidden = int(['hidden_size', 'n_embd', 'd_model'], true);
   const heads = int(['num_attention_heads', 'n_head'], true);
   const vocab = int(['vocab_size'], true);
-  const kvHeads = int(['num_key_value_heads', 'num_kv_heads'], false);
+  // Falcon-7B's multi-query attention: one KV head (its 40B and 180B name num_kv_heads).
+  const kvHeads = int(['num_key_value_heads', 'num_kv_heads'], false) ?? (c.multi_query === true && c.new_decoder_architecture !== true ? 1 : undefined);
   const headDim = int(['head_dim'], false);
   const experts = int(['num_local_experts', 'num_experts', 'n_routed_experts'], false, 0);
   const moe = experts !== undefined && experts > 1;
@@ -198,6 +204,10 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const maxContext = int(['max_position_embeddings', 'n_positions', 'seq_length'], false);
   // DeepSeek-V3, GLM-4.5: multi-token-prediction modules outside num_hidden_layers.
   const mtpLayers = int(['num_nextn_predict_layers'], false, 0);
+  int(['full_attention_interval'], false);
+  if (Array.isArray(c.layer_types) && layers !== undefined && c.layer_types.length !== layers) {
+    issue(`${where}layer_types: ${c.layer_types.length} entries for ${layers} layers (num_hidden_layers)`);
+  }
   if (issues.length > 0 || layers === undefined || hidden === undefined || heads === undefined || vocab === undefined) return { issues, warnings };
 
   const name = names.name ?? (typeof data._name_or_path === 'string' && data._name_or_path.trim() !== '' ? data._name_or_path.trim() : fallbackName);
@@ -205,6 +215,9 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const tags = nameTags(name);
   let precision: WeightDtype | undefined;
   let precisionFrom: string | undefined;
+  if (c.quantization_config !== undefined && c.quantization_config !== null && !isObject(c.quantization_config)) {
+    warnings.push({ file, message: 'quantization_config: not an object; ignored (set precision.weights)' });
+  }
   if (isObject(c.quantization_config)) {
     const q = quantPrecision(c.quantization_config);
     if (q.dtype) [precision, precisionFrom] = [q.dtype, 'quantization_config'];

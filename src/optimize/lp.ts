@@ -21,7 +21,8 @@ export interface LinearConstraint {
  * Branch-and-bound nodes a MILP may explore: the solver's deterministic work limit, so that the
  * same program gives the same answer on a quiet and on a loaded machine. The programs planner
  * builds prove their optimum within a few hundred nodes (examples, the large bench spec, chat
- * at 1,000 req/s: at most 1,000); the wall-clock limit is only a guard behind it.
+ * at 1,000 req/s: at most 126, multi-tenant's main program, without MIP restarts, 2026-12-04);
+ * the wall-clock limit is only a guard behind it.
  */
 export const MIP_NODE_LIMIT = 5000;
 

@@ -8,6 +8,7 @@ import { cudaGraphCeiling } from '../perf/cuda-graphs.js';
 import { plainText } from './escape.js';
 import { formatBytes, formatCount, formatDuration, sig } from './format.js';
 import { activeParams, totalParams } from '../perf/model-size.js';
+import { sequenceLimit } from '../perf/speculative.js';
 import { renderTable } from './table.js';
 
 /** What was estimated: the deployment, the engine and the load. */
@@ -39,12 +40,21 @@ function headline(e: EstimateInput): string[] {
 function parameterText(d: Deployment): string {
   const total = totalParams(d.model);
   const active = activeParams(d.model);
-  return `of ${formatCount(total)} parameters${d.model.moe ? `, ${formatCount(active)} active` : ''}`;
+  return `a ${formatCount(total)}-parameter model${d.model.moe ? ` (${formatCount(active)} active)` : ''}`;
 }
 
-/** What the TTFT waits for beyond a prefill: KV room, and a turn at the prefill when prompts fill the engine. */
-function ttftWaits(p: ServingPrediction): string {
-  const kv = p.queuedRequests > 0 ? `; ${sig(p.queuedRequests)} requests wait for KV room` : '';
+/** What caps the running batch: the KV room, the engine's sequence limit, or its token budget over a speculative step's k + 1 tokens. */
+function batchLimit(e: EstimateInput, p: ServingPrediction): { room: string; waitFor: string } {
+  const limit = sequenceLimit(e.deployment, e.engine);
+  if (p.maxSequences < limit) return { room: `KV room for ${p.maxSequences} sequences of this size`, waitFor: 'KV room' };
+  const k = e.deployment.speculative?.tokens ?? 0;
+  const why = limit < e.engine.maxSequences ? `its ${e.engine.maxBatchedTokens}-token budget over ${k + 1} tokens each` : 'its sequence limit';
+  return { room: `the engine runs at most ${limit} sequences (${why})`, waitFor: 'a running slot' };
+}
+
+/** What the TTFT waits for beyond a prefill: a running slot, and a turn at the prefill when prompts fill the engine. */
+function ttftWaits(e: EstimateInput, p: ServingPrediction): string {
+  const kv = p.queuedRequests > 0 ? `; ${sig(p.queuedRequests)} requests wait for ${batchLimit(e, p).waitFor}` : '';
   return `${kv}${p.prefillQueueSeconds > 0 ? `; prompts fill the engine: ${formatDuration(p.prefillQueueSeconds)} waiting for a prefill` : ''}`;
 }
 
@@ -53,11 +63,11 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   const gpus = instanceGpus(e.deployment);
   const m = p.memory;
   const rows = [
-    ['TTFT', formatDuration(p.ttftSeconds), `prefill bound: ${p.bounds.prefill}${ttftWaits(p)}`],
+    ['TTFT', formatDuration(p.ttftSeconds), `prefill bound: ${p.bounds.prefill}${ttftWaits(e, p)}`],
     ['TPOT', formatDuration(p.tpotSeconds), `decode bound: ${p.bounds.decode}`],
     ['E2E', formatDuration(p.e2eSeconds), ''],
     ['throughput', `${sig(p.requestsPerSecond)} req/s`, `${sig(p.outputTokensPerSecond)} output tokens/s (${sig(p.outputTokensPerSecond / gpus)} per GPU)`],
-    ['batch', `${sig(p.runningSequences)} running`, `KV room for ${p.maxSequences} sequences of this size`],
+    ['batch', `${sig(p.runningSequences)} running`, batchLimit(e, p).room],
   ];
   const graphs = graphCeilings(e);
   if (passesCeiling(e, p, graphs)) {
