@@ -187,10 +187,11 @@ describe('rows that give only a whole-request latency (e2e_ms)', () => {
   });
 
   it('TensorRT-LLM behind NIM out of sample: the decode model transfers (TPOT within 10% median), the closed-loop TTFT does not', () => {
-    // NIM 1.8.0's table for Llama-3.3-70B FP8 on 2 × H100 (five shapes, 1–250 clients): its C++ frontend
-    // and genai-perf's loop, where the profile's TTFT terms were fitted on trtllm-serve under aiconfigurator's.
-    const { measured, report } = fixtureReport('test/fixtures/measurements/nim-llama-3.3-70b-h100.csv');
-    expect(measured).toHaveLength(39);
+    // NIM 1.8.0's tables for Llama-3.3-70B FP8 on 2 × H100 and Llama-3.1-8B FP8 on one (five shapes, 1–250
+    // clients): its C++ frontend and genai-perf's loop, where the profile's TTFT terms were fitted on
+    // trtllm-serve under aiconfigurator's.
+    const { measured, report } = fixtureReport('test/fixtures/measurements/nim-h100.csv');
+    expect(measured).toHaveLength(79);
     expect(report.overall.tpotMedianPct).toBeLessThanOrEqual(10);
     expect(Math.abs(report.overall.tpotBiasPct)).toBeLessThanOrEqual(5);
   });

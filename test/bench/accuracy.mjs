@@ -7,7 +7,7 @@
 //     its fixture is present;
 //  3. end to end, out of sample (nothing fitted on them): Oracle's MI300X latency table,
 //     InferenceX's DeepSeek-R1 runs on B200 and H200 under TensorRT-LLM and NVIDIA NIM's
-//     Llama-3.3-70B table on 2 x H100;
+//     Llama-3.3-70B and Llama-3.1-8B tables on H100;
 //  4. operator level: Vidur's A100 kernel timings in ../shared/data/vidur (the mechanisms' fit),
 //     when that folder is beside the project.
 import { spawnSync } from 'node:child_process';
@@ -26,7 +26,7 @@ run('end to end, fitted on', ['accuracy', `${fixtures}aiconfigurator-h100.csv`, 
 if (existsSync(`${root}${fixtures}mi300x-vllm.csv`)) run('end to end, MI300X (AMD vLLM table)', ['accuracy', `${fixtures}mi300x-vllm.csv`, '--worst', '5']);
 run('end to end, out of sample: Llama 3.1 405B on MI300X (Oracle OCI)', ['accuracy', `${fixtures}mi300x-oci-vllm.csv`, '--worst', '5']);
 run('end to end, out of sample: DeepSeek-R1 on B200 and H200 (InferenceX)', ['accuracy', `${fixtures}inferencex-deepseek.csv`, '--worst', '5']);
-run('end to end, out of sample: Llama-3.3-70B on 2 x H100 under NVIDIA NIM (TensorRT-LLM)', ['accuracy', `${fixtures}nim-llama-3.3-70b-h100.csv`, '--worst', '5']);
+run('end to end, out of sample: Llama-3.3-70B and Llama-3.1-8B on H100 under NVIDIA NIM (TensorRT-LLM)', ['accuracy', `${fixtures}nim-h100.csv`, '--worst', '5']);
 const vidur = `${root}../shared/data/vidur/`;
 if (existsSync(vidur)) {
   const files = [...readdirSync(`${vidur}a100`).sort().map((f) => `../shared/data/vidur/a100/${f}`), '../shared/data/vidur/network/a100_dgx.all_reduce.csv', '../shared/data/vidur/network/a100_dgx.send_recv.csv'];
