@@ -162,6 +162,22 @@ describe('engine profiles', () => {
     }
   });
 
+  it("a mixed closed loop's prompts get what the running decodes leave of the token budget", () => {
+    // 100 clients of 1,000-token prompts: 99 decodes ride in each prompt's iteration. A budget of
+    // 1,099 leaves the prompt its 1,000 tokens; one of 1,050 leaves 951, and the prompt's last 49
+    // tokens take a second iteration.
+    const d = deployment('llama-3.1-8b', 'h100-sxm', {});
+    const shape = { inputTokens: 1000, outputTokens: 200 };
+    const at = (maxBatchedTokens: number) => {
+      const p = predictClosedLoop(d, 100, shape, { ...vllm(), maxBatchedTokens, prefillClustering: 0 });
+      if ('reason' in p) throw new Error(p.reason);
+      return p;
+    };
+    const whole = at(1099);
+    const split = at(1050);
+    expect(split.ttftSeconds - whole.ttftSeconds).toBeGreaterThan(0.5 * whole.decodeStep.latencySeconds);
+  });
+
   it('TensorRT-LLM reserves a whole request of KV at admission, vLLM pages it as it grows', () => {
     const { trtllm, vllm: v } = presets().catalog.engines;
     expect(trtllm.kvReservation).toBe('whole-request');

@@ -155,11 +155,17 @@ function setupLoop(
   // reserves a whole request at admission), which sets how many run at once.
   const maxSequences = Math.max(1, maxConcurrentSequences(d, memory, reservedTokens(engine, I, O), engine));
   const running = Math.min(concurrency, maxSequences);
-  const promptsPerIteration = Math.max(1, Math.min(running, Math.floor(budget / I)));
+  // Mixed iterations schedule the running decodes first (k + 1 tokens each under speculation),
+  // and prompt chunks fill what is left of the budget, a part of the next prompt included (so
+  // prompts per iteration need not be whole).
+  const mixed = engine.scheduling === 'mixed';
+  const decodeTokens = mixed ? (running - 1) * (d.speculative ? d.speculative.tokens + 1 : 1) : 0;
+  const promptBudget = Math.max(1, budget - decodeTokens);
+  const promptsPerIteration = Math.max(1, Math.min(running, mixed ? promptBudget / I : Math.floor(promptBudget / I)));
   const context = I + O / 2;
   const decodeStep = stepTiming(d, { prefill: [], decodeSequences: running, decodeContextTokens: context }, engine);
   const { prompts, decodes } = prefill(running, promptsPerIteration);
-  const prefillSteps = promptChunks(I, prompts, budget).map((chunk) =>
+  const prefillSteps = promptChunks(I, prompts, promptBudget).map((chunk) =>
     stepTiming(d, { prefill: [chunk], decodeSequences: decodes, decodeContextTokens: context }, engine),
   );
   const prefillSeconds = prefillSteps.reduce((sum, s) => sum + s.latencySeconds, 0);
@@ -214,8 +220,8 @@ export function predictClosedLoop(
  *    a prompt adds δ to the iterations it rides in (its chunks' time beyond a decode step). The
  *    engine spends ψ = X · δ of each second on prompts, so TPOT = t_decode / (1 − ψ).
  *  - Clients that finish together return together: prompts arrive in groups of
- *    g = 1 + c · (B − 1) (c: the engine's clustering). A group is prefilled m = budget / I at a
- *    time; its members see their first token after (g + m) / 2 · δ of prompt work plus the
+ *    g = 1 + c · (B − 1) (c: the engine's clustering). A group is prefilled m = (budget − the
+ *    running decodes' tokens) / I at a time (need not be whole: a chunk takes part of the next); its members see their first token after (g + m) / 2 · δ of prompt work plus the
  *    iterations that carry it (on average).
  *  - TTFT = per-request overhead + half an iteration (arrival mid-step) + the group's prefill +
  *    the wait for a KV slot; X = C / (TTFT + (O − 1) · TPOT). No Poisson (M/D/1) wait behind other
