@@ -221,8 +221,9 @@ export function predictClosedLoop(
  *    engine spends ψ = X · δ of each second on prompts, so TPOT = t_decode / (1 − ψ).
  *  - Clients that finish together return together: prompts arrive in groups of
  *    g = 1 + c · (B − 1) (c: the engine's clustering). A group is prefilled m = (budget − the
- *    running decodes' tokens) / I at a time (need not be whole: a chunk takes part of the next); its members see their first token after (g + m) / 2 · δ of prompt work plus the
- *    iterations that carry it (on average).
+ *    running decodes' tokens) / I at a time (need not be whole: a chunk takes part of the next);
+ *    its members see their first token after (g + m) / 2 · δ of prompt work plus the iterations
+ *    that carry it (on average).
  *  - TTFT = per-request overhead + half an iteration (arrival mid-step) + the group's prefill +
  *    the wait for a KV slot; X = C / (TTFT + (O − 1) · TPOT). No Poisson (M/D/1) wait behind other
  *    groups: a client returns one cycle after its last request, so arrivals are near-periodic and a
