@@ -71,6 +71,18 @@ describe('planner CLI', () => {
     expect(modelJson.models.map((m: { id: string }) => m.id)).toContain('deepseek-v3');
   });
 
+  it('`models NAME…` shows how planner reads the models named: a quantised name, a config.json, or says it does not know one', () => {
+    const named = cli(['models', 'RedHatAI/Llama-3.3-70B-Instruct-FP8-dynamic', fixture('models/Llama-3.3-70B-Instruct-FP8-dynamic/config.json')]);
+    expect(named.code).toBe(0);
+    const rows = named.stdout.trim().split('\n').slice(1);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^llama-3\.3-70b\s+70\.6B\s+69\.5B\s+80\s+8192\s+64\/8\s+GQA\s+320 KiB\s+-\s+131072\s+fp8$/);
+    expect(rows[1]).toMatch(/^llama-3\.3-70b-instruct-fp8-dynamic\s+70\.6B\s.*fp8$/);
+    const unknown = cli(['models', 'llama-3.1-80b']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe('models: unknown model "llama-3.1-80b" (did you mean "llama-3.1-70b" or "llama-3.1-8b" or "llama-3.1-405b"?); `planner models` lists the presets');
+  });
+
   it('uses a catalog overlay in `gpus`', () => {
     const result = cli(['gpus', '--catalog', 'test/fixtures/overlay-price.yaml', '--format', 'json']);
     expect(result.code).toBe(0);

@@ -1,9 +1,16 @@
 import { Option } from 'commander';
+import { didYouMean } from '../../input/did-you-mean.js';
+import { modelFromHfConfig } from '../../input/hf-config.js';
+import { InputError } from '../../input/issues.js';
+import type { ModelArch } from '../../input/types.js';
+import type { ModelRegistry } from '../../input/models.js';
 import { gpuJson, gpuTable, modelJson, modelTable } from '../../report/catalog-listing.js';
 import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
-import { loadInputs } from '../inputs.js';
+import { loadInputs, warningText } from '../inputs.js';
+import { readModelConfig } from '../model-config.js';
+import type { Output } from '../output.js';
 
 const formatOption = () => new Option('--format <format>', 'output format').choices(['table', 'json']).default('table');
 
@@ -23,13 +30,33 @@ export const registerCatalogCommands: Register = (program, action) => {
     );
   program
     .command('models')
-    .description('list the model presets: parameters, layers, KV-cache bytes per token, experts')
+    .description('list the model presets: parameters, layers, KV-cache bytes per token, experts; or how planner reads the models named (preset or Hugging Face ids, config.json files)')
+    .argument('[models...]', 'model names or config.json paths to show instead of every preset')
     .addOption(formatOption())
     .action(
-      action(({ io, out }, options: { format: string }) => {
+      action(({ io, out }, names: string[], options: { format: string }) => {
         const { models } = loadInputs([], io.cwd);
-        out.data(options.format === 'json' ? JSON.stringify(modelJson(models), null, 2) : modelTable(models, out.paint.bold));
+        const shown: ModelRegistry = names.length === 0 ? models : { ...models, models: names.map((name) => namedModel(name, models, io.cwd, out)) };
+        out.data(options.format === 'json' ? JSON.stringify(modelJson(shown), null, 2) : modelTable(shown, out.paint.bold));
         return EXIT.ok;
       }),
     );
 };
+
+/**
+ * A model as planner reads it: a config.json (its warnings on stderr), or a preset or Hugging
+ * Face name with the precision its quantisation tag sets. Unknown names and bad configs are
+ * InputErrors (exit 2).
+ */
+function namedModel(name: string, registry: ModelRegistry, cwd: string, out: Output): ModelArch {
+  if (/\.json$/i.test(name.trim())) {
+    const { data, folderName } = readModelConfig(name, cwd);
+    const parsed = modelFromHfConfig(name, data, folderName);
+    if (!parsed.model) throw new InputError(parsed.issues);
+    for (const w of parsed.warnings) out.info(warningText(w));
+    return parsed.model;
+  }
+  const found = registry.lookup(name);
+  if (!found) throw new InputError([{ file: 'models', message: `unknown model "${name}"${didYouMean(name, registry.names)}; \`planner models\` lists the presets` }]);
+  return found.model;
+}
