@@ -138,6 +138,9 @@ describe('the token budget bounds the running sequences of a speculating engine'
     const out = cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-sxm', '--concurrency', '2000', '--input-tokens', '200', '--output-tokens', '100', '--speculative', 'ngram', '--spec-tokens', '15', '--accepted-length', '2']).stdout;
     expect(out).toMatch(/512 running +the engine runs at most 512 sequences \(its 8192-token budget over 16 tokens each\)/);
     expect(out).toMatch(/1488 requests wait for a running slot/);
+    const json = JSON.parse(cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-sxm', '--concurrency', '2000', '--input-tokens', '200', '--output-tokens', '100', '--speculative', 'ngram', '--spec-tokens', '15', '--accepted-length', '2', '--format', 'json']).stdout);
+    expect(json).toMatchObject({ maxSequences: 512, maxSequencesBound: 'token-budget' });
+    expect(JSON.parse(cli(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--concurrency', '500', '--input-tokens', '4000', '--output-tokens', '1000', '--format', 'json']).stdout).maxSequencesBound).toBe('kv-cache');
   });
 
   it('a plan launches vLLM with that many sequences', async () => {

@@ -44,12 +44,13 @@ function parameterText(d: Deployment): string {
 }
 
 /** What caps the running batch: the KV room, the engine's sequence limit, or its token budget over a speculative step's k + 1 tokens. */
-function batchLimit(e: EstimateInput, p: ServingPrediction): { room: string; waitFor: string } {
+function batchLimit(e: EstimateInput, p: ServingPrediction): { room: string; waitFor: string; bound: 'kv-cache' | 'sequence-limit' | 'token-budget' } {
   const limit = sequenceLimit(e.deployment, e.engine);
-  if (p.maxSequences < limit) return { room: `KV room for ${p.maxSequences} sequences of this size`, waitFor: 'KV room' };
+  if (p.maxSequences < limit) return { room: `KV room for ${p.maxSequences} sequences of this size`, waitFor: 'KV room', bound: 'kv-cache' };
   const k = e.deployment.speculative?.tokens ?? 0;
-  const why = limit < e.engine.maxSequences ? `its ${e.engine.maxBatchedTokens}-token budget over ${k + 1} tokens each` : 'its sequence limit';
-  return { room: `the engine runs at most ${limit} sequences (${why})`, waitFor: 'a running slot' };
+  const budget = limit < e.engine.maxSequences;
+  const why = budget ? `its ${e.engine.maxBatchedTokens}-token budget over ${k + 1} tokens each` : 'its sequence limit';
+  return { room: `the engine runs at most ${limit} sequences (${why})`, waitFor: 'a running slot', bound: budget ? 'token-budget' : 'sequence-limit' };
 }
 
 /** What the TTFT waits for beyond a prefill: a running slot, and a turn at the prefill when prompts fill the engine. */
@@ -205,6 +206,8 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     outputTokensPerSecond: p.outputTokensPerSecond,
     runningSequences: p.runningSequences,
     maxSequences: p.maxSequences,
+    // What caps maxSequences: the KV room, the engine's sequence limit, or its token budget under speculation.
+    maxSequencesBound: batchLimit(e, p).bound,
     queuedRequests: p.queuedRequests,
     prefillQueueMs: p.prefillQueueSeconds * 1000,
     // The CUDA-graph ceiling as the profile counts it and in sequences per rank (null: every batch), and whether this load passes it.
