@@ -141,6 +141,10 @@ describe('the token budget bounds the running sequences of a speculating engine'
     const json = JSON.parse(cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-sxm', '--concurrency', '2000', '--input-tokens', '200', '--output-tokens', '100', '--speculative', 'ngram', '--spec-tokens', '15', '--accepted-length', '2', '--format', 'json']).stdout);
     expect(json).toMatchObject({ maxSequences: 512, maxSequencesBound: 'token-budget' });
     expect(JSON.parse(cli(['estimate', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--tp', '2', '--concurrency', '500', '--input-tokens', '4000', '--output-tokens', '1000', '--format', 'json']).stdout).maxSequencesBound).toBe('kv-cache');
+    // Per attention-DP rank: eight ranks' KV room, not the per-rank sequence limit, holds 2,368.
+    const dp = cli(['estimate', '--model', 'deepseek-v3', '--gpu', 'h200', '--tp', '1', '--dp', '8', '--ep', '8', '--weights', 'fp8', '--concurrency', '4000', '--input-tokens', '1000', '--output-tokens', '1000']).stdout;
+    expect(dp).toMatch(/2368 running +KV room for 2368 sequences of this size/);
+    expect(cli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h100-sxm', '--mode', 'static', '--concurrency', '8', '--input-tokens', '1000', '--output-tokens', '100']).stdout).toMatch(/8 running +one static batch/);
   });
 
   it('a plan launches vLLM with that many sequences', async () => {

@@ -155,11 +155,15 @@ function setupLoop(
   // reserves a whole request at admission), which sets how many run at once.
   const maxSequences = Math.max(1, maxConcurrentSequences(d, memory, reservedTokens(engine, I, O), engine));
   const running = Math.min(concurrency, maxSequences);
-  // Mixed iterations schedule the running decodes first (k + 1 tokens each under speculation),
-  // and prompt chunks fill what is left of the budget, a part of the next prompt included (so
-  // prompts per iteration need not be whole).
+  // Mixed iterations schedule the running decodes first and prompt chunks fill what is left of
+  // the budget, a part of the next prompt included (so prompts per iteration need not be whole).
+  // A decode is charged its one token, never more than half the budget: under speculation (k + 1
+  // tokens each), near the cap of budget / (k + 1) sequences, fewer of them decode while a group
+  // of prompts waits — an equilibrium this loop does not solve; charging all of them k + 1 tokens
+  // starved the prompts (0.8 req/s where the budget allows 28). Nor does a budget overlaid below
+  // the running sequences (vLLM refuses one) cut the prompts to a token an iteration.
   const mixed = engine.scheduling === 'mixed';
-  const decodeTokens = mixed ? (running - 1) * (d.speculative ? d.speculative.tokens + 1 : 1) : 0;
+  const decodeTokens = mixed ? Math.min(running - 1, budget / 2) : 0;
   const promptBudget = Math.max(1, budget - decodeTokens);
   const promptsPerIteration = Math.max(1, Math.min(running, mixed ? promptBudget / I : Math.floor(promptBudget / I)));
   const context = I + O / 2;

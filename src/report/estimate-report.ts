@@ -43,14 +43,21 @@ function parameterText(d: Deployment): string {
   return `a ${formatCount(total)}-parameter model${d.model.moe ? ` (${formatCount(active)} active)` : ''}`;
 }
 
-/** What caps the running batch: the KV room, the engine's sequence limit, or its token budget over a speculative step's k + 1 tokens. */
-function batchLimit(e: EstimateInput, p: ServingPrediction): { room: string; waitFor: string; bound: 'kv-cache' | 'sequence-limit' | 'token-budget' } {
+/**
+ * What caps a closed loop's running batch: the KV room, the engine's sequence limit, or its token
+ * budget over a speculative step's k + 1 tokens (per attention-DP rank, summed over the ranks);
+ * a static batch runs whole.
+ */
+function batchLimit(e: EstimateInput, p: ServingPrediction): { room: string; waitFor: string; bound: 'kv-cache' | 'sequence-limit' | 'token-budget' | 'static-batch' } {
+  if (e.mode === 'static') return { room: 'one static batch', waitFor: 'a running slot', bound: 'static-batch' };
+  const ranks = dpOf(e.deployment);
   const limit = sequenceLimit(e.deployment, e.engine);
-  if (p.maxSequences < limit) return { room: `KV room for ${p.maxSequences} sequences of this size`, waitFor: 'KV room', bound: 'kv-cache' };
+  if (p.maxSequences < limit * ranks) return { room: `KV room for ${p.maxSequences} sequences of this size`, waitFor: 'KV room', bound: 'kv-cache' };
   const k = e.deployment.speculative?.tokens ?? 0;
   const budget = limit < e.engine.maxSequences;
   const why = budget ? `its ${e.engine.maxBatchedTokens}-token budget over ${k + 1} tokens each` : 'its sequence limit';
-  return { room: `the engine runs at most ${limit} sequences (${why})`, waitFor: 'a running slot', bound: budget ? 'token-budget' : 'sequence-limit' };
+  const perRank = ranks > 1 ? ` per rank, ${limit * ranks} in all` : '';
+  return { room: `the engine runs at most ${limit} sequences${perRank} (${why})`, waitFor: 'a running slot', bound: budget ? 'token-budget' : 'sequence-limit' };
 }
 
 /** What the TTFT waits for beyond a prefill: a running slot, and a turn at the prefill when prompts fill the engine. */

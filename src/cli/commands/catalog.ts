@@ -49,6 +49,7 @@ export const registerCatalogCommands: Register = (program, action) => {
  * InputErrors (exit 2).
  */
 function namedModel(name: string, registry: ModelRegistry, cwd: string, out: Output): ModelArch {
+  if (name.trim() === '') throw new InputError([{ file: 'models', message: 'a model name is empty' }]);
   if (/\.json$/i.test(name.trim())) {
     const { data, folderName } = readModelConfig(name, cwd);
     const parsed = modelFromHfConfig(name, data, folderName);
