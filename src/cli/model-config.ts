@@ -1,6 +1,9 @@
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { modelFromHfConfig } from '../input/hf-config.js';
+import type { ConfigModel } from '../input/hf-config.js';
 import { InputError } from '../input/issues.js';
 import type { InputIssue } from '../input/issues.js';
+import type { ModelArch } from '../input/types.js';
 import { modelConfigPath } from '../input/service-spec.js';
 import type { SpecContext } from '../input/service-spec.js';
 import type { YamlSource } from '../input/yaml-source.js';
@@ -33,6 +36,18 @@ export function readModelConfig(shownPath: string, cwd: string, fullPath?: strin
   }
   const full = isAbsolute(shownPath) ? shownPath : resolve(cwd, shownPath);
   return { data, folderName: basename(dirname(full)) };
+}
+
+/**
+ * A config.json a command-line flag or argument names, read into a model: its problems are an
+ * InputError (exit 2), its warnings go to `warn`.
+ */
+export function configModelAt(shownPath: string, cwd: string, warn: (issue: InputIssue) => void): ConfigModel & { model: ModelArch } {
+  const { data, folderName } = readModelConfig(shownPath, cwd);
+  const parsed = modelFromHfConfig(shownPath, data, folderName);
+  if (!parsed.model) throw new InputError(parsed.issues);
+  for (const w of parsed.warnings) warn(w);
+  return { ...parsed, model: parsed.model };
 }
 
 /**

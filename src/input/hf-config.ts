@@ -116,9 +116,9 @@ function periodFor(layers: number, full: number): number {
  * a decode step reads and a sequence keeps. Without the linear_* sizes they stay full attention
  * (more KV than the model holds). Undefined for a model without such layers.
  */
-function linearAttentionLayout(c: Json, layers: number, kvValuesPerToken: number): { window?: RawModel['sliding_window']; warning: string } | undefined {
+function linearAttentionLayout(c: Json, layers: number, fullInterval: number | undefined, kvValuesPerToken: number): { window?: RawModel['sliding_window']; warning: string } | undefined {
   const types = Array.isArray(c.layer_types) ? c.layer_types : undefined;
-  const interval = typeof c.full_attention_interval === 'number' && c.full_attention_interval > 1 ? c.full_attention_interval : undefined;
+  const interval = fullInterval !== undefined && fullInterval > 1 ? fullInterval : undefined;
   if (!(types?.includes('linear_attention') ?? interval !== undefined)) return undefined;
   const full = types ? types.filter((t) => t === 'full_attention').length : Math.floor(layers / interval!);
   const linear = layers - full;
@@ -204,7 +204,8 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const maxContext = int(['max_position_embeddings', 'n_positions', 'seq_length'], false);
   // DeepSeek-V3, GLM-4.5: multi-token-prediction modules outside num_hidden_layers.
   const mtpLayers = int(['num_nextn_predict_layers'], false, 0);
-  int(['full_attention_interval'], false);
+  // Qwen3-Next: every n-th layer full attention, the others linear.
+  const fullInterval = int(['full_attention_interval'], false);
   if (Array.isArray(c.layer_types) && layers !== undefined && c.layer_types.length !== layers) {
     issue(`${where}layer_types: ${c.layer_types.length} entries for ${layers} layers (num_hidden_layers)`);
   }
@@ -250,7 +251,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
     ...(mla ? { mla } : {}),
     ...(mtpLayers ? { mtp_layers: mtpLayers } : {}),
   };
-  const linear = linearAttentionLayout(c, layers, 2 * (kvHeads ?? heads) * (headDim ?? hidden / heads));
+  const linear = linearAttentionLayout(c, layers, fullInterval, 2 * (kvHeads ?? heads) * (headDim ?? hidden / heads));
   const window = linear ? linear.window : windowLayout(c, layers);
   if (linear) warnings.push({ file, message: `${where}${Array.isArray(c.layer_types) ? 'layer_types' : 'full_attention_interval'}: ${linear.warning}` });
   if (window) raw.sliding_window = window;

@@ -1,6 +1,5 @@
 import { Option } from 'commander';
 import { didYouMean } from '../../input/did-you-mean.js';
-import { modelFromHfConfig } from '../../input/hf-config.js';
 import { InputError } from '../../input/issues.js';
 import type { ModelArch } from '../../input/types.js';
 import type { ModelRegistry } from '../../input/models.js';
@@ -9,7 +8,7 @@ import { collect } from '../command-types.js';
 import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { loadInputs, warningText } from '../inputs.js';
-import { readModelConfig } from '../model-config.js';
+import { configModelAt } from '../model-config.js';
 import type { Output } from '../output.js';
 
 const formatOption = () => new Option('--format <format>', 'output format').choices(['table', 'json']).default('table');
@@ -50,13 +49,7 @@ export const registerCatalogCommands: Register = (program, action) => {
  */
 function namedModel(name: string, registry: ModelRegistry, cwd: string, out: Output): ModelArch {
   if (name.trim() === '') throw new InputError([{ file: 'models', message: 'a model name is empty' }]);
-  if (/\.json$/i.test(name.trim())) {
-    const { data, folderName } = readModelConfig(name, cwd);
-    const parsed = modelFromHfConfig(name, data, folderName);
-    if (!parsed.model) throw new InputError(parsed.issues);
-    for (const w of parsed.warnings) out.info(warningText(w));
-    return parsed.model;
-  }
+  if (/\.json$/i.test(name.trim())) return configModelAt(name, cwd, (w) => out.info(warningText(w))).model;
   const found = registry.lookup(name);
   if (!found) throw new InputError([{ file: 'models', message: `unknown model "${name}"${didYouMean(name, registry.names)}; \`planner models\` lists the presets` }]);
   return found.model;

@@ -17,9 +17,8 @@ import type { Register } from '../command-types.js';
 import { EXIT } from '../exit-codes.js';
 import { loadInputs, warningText } from '../inputs.js';
 import type { Inputs } from '../inputs.js';
-import { readModelConfig } from '../model-config.js';
+import { configModelAt } from '../model-config.js';
 import type { Output } from '../output.js';
-import { modelFromHfConfig } from '../../input/hf-config.js';
 import type { ModelRegistry } from '../../input/models.js';
 
 interface EstimateOptions {
@@ -104,10 +103,7 @@ function modelsFor(options: EstimateOptions, inputs: Inputs, cwd: string, out: O
   let implied: { dtype: WeightDtype; from: string } | undefined;
   let registry = inputs.models;
   if (/\.json$/i.test(options.model.trim())) {
-    const { data, folderName } = readModelConfig(options.model, cwd);
-    const parsed = modelFromHfConfig(options.model, data, folderName);
-    if (!parsed.model) throw new InputError(parsed.issues);
-    for (const w of parsed.warnings) out.info(warningText(w));
+    const parsed = configModelAt(options.model, cwd, (w) => out.info(warningText(w)));
     const model = parsed.model;
     if (parsed.precisionFrom) implied = { dtype: model.nativePrecision, from: `${options.model} (its ${parsed.precisionFrom})` };
     const lookup = (name: string) => (name === options.model ? { model, ignoredTags: [] } : inputs.models.lookup(name));
