@@ -193,6 +193,14 @@ describe('a Hugging Face config.json', () => {
     expect(modelFromHfConfig('c.json', { ...next, quantization_config: 'fp8' }, 'x').warnings.map(formatIssue)).toEqual(['c.json: quantization_config: not an object; ignored (set precision.weights)']);
   });
 
+  it('warns that a state-space (Mamba) hybrid is planned as a transformer of its shape', () => {
+    const nemotronH = { model_type: 'nemotron_h', num_hidden_layers: 52, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 21504, vocab_size: 131072, hybrid_override_pattern: 'M-M-M-M*-M-M-M-M-M*-', mamba_num_heads: 128 };
+    expect(modelFromHfConfig('c.json', nemotronH, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: hybrid_override_pattern: a state-space \(Mamba\) hybrid; planner plans every layer as attention/)]);
+    const granite = { ...nemotronH, model_type: 'granitemoehybrid', hybrid_override_pattern: undefined, layer_types: Array.from({ length: 52 }, (_, i) => (i % 6 === 5 ? 'attention' : 'mamba')) };
+    expect(modelFromHfConfig('c.json', granite, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: layer_types: a state-space/)]);
+    expect(modelFromHfConfig('c.json', { ...nemotronH, hybrid_override_pattern: undefined, mamba_num_heads: undefined }, 'x').warnings).toEqual([]);
+  });
+
   it('finds the sliding-window period at once, however many layers a config claims', () => {
     const gemma = { model_type: 'gemma3_text', num_hidden_layers: 1e11, hidden_size: 256, num_attention_heads: 4, num_key_value_heads: 1, intermediate_size: 512, vocab_size: 1000, sliding_window: 512, sliding_window_pattern: 6 };
     expect(modelFromHfConfig('c.json', gemma, 'x').model!.slidingWindow).toEqual({ sizeTokens: 512, fullEvery: 6 });

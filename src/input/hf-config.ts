@@ -136,6 +136,18 @@ function linearAttentionLayout(c: Json, layers: number, fullInterval: number | u
   };
 }
 
+/**
+ * A state-space (Mamba) hybrid's tell-tale fields (Jamba, Nemotron-H, Granite 4.0-H, Falcon-H1,
+ * Zamba): planner has no such layer and reads every layer as attention, which the caller warns of.
+ */
+const STATE_SPACE_FIELDS = ['hybrid_override_pattern', 'layers_block_type', 'attn_layer_period', 'mamba_d_state', 'mamba_d_ssm', 'ssm_state_size', 'mamba_expand'];
+
+/** The first state-space field a config carries (or a "mamba" entry in layer_types), or undefined. */
+function stateSpaceField(c: Json): string | undefined {
+  if (Array.isArray(c.layer_types) && c.layer_types.some((t) => String(t).toLowerCase().includes('mamba'))) return 'layer_types';
+  return STATE_SPACE_FIELDS.find((k) => c[k] !== undefined && c[k] !== null);
+}
+
 /** Model types whose Hugging Face config class ties the LM head to the embedding unless told otherwise. */
 const TIED_BY_DEFAULT = new Set(['gpt2', 'bloom', 'falcon', 'opt', 'gpt_bigcode', 'starcoder2', 'cohere', 'cohere2']);
 
@@ -254,6 +266,8 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const linear = linearAttentionLayout(c, layers, fullInterval, 2 * (kvHeads ?? heads) * (headDim ?? hidden / heads));
   const window = linear ? linear.window : windowLayout(c, layers);
   if (linear) warnings.push({ file, message: `${where}${Array.isArray(c.layer_types) ? 'layer_types' : 'full_attention_interval'}: ${linear.warning}` });
+  const ssm = stateSpaceField(c);
+  if (ssm) warnings.push({ file, message: `${where}${ssm}: a state-space (Mamba) hybrid; planner plans every layer as attention, so its KV cache, weights and step times are a transformer's of this shape, not the model's` });
   if (window) raw.sliding_window = window;
   if (moe) {
     const expertSize = expertFfn ?? int(['intermediate_size'], true) ?? raw.ffn_size;
