@@ -41,6 +41,14 @@ describe('catalog overlays', () => {
     ]);
   });
 
+  it('ask a new engine for prefill_clustering only where its iterations are mixed (a prefill-first loop moves in waves)', () => {
+    const engine = (scheduling: string) => `engines:\n  mine:\n    name: mine\n    max_batched_tokens: 8192\n    max_sequences: 256\n    scheduling: ${scheduling}\n    step_overhead: 1ms\n    collective_overhead: 0us\n    request_overhead: 20ms\n    prefill_layer_overhead: 0us\n`;
+    const waves = withOverlay(engine('prefill-first'));
+    expect(waves.issues).toEqual([]);
+    expect(waves.value!.engines.mine.prefillClustering).toBe(0);
+    expect(withOverlay(engine('mixed')).issues.map(formatIssue)).toEqual([expect.stringMatching(/^mine\.yaml:2:3: engines\.mine: engine is missing prefill_clustering/)]);
+  });
+
   it('reject unknown fields and bad units with their line', () => {
     const { issues } = withOverlay('gpus:\n  l4:\n    memory_bandwith: 300GB/s\n    tdp: 72 watts\n');
     expect(issues.map(formatIssue)).toEqual([

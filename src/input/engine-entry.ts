@@ -30,12 +30,16 @@ export interface RawEngine {
 
 const REQUIRED_FIELDS: Array<keyof RawEngine> = [
   'name', 'max_batched_tokens', 'max_sequences', 'scheduling', 'step_overhead', 'collective_overhead',
-  'request_overhead', 'prefill_layer_overhead', 'prefill_clustering',
+  'request_overhead', 'prefill_layer_overhead',
 ];
 
-/** Fields a merged engine entry still lacks. */
+/**
+ * Fields a merged engine entry still lacks. prefill_clustering only where iterations are mixed:
+ * a prefill-first engine's closed loop moves in waves, which the clustering does not enter.
+ */
 export function missingEngineFields(raw: RawEngine): string[] {
-  return REQUIRED_FIELDS.filter((field) => raw[field] === undefined);
+  const required: Array<keyof RawEngine> = raw.scheduling === 'mixed' ? [...REQUIRED_FIELDS, 'prefill_clustering'] : REQUIRED_FIELDS;
+  return required.filter((field) => raw[field] === undefined);
 }
 
 /** Converts a complete, schema-checked engine entry into SI units. */
@@ -57,7 +61,7 @@ export function normalizeEngine(id: string, raw: RawEngine): EngineProfile {
       : {}),
     requestOverheadSeconds: checkedQuantity('duration', raw.request_overhead),
     prefillLayerOverheadSeconds: checkedQuantity('duration', raw.prefill_layer_overhead),
-    prefillClustering: raw.prefill_clustering!,
+    prefillClustering: raw.prefill_clustering ?? 0,
     computeScale: raw.compute_scale ?? 1,
     memoryScale: raw.memory_scale ?? 1,
     ...(raw.moe_imbalance !== undefined ? { moeImbalance: raw.moe_imbalance } : {}),

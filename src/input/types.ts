@@ -178,7 +178,11 @@ export interface EngineProfile {
   requestOverheadSeconds: number;
   /** Host-side cost per layer of an iteration that carries prompt tokens. */
   prefillLayerOverheadSeconds: number;
-  /** Fraction of the running batch whose requests return together in a closed loop. */
+  /**
+   * Fraction of the running batch whose requests return together in a closed loop of mixed
+   * iterations (0 for prefill-first engines, whose loops move in waves). Fitted on one benchmark
+   * client's runs: how synchronised its clients stay, more than a property of the engine.
+   */
   prefillClustering: number;
   /** Compute and memory efficiency of this engine's kernels relative to the GPU factors (vLLM = 1). */
   computeScale: number;
