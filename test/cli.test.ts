@@ -67,6 +67,8 @@ describe('planner CLI', () => {
     const models = cli(['models']);
     expect(models.code).toBe(0);
     expect(models.stdout).toMatch(/^llama-3\.1-8b\s+8\.03B\s+7\.5B\s+32\s+4096\s+32\/8\s+GQA\s+128 KiB/m);
+    // A sliding window shows beside the attention kind.
+    expect(models.stdout).toMatch(/^gpt-oss-120b\s.*\sGQA, 128-token window on 18 of 36 layers\s+72 KiB/m);
     const modelJson = JSON.parse(cli(['models', '--format', 'json']).stdout);
     expect(modelJson.models.map((m: { id: string }) => m.id)).toContain('deepseek-v3');
   });

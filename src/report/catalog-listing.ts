@@ -1,4 +1,4 @@
-import { kvBytesPerToken } from '../perf/kv-cache.js';
+import { kvBytesPerToken, windowedLayers } from '../perf/kv-cache.js';
 import { activeParams, totalParams } from '../perf/model-size.js';
 import type { ModelRegistry } from '../input/models.js';
 import type { Catalog, ComputeDtype, GpuSpec, ModelArch } from '../input/types.js';
@@ -83,6 +83,13 @@ export function gpuJson(catalog: Catalog): object {
   };
 }
 
+/** The attention kind, with its sliding window where layers keep one: "GQA, 128-token window on 18 of 36 layers". */
+function attentionText(model: ModelArch): string {
+  const kind = model.attention.toUpperCase();
+  if (!model.slidingWindow) return kind;
+  return `${kind}, ${model.slidingWindow.sizeTokens}-token window on ${windowedLayers(model)} of ${model.layers} layers`;
+}
+
 function experts(model: ModelArch): string {
   if (!model.moe) return '-';
   const shared = model.moe.sharedExperts > 0 ? ` +${model.moe.sharedExperts} shared` : '';
@@ -111,7 +118,7 @@ export function modelTable(registry: ModelRegistry, paintHeader?: (text: string)
     String(m.layers),
     String(m.hiddenSize),
     m.attention === 'mla' ? `${m.heads}/latent` : `${m.heads}/${m.kvHeads}`,
-    m.attention.toUpperCase(),
+    attentionText(m),
     formatBytes(kvBytesPerToken(m, 'bf16')),
     experts(m),
     m.maxContextTokens ? String(m.maxContextTokens) : '-',
