@@ -61,8 +61,8 @@ function batchLimit(e: EstimateInput, p: ServingPrediction): { room: string; wai
 }
 
 /** What the TTFT waits for beyond a prefill: a running slot, and a turn at the prefill when prompts fill the engine. */
-function ttftWaits(e: EstimateInput, p: ServingPrediction): string {
-  const kv = p.queuedRequests > 0 ? `; ${sig(p.queuedRequests)} requests wait for ${batchLimit(e, p).waitFor}` : '';
+function ttftWaits(p: ServingPrediction, limit: ReturnType<typeof batchLimit>): string {
+  const kv = p.queuedRequests > 0 ? `; ${sig(p.queuedRequests)} requests wait for ${limit.waitFor}` : '';
   return `${kv}${p.prefillQueueSeconds > 0 ? `; prompts fill the engine: ${formatDuration(p.prefillQueueSeconds)} waiting for a prefill` : ''}`;
 }
 
@@ -70,12 +70,13 @@ function ttftWaits(e: EstimateInput, p: ServingPrediction): string {
 export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   const gpus = instanceGpus(e.deployment);
   const m = p.memory;
+  const limit = batchLimit(e, p);
   const rows = [
-    ['TTFT', formatDuration(p.ttftSeconds), `prefill bound: ${p.bounds.prefill}${ttftWaits(e, p)}`],
+    ['TTFT', formatDuration(p.ttftSeconds), `prefill bound: ${p.bounds.prefill}${ttftWaits(p, limit)}`],
     ['TPOT', formatDuration(p.tpotSeconds), `decode bound: ${p.bounds.decode}`],
     ['E2E', formatDuration(p.e2eSeconds), ''],
     ['throughput', `${sig(p.requestsPerSecond)} req/s`, `${sig(p.outputTokensPerSecond)} output tokens/s (${sig(p.outputTokensPerSecond / gpus)} per GPU)`],
-    ['batch', `${sig(p.runningSequences)} running`, batchLimit(e, p).room],
+    ['batch', `${sig(p.runningSequences)} running`, limit.room],
   ];
   const graphs = graphCeilings(e);
   if (passesCeiling(e, p, graphs)) {
