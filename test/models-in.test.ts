@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { modelFromHfConfig } from '../src/input/hf-config.js';
 import { formatIssue } from '../src/input/issues.js';
 import { nameTags } from '../src/input/model-tags.js';
+import { activeParams, totalParams } from '../src/perf/model-size.js';
 import { cli, fixture, presets, specFromText } from './helpers.js';
 
 const WORKLOAD = `workload: { rate: 2/s, input_tokens: 1000, output_tokens: 200 }
@@ -157,7 +158,7 @@ describe('a Hugging Face config.json', () => {
     expect(modelFromHfConfig('config.json', { ...gemma, text_config: { ...gemma.text_config, tie_word_embeddings: false } }, 'x').model!.tiedEmbeddings).toBe(false);
   });
 
-  it('plans the linear-attention layers of Qwen3-Next as windows the size of their state, and says so', () => {
+  it('reads the Gated DeltaNet layers of Qwen3-Next and Qwen3.5 as linear attention, their state in fp32 where the config says so', () => {
     const next = {
       model_type: 'qwen3_next', num_hidden_layers: 48, hidden_size: 2048, num_attention_heads: 16, num_key_value_heads: 2, head_dim: 256,
       intermediate_size: 5120, vocab_size: 151936, num_experts: 512, num_experts_per_tok: 10, moe_intermediate_size: 512,
@@ -165,15 +166,28 @@ describe('a Hugging Face config.json', () => {
       linear_num_key_heads: 16, linear_num_value_heads: 32, linear_value_head_dim: 128, torch_dtype: 'bfloat16',
     };
     const read = modelFromHfConfig('config.json', next, 'Qwen3-Next-80B-A3B-Instruct');
-    // State: 32 heads × 128 × 128 + (2 × 16 × 128 + 32 × 128) × 3 convolution inputs = 548,864 values,
-    // over the 2 × 2 × 256 a full-attention layer keeps per token: 536 tokens. Every 4th layer is full (12).
-    expect(read.model!.slidingWindow).toEqual({ sizeTokens: 536, fullEvery: 4 });
-    expect(read.warnings.map(formatIssue)).toEqual([expect.stringMatching(/^config\.json: full_attention_interval: its 36 linear-attention layers are planned as sliding-window layers of 536 tokens/)]);
+    expect(read.warnings).toEqual([]);
+    expect(read.model!.slidingWindow).toBeUndefined();
+    const preset = presets().models.resolve('qwen3-next-80b-a3b')!;
+    expect(read.model!.linearAttention).toEqual(preset.linearAttention);
+    expect(read.model!.linearAttention).toEqual({ kind: 'gated-deltanet', layers: 36, keyHeads: 16, valueHeads: 32, keyHeadDim: 128, valueHeadDim: 128, convKernel: 4, stateDtype: 'bf16' });
+    // Qwen3.5 lists the layers in text_config.layer_types and keeps the recurrent state in fp32.
+    const { full_attention_interval: _i, ...flat } = next;
+    const qwen35 = { model_type: 'qwen3_5_moe', text_config: { ...flat, model_type: 'qwen3_5_moe_text', num_hidden_layers: 40, mamba_ssm_dtype: 'float32', layer_types: Array.from({ length: 40 }, (_, i) => (i % 4 === 3 ? 'full_attention' : 'linear_attention')) } };
+    expect(modelFromHfConfig('config.json', qwen35, 'Qwen3.5-35B-A3B').model!.linearAttention).toMatchObject({ layers: 30, stateDtype: 'fp32' });
     // Without the state's sizes: full attention everywhere (more KV than it needs), with a warning.
     const { linear_num_key_heads: _, ...unsized } = next;
     const bare = modelFromHfConfig('config.json', unsized, 'x');
-    expect(bare.model!.slidingWindow).toBeUndefined();
+    expect(bare.model!.linearAttention).toBeUndefined();
     expect(bare.warnings.map(formatIssue)).toEqual([expect.stringMatching(/36 linear-attention layers are planned as full attention/)]);
+    // Value heads that the key heads do not divide, or no attention layer left, are refused by field.
+    expect(modelFromHfConfig('c.json', { ...next, linear_num_value_heads: 24, linear_num_key_heads: 16 }, 'x').issues.map(formatIssue)).toEqual([
+      'c.json: full_attention_interval: 24 value heads must be a multiple of the 16 key heads (read as linear_attention.value_heads)',
+    ]);
+    const { full_attention_interval: _f, ...noFull } = next;
+    expect(modelFromHfConfig('c.json', { ...noFull, layer_types: Array(48).fill('linear_attention') }, 'x').issues.map(formatIssue)).toEqual([
+      'c.json: layer_types: every layer is linear attention or Mamba; planner models hybrids with at least one attention layer, not pure state-space models',
+    ]);
   });
 
   it('ties the head where the config class does by default (GPT-2, Falcon, BLOOM, OPT, StarCoder2, Cohere), reads Falcon-7B as multi-query', () => {
@@ -193,11 +207,26 @@ describe('a Hugging Face config.json', () => {
     expect(modelFromHfConfig('c.json', { ...next, quantization_config: 'fp8' }, 'x').warnings.map(formatIssue)).toEqual(['c.json: quantization_config: not an object; ignored (set precision.weights)']);
   });
 
-  it('warns that a state-space (Mamba) hybrid is planned as a transformer of its shape', () => {
+  it("reads Granite 4.0-H's Mamba-2 layers as linear attention, and warns of hybrids of a layout it does not read", () => {
+    const granite = {
+      model_type: 'granitemoehybrid', num_hidden_layers: 40, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 768,
+      shared_intermediate_size: 1536, num_local_experts: 72, num_experts_per_tok: 10, vocab_size: 100352, tie_word_embeddings: true,
+      mamba_n_heads: 128, mamba_d_head: 64, mamba_n_groups: 1, mamba_d_state: 128, mamba_d_conv: 4, mamba_expand: 2,
+      layer_types: Array.from({ length: 40 }, (_, i) => (i % 10 === 5 ? 'attention' : 'mamba')),
+    };
+    const read = modelFromHfConfig('c.json', granite, 'granite-4.0-h-small');
+    expect(read.warnings).toEqual([]);
+    // Mamba-2 in the linear-attention shape: C and B as queries and keys of n_groups × d_state, x as values of the SSM heads.
+    expect(read.model!.linearAttention).toEqual({ kind: 'mamba2', layers: 36, keyHeads: 1, valueHeads: 128, keyHeadDim: 128, valueHeadDim: 64, convKernel: 4, stateDtype: 'bf16' });
+    // Its card: 32B parameters, 9B active (the shared MLP read from shared_intermediate_size).
+    expect(totalParams(read.model!) / 32e9).toBeCloseTo(1, 1);
+    expect(activeParams(read.model!) / 1e9).toBeCloseTo(9, 0);
+    // Without mamba_d_head the head is the inner width (expand × hidden) over the heads.
+    expect(modelFromHfConfig('c.json', { ...granite, mamba_d_head: undefined }, 'x').model!.linearAttention!.valueHeadDim).toBe(64);
+    expect(modelFromHfConfig('c.json', { ...granite, mamba_n_heads: undefined }, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: layer_types: its 36 Mamba-2 layers are planned as attention layers/)]);
+    // Nemotron-H's separate Mamba, MLP and attention layers (and Jamba's Mamba-1) are read as a transformer, with a warning.
     const nemotronH = { model_type: 'nemotron_h', num_hidden_layers: 52, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 21504, vocab_size: 131072, hybrid_override_pattern: 'M-M-M-M*-M-M-M-M-M*-', mamba_num_heads: 128 };
-    expect(modelFromHfConfig('c.json', nemotronH, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: hybrid_override_pattern: a state-space \(Mamba\) hybrid; planner plans every layer as attention/)]);
-    const granite = { ...nemotronH, model_type: 'granitemoehybrid', hybrid_override_pattern: undefined, layer_types: Array.from({ length: 52 }, (_, i) => (i % 6 === 5 ? 'attention' : 'mamba')) };
-    expect(modelFromHfConfig('c.json', granite, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: layer_types: a state-space/)]);
+    expect(modelFromHfConfig('c.json', nemotronH, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: hybrid_override_pattern: a state-space \(Mamba\) hybrid of a layout planner does not read; it plans every layer as attention/)]);
     expect(modelFromHfConfig('c.json', { ...nemotronH, hybrid_override_pattern: undefined, mamba_num_heads: undefined }, 'x').warnings).toEqual([]);
   });
 

@@ -31,6 +31,7 @@ const REQUIRED_MODELS: Record<string, string[]> = {
   'kimi-k2': ['moonshotai/Kimi-K2-Instruct', 'moonshotai/Kimi-K2-Base'],
   'glm-4.5': ['zai-org/GLM-4.5', 'zai-org/GLM-4.5-FP8'],
   'glm-4.5-air': ['zai-org/GLM-4.5-Air'],
+  'qwen3-next-80b-a3b': ['Qwen/Qwen3-Next-80B-A3B-Instruct', 'Qwen/Qwen3-Next-80B-A3B-Thinking-FP8'],
 };
 
 describe('schemas', () => {

@@ -1,6 +1,6 @@
 import type { InputIssue } from './issues.js';
 import { nameTags } from './model-tags.js';
-import { normalizeModel } from './models.js';
+import { modelShapeProblems, normalizeModel } from './models.js';
 import type { RawModel } from './models.js';
 import type { ModelArch, WeightDtype } from './types.js';
 
@@ -108,43 +108,53 @@ function periodFor(layers: number, full: number): number {
   return [near - 1, near, near + 1].filter((n) => n >= 1).reduce((best, n) => (off(n) < off(best) ? n : best));
 }
 
+/** A positive whole-number field of a config, if it has one. */
+function sizeField(c: Json, key: string): number | undefined {
+  return typeof c[key] === 'number' && Number.isInteger(c[key]) && (c[key] as number) > 0 ? (c[key] as number) : undefined;
+}
+
+/** How a config's linear-attention layers read: the layout, or a warning of what could not be read (undefined: none). */
+type LinearLayout = { layout: NonNullable<RawModel['linear_attention']> } | { warning: string } | undefined;
+
 /**
- * Hybrid linear attention (Qwen3-Next: `full_attention_interval`, or `linear_attention` in
- * layer_types): planner has no recurrent-state layer, so the linear-attention layers become
- * sliding-window layers whose window holds as many bytes of KV as their state (the Gated DeltaNet's
- * heads × key × value matrix plus its convolution's last kernel − 1 inputs, per sequence) — what
- * a decode step reads and a sequence keeps. Without the linear_* sizes they stay full attention
- * (more KV than the model holds). Undefined for a model without such layers.
+ * Hybrid linear attention: Gated DeltaNet (Qwen3-Next, Qwen3.5: `full_attention_interval`, or
+ * `linear_attention` in layer_types, with the linear_* head sizes; the recurrent state in fp32
+ * where `mamba_ssm_dtype` says so) or Mamba-2 layers that replace attention layer for layer
+ * (Granite 4.0-H: "mamba" in layer_types, with the mamba_* sizes).
  */
-function linearAttentionLayout(c: Json, layers: number, fullInterval: number | undefined, kvValuesPerToken: number): { window?: RawModel['sliding_window']; warning: string } | undefined {
-  const types = Array.isArray(c.layer_types) ? c.layer_types : undefined;
+function linearAttentionLayout(c: Json, layers: number, hidden: number, fullInterval: number | undefined): LinearLayout {
+  const types = Array.isArray(c.layer_types) ? c.layer_types.map((t) => String(t).toLowerCase()) : undefined;
+  const stateDtype = String(c.mamba_ssm_dtype ?? '').replace(/^torch\./, '') === 'float32' ? { state_dtype: 'fp32' as const } : {};
+  if (types?.includes('mamba')) {
+    const linear = types.filter((t) => t === 'mamba').length;
+    const heads = sizeField(c, 'mamba_n_heads');
+    const state = sizeField(c, 'mamba_d_state');
+    const inner = (sizeField(c, 'mamba_expand') ?? 2) * hidden;
+    const headDim = sizeField(c, 'mamba_d_head') ?? (heads && inner % heads === 0 ? inner / heads : undefined);
+    if (!heads || !state || !headDim) return { warning: `its ${linear} Mamba-2 layers are planned as attention layers (no mamba_n_heads, mamba_d_head or mamba_d_state to size them): the KV cache, weights and step times are a transformer's of this shape, not the model's` };
+    const groups = sizeField(c, 'mamba_n_groups') ?? 1;
+    return { layout: { kind: 'mamba2', layers: linear, key_heads: groups, value_heads: heads, key_head_dim: state, value_head_dim: headDim, conv_kernel: sizeField(c, 'mamba_d_conv') ?? 4, ...stateDtype } };
+  }
   const interval = fullInterval !== undefined && fullInterval > 1 ? fullInterval : undefined;
   if (!(types?.includes('linear_attention') ?? interval !== undefined)) return undefined;
   const full = types ? types.filter((t) => t === 'full_attention').length : Math.floor(layers / interval!);
   const linear = layers - full;
-  const size = (k: string) => (typeof c[k] === 'number' && Number.isInteger(c[k]) && (c[k] as number) > 0 ? (c[k] as number) : undefined);
-  const [kHeads, vHeads, kDim, vDim] = ['linear_num_key_heads', 'linear_num_value_heads', 'linear_key_head_dim', 'linear_value_head_dim'].map(size);
-  const kernel = size('linear_conv_kernel_dim') ?? 1;
+  const [kHeads, vHeads, kDim, vDim] = ['linear_num_key_heads', 'linear_num_value_heads', 'linear_key_head_dim', 'linear_value_head_dim'].map((k) => sizeField(c, k));
   if (!kHeads || !vHeads || !kDim || !vDim) {
     return { warning: `its ${linear} linear-attention layers are planned as full attention (no linear_* head sizes to size their state): more KV cache and attention time than the model needs` };
   }
-  const stateValues = vHeads * kDim * vDim + (2 * kHeads * kDim + vHeads * vDim) * (kernel - 1);
-  const tokens = Math.ceil(stateValues / kvValuesPerToken);
-  return {
-    window: { size: tokens, full_every: full > 0 ? periodFor(layers, full) : 0 },
-    warning: `its ${linear} linear-attention layers are planned as sliding-window layers of ${tokens} tokens, the KV size of their recurrent state (an approximation: their prompt compute differs)`,
-  };
+  return { layout: { kind: 'gated-deltanet', layers: linear, key_heads: kHeads, value_heads: vHeads, key_head_dim: kDim, value_head_dim: vDim, conv_kernel: sizeField(c, 'linear_conv_kernel_dim') ?? 4, ...stateDtype } };
 }
 
 /**
- * A state-space (Mamba) hybrid's tell-tale fields (Jamba, Nemotron-H, Granite 4.0-H, Falcon-H1,
- * Zamba): planner has no such layer and reads every layer as attention, which the caller warns of.
+ * A state-space hybrid's tell-tale fields that planner does not read (Jamba's Mamba-1 layers,
+ * Nemotron-H's pattern of separate Mamba, MLP and attention layers, Falcon-H1's parallel heads,
+ * Zamba): every layer is read as attention, which the caller warns of.
  */
 const STATE_SPACE_FIELDS = ['hybrid_override_pattern', 'layers_block_type', 'attn_layer_period', 'mamba_d_state', 'mamba_d_ssm', 'ssm_state_size', 'mamba_expand'];
 
-/** The first state-space field a config carries (or a "mamba" entry in layer_types), or undefined. */
+/** The first state-space field a config carries, or undefined. */
 function stateSpaceField(c: Json): string | undefined {
-  if (Array.isArray(c.layer_types) && c.layer_types.some((t) => String(t).toLowerCase().includes('mamba'))) return 'layer_types';
   return STATE_SPACE_FIELDS.find((k) => c[k] !== undefined && c[k] !== null);
 }
 
@@ -205,7 +215,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const ffn = int(['intermediate_size_mlp', 'intermediate_size', 'ffn_hidden_size', 'n_inner'], expertFfn === undefined && hidden !== undefined && !PLAIN_MLP.has(String(c.model_type)));
   const active = moe ? int(['num_experts_per_tok', 'experts_per_token', 'moe_topk'], true) : undefined;
   // Qwen3-MoE and Qwen3-Coder write 0 for no shared expert.
-  const sharedFfn = moe ? int(['shared_expert_intermediate_size'], false, 0) : undefined;
+  const sharedFfn = moe ? int(['shared_expert_intermediate_size', 'shared_intermediate_size'], false, 0) : undefined;
   const sharedCount = moe ? int(['n_shared_experts', 'num_shared_experts'], false, 0) : undefined;
   const denseLayers = moe ? int(['first_k_dense_replace'], false, 0) : undefined;
   const kvLora = int(['kv_lora_rank'], false);
@@ -263,12 +273,18 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
     ...(mla ? { mla } : {}),
     ...(mtpLayers ? { mtp_layers: mtpLayers } : {}),
   };
-  const linear = linearAttentionLayout(c, layers, fullInterval, 2 * (kvHeads ?? heads) * (headDim ?? hidden / heads));
-  const window = linear ? linear.window : windowLayout(c, layers);
-  if (linear) warnings.push({ file, message: `${where}${Array.isArray(c.layer_types) ? 'layer_types' : 'full_attention_interval'}: ${linear.warning}` });
-  const ssm = stateSpaceField(c);
-  if (ssm) warnings.push({ file, message: `${where}${ssm}: a state-space (Mamba) hybrid; planner plans every layer as attention, so its KV cache, weights and step times are a transformer's of this shape, not the model's` });
-  if (window) raw.sliding_window = window;
+  const linear = linearAttentionLayout(c, layers, hidden, fullInterval);
+  const linearField = `${where}${Array.isArray(c.layer_types) ? 'layer_types' : 'full_attention_interval'}`;
+  if (linear && 'warning' in linear) warnings.push({ file, message: `${linearField}: ${linear.warning}` });
+  const ssm = linear ? undefined : stateSpaceField(c);
+  if (ssm) warnings.push({ file, message: `${where}${ssm}: a state-space (Mamba) hybrid of a layout planner does not read; it plans every layer as attention, so its KV cache, weights and step times are a transformer's of this shape, not the model's` });
+  if (linear && 'layout' in linear) {
+    if (linear.layout.layers >= layers) issue(`${linearField}: every layer is linear attention or Mamba; planner models hybrids with at least one attention layer, not pure state-space models`);
+    else raw.linear_attention = linear.layout;
+  } else {
+    const window = windowLayout(c, layers);
+    if (window) raw.sliding_window = window;
+  }
   if (moe) {
     const expertSize = expertFfn ?? int(['intermediate_size'], true) ?? raw.ffn_size;
     raw.moe = {
@@ -281,6 +297,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
       dense_layers: denseLayers ?? 0,
     };
   }
+  for (const [path, message] of modelShapeProblems(raw)) issue(`${linearField}: ${message} (read as ${path.join('.')})`);
   if (issues.length > 0) return { issues, warnings };
   return { model: normalizeModel(raw), precisionFrom, issues, warnings };
 }

@@ -1,7 +1,7 @@
 import { buildCatalog } from './catalog.js';
 import { sortIssues } from './issues.js';
 import type { InputIssue } from './issues.js';
-import { createModelRegistry, normalizeModel } from './models.js';
+import { createModelRegistry, modelShapeProblems, normalizeModel } from './models.js';
 import type { ModelRegistry, RawModel } from './models.js';
 import type { SchemaChecker } from './schema-check.js';
 import { nameIssues, normalizeSpec } from './service-spec.js';
@@ -65,6 +65,9 @@ export function loadModelPresets(check: SchemaChecker | undefined, files: Array<
       issues.push(checked.value.issueAt([], `a preset model needs ${missing.join(', ')}`));
       continue;
     }
+    const problems = modelShapeProblems(raw);
+    for (const [path, message] of problems) issues.push(checked.value.issueAt(path, message));
+    if (problems.length > 0) continue;
     const model = normalizeModel(raw);
     for (const name of [model.id, ...model.aliases]) {
       const key = name.toLowerCase();

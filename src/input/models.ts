@@ -1,4 +1,4 @@
-import type { ModelArch, WeightDtype } from './types.js';
+import type { LinearAttentionArch, ModelArch, WeightDtype } from './types.js';
 import { nameTags } from './model-tags.js';
 import { parseQuantity } from './units.js';
 import type { QuantityKind } from './units.js';
@@ -25,6 +25,16 @@ export interface RawModel {
   bias?: boolean;
   max_context?: number | string;
   sliding_window?: { size: number | string; full_every?: number };
+  linear_attention?: {
+    kind: LinearAttentionArch['kind'];
+    layers: number;
+    key_heads: number;
+    value_heads: number;
+    key_head_dim: number;
+    value_head_dim: number;
+    conv_kernel: number;
+    state_dtype?: 'bf16' | 'fp32';
+  };
   moe?: {
     experts: number;
     active_experts: number;
@@ -97,10 +107,40 @@ export function normalizeModel(raw: RawModel, fallbackId = 'custom'): ModelArch 
       sizeTokens: checkedQuantity('tokens', raw.sliding_window.size),
       fullEvery: raw.sliding_window.full_every ?? 0,
     },
+    ...(raw.linear_attention ? { linearAttention: linearAttention(raw.linear_attention) } : {}),
     ...(moe ? { moe } : {}),
     ...(mla ? { mla } : {}),
     ...(raw.mtp_layers ? { mtpLayers: raw.mtp_layers } : {}),
   };
+}
+
+function linearAttention(raw: NonNullable<RawModel['linear_attention']>): LinearAttentionArch {
+  return {
+    kind: raw.kind,
+    layers: raw.layers,
+    keyHeads: raw.key_heads,
+    valueHeads: raw.value_heads,
+    keyHeadDim: raw.key_head_dim,
+    valueHeadDim: raw.value_head_dim,
+    convKernel: raw.conv_kernel,
+    stateDtype: raw.state_dtype ?? 'bf16',
+  };
+}
+
+/**
+ * What a schema-valid model still gets wrong across fields (the schema checks each alone), as
+ * [field path, message] pairs: linear-attention layers need at least one attention layer beside them.
+ */
+export function modelShapeProblems(raw: RawModel): Array<[string[], string]> {
+  const problems: Array<[string[], string]> = [];
+  const linear = raw.linear_attention;
+  if (linear && linear.layers >= raw.layers) {
+    problems.push([['linear_attention', 'layers'], `${linear.layers} linear-attention layers leave none of the ${raw.layers} layers with attention (planner needs at least one: a pure state-space model is not modelled)`]);
+  }
+  if (linear && linear.value_heads % linear.key_heads !== 0) {
+    problems.push([['linear_attention', 'value_heads'], `${linear.value_heads} value heads must be a multiple of the ${linear.key_heads} key heads`]);
+  }
+  return problems;
 }
 
 /** A name resolved to a preset, with what the name's variant tags say about its weights. */

@@ -3,7 +3,7 @@ import { didYouMean } from './did-you-mean.js';
 import type { InputIssue } from './issues.js';
 import { modelFromHfConfig, modelSlug } from './hf-config.js';
 import { nameTags } from './model-tags.js';
-import { checkedQuantity, normalizeModel } from './models.js';
+import { checkedQuantity, modelShapeProblems, normalizeModel } from './models.js';
 import type { ModelRegistry, RawModel } from './models.js';
 import { normalizeSize } from './sizes.js';
 import { maxTokens } from '../workload/distributions.js';
@@ -272,6 +272,9 @@ function resolveSpecModel(raw: RawSpec, context: SpecContext, sinks: Sinks): { m
     model = parsed.model;
     if (model && parsed.precisionFrom) implied = { dtype: model.nativePrecision, from: `${read.shown} (its ${parsed.precisionFrom})` };
   } else if (typeof raw.model === 'object') {
+    const problems = modelShapeProblems(raw.model as RawModel);
+    for (const [path, message] of problems) at(['model', ...path], message);
+    if (problems.length > 0) return undefined;
     model = inlineModel(raw.model as RawModel);
     const tags = nameTags(model.name);
     if ((raw.model as RawModel).native_precision === undefined && tags.precision) {

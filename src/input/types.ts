@@ -30,6 +30,26 @@ export interface MlaArch {
   vHeadDim: number;
 }
 
+/**
+ * Linear-attention layers (a recurrent state per sequence instead of a KV cache): Gated DeltaNet
+ * (Qwen3-Next, Qwen3.5) or Mamba-2 (Granite 4.0-H), which share one shape — queries and keys of
+ * `keyHeads` × `keyHeadDim` (Mamba-2: its C and B, `n_groups` × `d_state`), values and the output
+ * gate of `valueHeads` × `valueHeadDim` (Mamba-2: its heads × head_dim), a state of keyHeadDim ×
+ * valueHeadDim per value head, and a causal convolution of `convKernel` taps over q, k and v.
+ */
+export interface LinearAttentionArch {
+  kind: 'gated-deltanet' | 'mamba2';
+  /** Layers (of ModelArch.layers) with this mixer instead of softmax attention. */
+  layers: number;
+  keyHeads: number;
+  valueHeads: number;
+  keyHeadDim: number;
+  valueHeadDim: number;
+  convKernel: number;
+  /** Precision of the recurrent state (the convolution's stays in 16 bits): vLLM keeps the model's dtype unless the config asks for fp32 (Qwen3.5's mamba_ssm_dtype, Nemotron-H). */
+  stateDtype: 'bf16' | 'fp32';
+}
+
 /** A transformer's architecture, enough to count its parameters, FLOPs and bytes. */
 export interface ModelArch {
   id: string;
@@ -53,6 +73,8 @@ export interface ModelArch {
   maxContextTokens?: number;
   /** Windowed attention of `sizeTokens`; every `fullEvery`-th layer keeps full attention (0: none does). */
   slidingWindow?: { sizeTokens: number; fullEvery: number };
+  /** Linear-attention layers in place of some softmax-attention ones (hybrid models); the window applies to the others. */
+  linearAttention?: LinearAttentionArch;
   moe?: MoeArch;
   mla?: MlaArch;
   /** Multi-token-prediction modules the checkpoint ships beside its layers (DeepSeek-V3: 1); absent: none. */

@@ -1,5 +1,6 @@
 import type { ModelArch } from '../input/types.js';
 import { windowedLayers } from './kv-cache.js';
+import { attentionLayers } from './linear-attention.js';
 
 /** A prefill chunk: `count` sequences each adding `tokens` prompt tokens after `prefixTokens` cached ones. */
 export interface PrefillChunk {
@@ -20,9 +21,9 @@ function chunkPairs(chunk: PrefillChunk, window: number): number {
   return windowedPrefixSum(end, window) - windowedPrefixSum(chunk.prefixTokens, window);
 }
 
-/** Mean query–key pairs per layer of the prefill chunks (windowed layers see fewer keys). */
+/** Mean query–key pairs per attention layer of the prefill chunks (windowed layers see fewer keys). */
 export function prefillPairsPerLayer(model: ModelArch, chunks: PrefillChunk[]): number {
-  const windowed = windowedLayers(model) / model.layers;
+  const windowed = windowedLayers(model) / attentionLayers(model);
   const window = model.slidingWindow?.sizeTokens ?? Infinity;
   let pairs = 0;
   for (const chunk of chunks) {
@@ -33,9 +34,9 @@ export function prefillPairsPerLayer(model: ModelArch, chunks: PrefillChunk[]): 
   return pairs;
 }
 
-/** Mean keys per layer a decoding token attends to, at a context of `contextTokens`. */
+/** Mean keys per attention layer a decoding token attends to, at a context of `contextTokens`. */
 export function decodeKeysPerLayer(model: ModelArch, contextTokens: number): number {
-  const windowed = windowedLayers(model) / model.layers;
+  const windowed = windowedLayers(model) / attentionLayers(model);
   const window = Math.min(contextTokens, model.slidingWindow?.sizeTokens ?? Infinity);
   return (1 - windowed) * contextTokens + windowed * window;
 }

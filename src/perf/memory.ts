@@ -2,6 +2,7 @@ import { bytesPerValue } from './dtypes.js';
 import { moeGroupGpus } from './deployment.js';
 import type { Deployment } from './deployment.js';
 import { cachedTokensPerLayer, kvValuesPerTokenPerLayer } from './kv-cache.js';
+import { attentionShare, linearStateBytesPerLayer } from './linear-attention.js';
 import { paramBreakdown } from './model-size.js';
 import { draftDeployment, sharesVocabulary } from './speculative.js';
 
@@ -19,8 +20,10 @@ export interface MemoryPlan {
   kvRoomBytes: number;
   /** KV bytes one token of context costs on one GPU (all cached layers of its stage). */
   kvBytesPerToken: number;
-  /** Tokens of context the KV room holds (0 when nothing fits). */
+  /** Tokens of context the KV room holds (0 when nothing fits; a hybrid's sequences also keep stateBytesPerSequence each). */
   maxKvTokens: number;
+  /** Fixed bytes each sequence keeps on one GPU besides its KV: a hybrid's linear-attention state (0 for a plain transformer). */
+  stateBytesPerSequence: number;
   fits: boolean;
 }
 
@@ -69,7 +72,7 @@ export function kvBytesPerTokenPerGpu(d: Deployment): number {
 
 function modelKvBytesPerTokenPerGpu(d: Deployment): number {
   const m = d.model;
-  const layersPerStage = Math.ceil(m.layers / d.pp);
+  const layersPerStage = Math.ceil(m.layers / d.pp) * attentionShare(m);
   const perLayer = m.mla
     ? kvValuesPerTokenPerLayer(m)
     : 2 * Math.max(1, Math.ceil(m.kvHeads / d.tp)) * m.headDim;
@@ -77,8 +80,22 @@ function modelKvBytesPerTokenPerGpu(d: Deployment): number {
 }
 
 /**
+ * Fixed state bytes one sequence holds on one GPU in a hybrid model's linear-attention layers
+ * (their heads split over TP), in their own dtypes whatever the KV cache's. With speculative
+ * decoding every drafted position keeps a state of its own (vLLM's 1 + k state blocks), so a
+ * rejected draft can roll back.
+ */
+function linearStateBytesPerGpu(d: Deployment): number {
+  const la = d.model.linearAttention;
+  if (!la) return 0;
+  const layersPerStage = Math.ceil(d.model.layers / d.pp) * (1 - attentionShare(d.model));
+  const copies = 1 + (d.speculative ? d.speculative.tokens : 0);
+  return layersPerStage * linearStateBytesPerLayer(la, d.tp) * copies;
+}
+
+/**
  * KV bytes one sequence of `contextTokens` holds on one GPU (sliding windows honoured), with the
- * k slots speculative decoding writes its draft tokens into.
+ * k slots speculative decoding writes its draft tokens into and any linear-attention state.
  */
 export function kvBytesPerSequencePerGpu(d: Deployment, contextTokens: number): number {
   return sequenceKvBytes(d)(contextTokens);
@@ -88,7 +105,8 @@ export function kvBytesPerSequencePerGpu(d: Deployment, contextTokens: number): 
 export function sequenceKvBytes(d: Deployment): (contextTokens: number) => number {
   const slots = d.speculative ? d.speculative.tokens : 0;
   const perToken = kvBytesPerTokenPerGpu(d);
-  return (contextTokens) => perToken * cachedTokensPerLayer(d.model, contextTokens + slots);
+  const state = linearStateBytesPerGpu(d);
+  return (contextTokens) => perToken * cachedTokensPerLayer(d.model, contextTokens + slots) + state;
 }
 
 /**
@@ -102,7 +120,7 @@ export function memoryPlan(d: Deployment, stepTokens: number): MemoryPlan {
   const kvRoomBytes = usableBytes - weightBytes - activationBytes;
   const kvBytesPerToken = kvBytesPerTokenPerGpu(d);
   const maxKvTokens = kvRoomBytes > 0 ? Math.floor(kvRoomBytes / kvBytesPerToken) : 0;
-  return { usableBytes, weightBytes, activationBytes, kvRoomBytes, kvBytesPerToken, maxKvTokens, fits: maxKvTokens > 0 };
+  return { usableBytes, weightBytes, activationBytes, kvRoomBytes, kvBytesPerToken, maxKvTokens, stateBytesPerSequence: linearStateBytesPerGpu(d), fits: maxKvTokens > 0 };
 }
 
 /**

@@ -1,11 +1,12 @@
 import type { ModelArch } from '../input/types.js';
+import { linearAttentionParams } from './linear-attention.js';
 
 /** Parameter counts of a model, by component, as its checkpoint stores them. */
 export interface ParamBreakdown {
   embedding: number;
   /** Separate LM head (0 when tied to the embedding). */
   lmHead: number;
-  /** Attention projections (and their biases) of one layer. */
+  /** Token-mixer parameters of one layer: attention projections (and biases), averaged with a hybrid's linear-attention mixers. */
   attentionPerLayer: number;
   /** Layer norms of one layer. */
   normsPerLayer: number;
@@ -46,6 +47,13 @@ export function attentionParams(arch: ModelArch): number {
   return weights + (arch.bias ? qDim + 2 * kvDim + h : 0);
 }
 
+/** Mean token-mixer parameters per layer: attention, or in a hybrid its attention and linear-attention layers together. */
+function mixerParamsPerLayer(arch: ModelArch): number {
+  const linear = arch.linearAttention?.layers ?? 0;
+  if (linear === 0) return attentionParams(arch);
+  return ((arch.layers - linear) * attentionParams(arch) + linear * linearAttentionParams(arch)) / arch.layers;
+}
+
 /** Splits a model's parameters into the components the performance model streams. */
 export function paramBreakdown(arch: ModelArch): ParamBreakdown {
   const h = arch.hiddenSize;
@@ -55,7 +63,7 @@ export function paramBreakdown(arch: ModelArch): ParamBreakdown {
   return {
     embedding: arch.vocabSize * h,
     lmHead: arch.tiedEmbeddings ? 0 : arch.vocabSize * h,
-    attentionPerLayer: attentionParams(arch),
+    attentionPerLayer: mixerParamsPerLayer(arch),
     normsPerLayer: 2 * normParams,
     denseMlpPerLayer: mlpParams(h, arch.ffnSize, arch.mlp === 'gated', arch.bias),
     expertParams: moe ? mlpParams(h, moe.expertFfnSize, arch.mlp === 'gated', arch.bias) : 0,

@@ -1,6 +1,7 @@
 import type { ModelArch } from '../input/types.js';
 import { decodeKeysPerLayer, prefillPairsPerLayer } from './attention.js';
 import { windowedLayers } from './kv-cache.js';
+import { attentionLayers, attentionShare, linearHeadsPerGpu, linearInputWidth, linearStateBytesPerLayer, SCAN_CHUNK, scanFlopsPerToken } from './linear-attention.js';
 import type { PrefillChunk } from './attention.js';
 import type { Deployment } from './deployment.js';
 import { dpOf, gemmDtype, moeGroupGpus } from './deployment.js';
@@ -104,7 +105,8 @@ export function stepOperators(d: Deployment, load: StepLoad, moeImbalance = 1, m
   const w = bytesPerValue(d.weights);
   const h = m.hiddenSize;
   const ops: Operator[] = [elementwise('attn_norm', tokens, h, 3)];
-  ops.push(...(m.mla ? mlaOperators(d, load, tokens, w) : attentionOperators(d, load, tokens, w)));
+  const mixer = m.mla ? mlaOperators(d, load, tokens, w) : attentionOperators(d, load, tokens, w);
+  ops.push(...(m.linearAttention ? [...inAttentionLayers(m, mixer), ...linearAttentionOperators(d, load, tokens, w)] : mixer));
   if (d.tp > 1) ops.push({ name: 'attn_allreduce', kind: 'allreduce', flops: 0, bytes: tokens * h * ACT, kernels: 1 });
   ops.push(elementwise('ffn_norm', tokens, h, 3));
   ops.push(...mlpOperators(d, tokens, w, moeImbalance, load.rankLocal === true, moeFp8Input));
@@ -150,6 +152,79 @@ function attentionOperators(d: Deployment, load: StepLoad, tokens: number, w: nu
   const attention = attentionPair(m, load, heads, costs);
   const rope = elementwise('rope_kv_write', tokens, (heads + 2 * kvHeads) * m.headDim, 2);
   return [qkv, rope, ...attention, gemm('o_proj', tokens, heads * m.headDim, m.hiddenSize, w)];
+}
+
+/** Operators of the softmax-attention layers of a hybrid model: they run in that share of the layers. */
+function inAttentionLayers(m: ModelArch, ops: Operator[]): Operator[] {
+  const share = attentionShare(m);
+  return share === 1 ? ops : ops.map((op) => ({ ...op, layerShare: share }));
+}
+
+/**
+ * A linear-attention layer's mixer (Gated DeltaNet, Mamba-2) on one GPU: the input projection,
+ * the causal convolution (its last inputs kept per sequence), the scan, the gated norm and the
+ * output projection, in that share of the layers. Prompt chunks run the chunked scan (vLLM and
+ * SGLang call flash-linear-attention's or Mamba-2's chunked kernels, about 6 launches), reading
+ * and writing each sequence's state once; decodes run the recurrent update, which streams every
+ * sequence's state in and out once per step (each of a verification's tokens writes its own).
+ */
+function linearAttentionOperators(d: Deployment, load: StepLoad, tokens: number, w: number): Operator[] {
+  const m = d.model;
+  const la = m.linearAttention!;
+  const { keyHeads, valueHeads } = linearHeadsPerGpu(la, d.tp);
+  const inner = valueHeads * la.valueHeadDim;
+  const qkvo = 2 * keyHeads * la.keyHeadDim + 2 * inner;
+  const stateBytes = linearStateBytesPerLayer(la, d.tp);
+  const ops: Operator[] = [gemm('linear_in_proj', tokens, m.hiddenSize, linearInputWidth(la, d.tp), w), elementwise('linear_conv', tokens, qkvo - inner, la.convKernel)];
+  const prefillTokens = load.prefill.reduce((sum, c) => sum + c.count * c.tokens, 0);
+  const prefillSequences = load.prefill.reduce((sum, c) => sum + c.count, 0);
+  if (prefillTokens > 0) {
+    const schedule = scanSchedule(la, load.prefill, valueHeads);
+    ops.push({
+      name: 'linear_prefill_scan',
+      kind: 'prefill-attention',
+      flops: schedule.totalSteps * schedule.flopsPerStep,
+      bytes: prefillTokens * qkvo * ACT + 2 * prefillSequences * stateBytes,
+      kernels: 6,
+      tiles: schedule,
+    });
+  }
+  if (load.decodeSequences > 0) {
+    const queries = load.queryTokensPerSequence ?? 1;
+    ops.push({
+      name: 'linear_decode_scan',
+      kind: 'elementwise',
+      flops: load.decodeSequences * queries * valueHeads * scanFlopsPerToken(la, 'decode'),
+      bytes: load.decodeSequences * ((1 + queries) * stateBytes + queries * qkvo * ACT),
+      kernels: 1,
+    });
+  }
+  ops.push(elementwise('linear_gated_norm', tokens, inner, 3), gemm('linear_out_proj', tokens, inner, m.hiddenSize, w));
+  const share = 1 - attentionShare(m);
+  return ops.map((op) => ({ ...op, layerShare: share }));
+}
+
+/** Value columns of one program of the chunked scan (flash-linear-attention's and Mamba-2's kernels tile the value dimension by 64). */
+const SCAN_VALUE_TILE = 64;
+
+/**
+ * The chunked scan of a step's prompt chunks as tile steps (one chunk of SCAN_CHUNK tokens for one
+ * value head and one 64-column value tile), run at the prefill-attention tile rate (ASSUMED: no
+ * timings of these kernels here to fit). Gated DeltaNet carries its state from chunk to chunk in
+ * a matrix product (flash-linear-attention's chunk_fwd_h), so a prompt's chunks form a chain that
+ * one compute unit runs in turn; Mamba-2's chunks run side by side (the state passing between them
+ * is elementwise).
+ */
+function scanSchedule(la: NonNullable<ModelArch['linearAttention']>, chunks: PrefillChunk[], valueHeads: number): TileSchedule {
+  const tiles = Math.ceil(la.valueHeadDim / SCAN_VALUE_TILE);
+  let totalSteps = 0;
+  let longestSteps = 0;
+  for (const ch of chunks) {
+    const scanChunks = Math.ceil(ch.tokens / SCAN_CHUNK);
+    totalSteps += ch.count * scanChunks * valueHeads * tiles;
+    longestSteps = Math.max(longestSteps, la.kind === 'gated-deltanet' ? scanChunks : 1);
+  }
+  return { totalSteps, longestSteps, flopsPerStep: (SCAN_CHUNK * scanFlopsPerToken(la, 'prefill')) / tiles };
 }
 
 /** The attention heads one GPU runs and their per-head costs (multi-head latent attention's or grouped-query attention's). */
@@ -262,11 +337,12 @@ function decodeAttention(m: ModelArch, load: StepLoad, heads: number, c: Attenti
  */
 export function decodeAttentionOperator(d: Deployment, load: StepLoad): Operator {
   const { heads, costs } = attentionCosts(d);
-  return decodeAttention(d.model, load, heads, costs);
+  return inAttentionLayers(d.model, [decodeAttention(d.model, load, heads, costs)])[0];
 }
 
+/** Fraction of the attention layers that are windowed. */
 function windowedShare(m: ModelArch): number {
-  return windowedLayers(m) / m.layers;
+  return windowedLayers(m) / attentionLayers(m);
 }
 
 /** Dense MLP, or MoE: router, the experts the step's tokens touch, shared experts, dispatch. */

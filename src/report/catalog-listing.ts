@@ -1,4 +1,5 @@
 import { kvBytesPerToken, windowedLayers } from '../perf/kv-cache.js';
+import { attentionLayers, linearStateBytesPerSequence } from '../perf/linear-attention.js';
 import { activeParams, totalParams } from '../perf/model-size.js';
 import type { ModelRegistry } from '../input/models.js';
 import type { Catalog, ComputeDtype, GpuSpec, ModelArch } from '../input/types.js';
@@ -83,11 +84,20 @@ export function gpuJson(catalog: Catalog): object {
   };
 }
 
-/** The attention kind, with its sliding window where layers keep one: "GQA, 128-token window on 18 of 36 layers". */
+/** Names of the linear-attention kinds as model cards write them. */
+const LINEAR_KIND: Record<NonNullable<ModelArch['linearAttention']>['kind'], string> = { 'gated-deltanet': 'Gated DeltaNet', mamba2: 'Mamba-2' };
+
+/**
+ * The attention kind, with its sliding window where layers keep one ("GQA, 128-token window on 18
+ * of 36 layers") and a hybrid's linear-attention layers with their state per sequence ("GQA on 12
+ * of 48 layers, Gated DeltaNet on 36 (1.1 MiB of state per sequence)").
+ */
 function attentionText(model: ModelArch): string {
-  const kind = model.attention.toUpperCase();
-  if (!model.slidingWindow) return kind;
-  return `${kind}, ${model.slidingWindow.sizeTokens}-token window on ${windowedLayers(model)} of ${model.layers} layers`;
+  const la = model.linearAttention;
+  const kind = la ? `${model.attention.toUpperCase()} on ${attentionLayers(model)} of ${model.layers} layers` : model.attention.toUpperCase();
+  const window = model.slidingWindow ? `, ${model.slidingWindow.sizeTokens}-token window on ${windowedLayers(model)}${la ? '' : ` of ${model.layers} layers`}` : '';
+  const linear = la ? `, ${LINEAR_KIND[la.kind]} on ${la.layers} (${formatBytes(linearStateBytesPerSequence(model))} of state per sequence)` : '';
+  return kind + window + linear;
 }
 
 function experts(model: ModelArch): string {
@@ -150,6 +160,8 @@ export function modelJson(registry: ModelRegistry): object {
       moe: m.moe ?? null,
       mla: m.mla ?? null,
       slidingWindow: m.slidingWindow ?? null,
+      linearAttention: m.linearAttention ?? null,
+      linearStateBytesPerSequence: linearStateBytesPerSequence(m),
       maxContextTokens: m.maxContextTokens ?? null,
       nativePrecision: m.nativePrecision,
       source: m.source ?? null,

@@ -94,7 +94,7 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   const memory = [
     ['weights', formatBytes(m.weightBytes), parameterText(e.deployment)],
     ['activations + reserve', formatBytes(m.activationBytes), ''],
-    ['KV cache room', formatBytes(Math.max(0, m.kvRoomBytes)), `${m.maxKvTokens} tokens at ${formatBytes(m.kvBytesPerToken)} per token`],
+    ['KV cache room', formatBytes(Math.max(0, m.kvRoomBytes)), `${m.maxKvTokens} tokens at ${formatBytes(m.kvBytesPerToken)} per token${m.stateBytesPerSequence > 0 ? `, and ${formatBytes(m.stateBytesPerSequence)} of linear-attention state per sequence` : ''}`],
     ['usable', formatBytes(m.usableBytes), `of ${formatBytes(e.deployment.gpu.memoryBytes)}`],
   ];
   const table = (r: string[][]) =>
@@ -197,6 +197,7 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     kvRoomBytes: p.memory.kvRoomBytes,
     kvBytesPerToken: p.memory.kvBytesPerToken,
     maxKvTokens: p.memory.maxKvTokens,
+    stateBytesPerSequence: p.memory.stateBytesPerSequence,
   };
   // What the GPU's performance factors rest on (the catalog's evidence).
   const gpuEvidence = { [d.gpu.id]: d.gpu.evidence };

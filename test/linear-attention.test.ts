@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { Deployment } from '../src/perf/deployment.js';
+import { kvBytesPerSequence, kvBytesPerToken } from '../src/perf/kv-cache.js';
+import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan } from '../src/perf/memory.js';
+import { stepOperators } from '../src/perf/operators.js';
+import { stepTiming } from '../src/perf/roofline.js';
+import { cli, presets, specFromText } from './helpers.js';
+
+function deployment(overrides: Partial<Deployment> = {}): Deployment {
+  const { models, catalog } = presets();
+  return { model: models.resolve('qwen3-next-80b-a3b')!, gpu: catalog.gpus['h100-sxm'], tp: 1, pp: 1, ep: 1, weights: 'bf16', kvCache: 'bf16', ...overrides };
+}
+
+// Qwen3-Next: 36 Gated DeltaNet layers (32 value heads of 128 × 128 state, 16 key heads; a 4-tap
+// convolution over 2 × 16 × 128 + 32 × 128 = 8192 channels) and 12 attention layers of 2 KV heads of 256.
+const RECURRENT = 32 * 128 * 128;
+const CONV = 8192 * 3;
+
+describe('linear-attention layers (Qwen3-Next)', () => {
+  it('keep a fixed state per sequence and no KV cache: KV per token counts the 12 attention layers only', () => {
+    const model = deployment().model;
+    expect(kvBytesPerToken(model, 'bf16')).toBe(12 * 2 * 2 * 256 * 2);
+    expect(kvBytesPerSequence(model, 'bf16', 1000) - kvBytesPerSequence(model, 'bf16', 0)).toBe(1000 * 12 * 2 * 2 * 256 * 2);
+    expect(kvBytesPerSequence(model, 'bf16', 0)).toBe(36 * (RECURRENT + CONV) * 2);
+  });
+
+  it('split their state over tensor parallelism by heads (where attention KV heads replicate), whatever the KV dtype', () => {
+    const state = (d: Deployment) => kvBytesPerSequencePerGpu(d, 0);
+    expect(state(deployment({ tp: 4 }))).toBe((36 * (RECURRENT + CONV) * 2) / 4);
+    // fp8 KV halves the attention layers' bytes, not the state (vLLM's --mamba-cache-dtype is apart).
+    expect(state(deployment({ tp: 4, kvCache: 'fp8' }))).toBe(state(deployment({ tp: 4 })));
+    // The 2 KV heads replicate at tp 4: one head of 256 per GPU per attention layer.
+    expect(memoryPlan(deployment({ tp: 4 }), 8192).kvBytesPerToken).toBe(12 * 2 * 256 * 2);
+    // An fp32 recurrent state (Qwen3.5's mamba_ssm_dtype) doubles that part; the convolution's stays 16-bit.
+    const fp32 = deployment();
+    fp32.model = { ...fp32.model, linearAttention: { ...fp32.model.linearAttention!, stateDtype: 'fp32' } };
+    expect(state(fp32)).toBe(36 * (RECURRENT * 4 + CONV * 2));
+  });
+
+  it('keep a state copy per drafted token under speculative decoding', () => {
+    const spec = deployment({ speculative: { method: 'mtp', tokens: 3, acceptance: 0.7, given: 'acceptance' } });
+    // Three draft slots of KV (the target's attention layers and the MTP head's), and four states.
+    expect(kvBytesPerSequencePerGpu(spec, 0) - 3 * kvBytesPerTokenPerGpu(spec)).toBe(4 * 36 * (RECURRENT + CONV) * 2);
+  });
+
+  it('run in 3 of every 4 layers: attention operators in the rest, the decode scan streaming each state in and out', () => {
+    const ops = Object.fromEntries(stepOperators(deployment(), { prefill: [], decodeSequences: 8, decodeContextTokens: 1000 }).map((op) => [op.name, op]));
+    expect(ops.qkv_proj.layerShare).toBe(0.25);
+    expect(ops.decode_attention.layerShare).toBe(0.25);
+    expect(ops.linear_in_proj.layerShare).toBe(0.75);
+    // q, k (16 heads × 128 each), v and the gate z (32 × 128 each), β and the decay per value head.
+    expect(ops.linear_in_proj.flops).toBe(2 * 8 * 2048 * (2 * 16 * 128 + 2 * 32 * 128 + 2 * 32));
+    expect(ops.linear_decode_scan.bytes).toBe(8 * (2 * (RECURRENT + CONV) * 2 + (2 * 16 * 128 + 2 * 32 * 128) * 2));
+    // The scan's cost does not grow with the context; attention's does.
+    const at = (context: number) => stepTiming(deployment(), { prefill: [], decodeSequences: 64, decodeContextTokens: context }, presets().catalog.engines.vllm);
+    const scan = (context: number) => at(context).ops.find((op) => op.name === 'linear_decode_scan')!.seconds;
+    expect(scan(32_000)).toBe(scan(1000));
+    expect(at(32_000).latencySeconds).toBeGreaterThan(at(1000).latencySeconds);
+  });
+
+  it('prefill a prompt in chunks whose state passes from one to the next: a long prompt is a chain one compute unit runs', () => {
+    const scan = (tokens: number) => stepOperators(deployment({ tp: 4 }), { prefill: [{ count: 1, tokens, prefixTokens: 0 }], decodeSequences: 0, decodeContextTokens: 0 }).find((op) => op.name === 'linear_prefill_scan')!;
+    expect(scan(8192).tiles!.longestSteps).toBe(128);
+    // 8 value heads per GPU, two 64-column tiles each, 128 chunks.
+    expect(scan(8192).tiles!.totalSteps).toBe(8 * 2 * 128);
+  });
+
+  it('refuse an inline model with no attention layer left, naming the field', () => {
+    const spec = `model:\n  id: pure-ssm\n  layers: 4\n  hidden_size: 256\n  heads: 4\n  ffn_size: 512\n  vocab_size: 1000\n  linear_attention: { kind: mamba2, layers: 4, key_heads: 1, value_heads: 8, key_head_dim: 16, value_head_dim: 32, conv_kernel: 4 }\nworkload: { rate: 1/s, input_tokens: 100, output_tokens: 10 }\nslo: { ttft: 1s, tpot: 100ms, percentile: 90 }\n`;
+    const loaded = specFromText(spec);
+    expect(loaded.issues.map((i) => `${i.file}:${i.line}: ${i.message}`)).toEqual([expect.stringMatching(/^spec\.yaml:8: .*4 linear-attention layers leave none of the 4 layers with attention/)]);
+  });
+
+  it('show in planner models and estimate: the layers, the state per sequence beside the KV per token', () => {
+    const models = cli(['models', 'qwen3-next-80b-a3b']);
+    expect(models.code).toBe(0);
+    expect(models.stdout).toContain('GQA on 12 of 48 layers, Gated DeltaNet on 36 (37.7 MiB of state per sequence)');
+    const estimate = cli(['estimate', '--model', 'qwen3-next-80b-a3b', '--gpu', 'h100-sxm', '--tp', '4', '--concurrency', '16', '--input-tokens', '2000', '--output-tokens', '200']);
+    expect(estimate.code).toBe(0);
+    expect(estimate.stdout).toMatch(/tokens at 12 KiB per token, and 9\.4\d MiB of linear-attention state per sequence/);
+  });
+});
