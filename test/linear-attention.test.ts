@@ -65,6 +65,20 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     expect(scan(8192).tiles!.totalSteps).toBe(8 * 2 * 128);
   });
 
+  it('with MLPs in fewer layers than mixers (Nemotron-H): the MLP operators, weights and norms in that share', () => {
+    const base = deployment({ tp: 2 });
+    const dense = { ...base.model, moe: undefined, ffnSize: 8192 };
+    const fewer = { ...dense, mlpLayers: 12 };
+    const ops = (model: Deployment['model']) => Object.fromEntries(stepOperators({ ...base, model }, { prefill: [], decodeSequences: 4, decodeContextTokens: 100 }).map((op) => [op.name, op]));
+    expect(ops(fewer).mlp_up.layerShare).toBe(0.25);
+    expect(ops(fewer).ffn_norm.layerShare).toBe(0.25);
+    expect(ops(fewer).mlp_allreduce.layerShare).toBe(0.25);
+    expect(ops(dense).mlp_up.layerShare).toBeUndefined();
+    // 36 fewer MLPs of 3 × 2048 × 8192 weights, split over the two GPUs.
+    const weights = (model: Deployment['model']) => memoryPlan({ ...base, model }, 8192).weightBytes;
+    expect(weights(dense) - weights(fewer)).toBeCloseTo((36 * 3 * 2048 * 8192 * 2) / 2, -3);
+  });
+
   it('refuse an inline model with no attention layer left, naming the field', () => {
     const spec = `model:\n  id: pure-ssm\n  layers: 4\n  hidden_size: 256\n  heads: 4\n  ffn_size: 512\n  vocab_size: 1000\n  linear_attention: { kind: mamba2, layers: 4, key_heads: 1, value_heads: 8, key_head_dim: 16, value_head_dim: 32, conv_kernel: 4 }\nworkload: { rate: 1/s, input_tokens: 100, output_tokens: 10 }\nslo: { ttft: 1s, tpot: 100ms, percentile: 90 }\n`;
     const loaded = specFromText(spec);

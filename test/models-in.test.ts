@@ -224,10 +224,37 @@ describe('a Hugging Face config.json', () => {
     // Without mamba_d_head the head is the inner width (expand × hidden) over the heads.
     expect(modelFromHfConfig('c.json', { ...granite, mamba_d_head: undefined }, 'x').model!.linearAttention!.valueHeadDim).toBe(64);
     expect(modelFromHfConfig('c.json', { ...granite, mamba_n_heads: undefined }, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: layer_types: its 36 Mamba-2 layers are planned as attention layers/)]);
-    // Nemotron-H's separate Mamba, MLP and attention layers (and Jamba's Mamba-1) are read as a transformer, with a warning.
-    const nemotronH = { model_type: 'nemotron_h', num_hidden_layers: 52, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 21504, vocab_size: 131072, hybrid_override_pattern: 'M-M-M-M*-M-M-M-M-M*-', mamba_num_heads: 128 };
-    expect(modelFromHfConfig('c.json', nemotronH, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: hybrid_override_pattern: a state-space \(Mamba\) hybrid of a layout planner does not read; it plans every layer as attention/)]);
-    expect(modelFromHfConfig('c.json', { ...nemotronH, hybrid_override_pattern: undefined, mamba_num_heads: undefined }, 'x').warnings).toEqual([]);
+    // Jamba's Mamba-1 layers are read as a transformer, with a warning.
+    const jamba = { model_type: 'jamba', num_hidden_layers: 32, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 14336, vocab_size: 65536, attn_layer_period: 8, mamba_d_state: 16 };
+    expect(modelFromHfConfig('c.json', jamba, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: attn_layer_period: a state-space \(Mamba\) hybrid of a layout planner does not read; it plans every layer as attention/)]);
+    expect(modelFromHfConfig('c.json', { ...jamba, attn_layer_period: undefined, mamba_d_state: undefined }, 'x').warnings).toEqual([]);
+  });
+
+  it("reads Nemotron-H's pattern: its Mamba-2 and attention blocks as the layers, its MLP blocks as their MLPs, the state in fp32", () => {
+    const nemotronH = {
+      model_type: 'nemotron_h', num_hidden_layers: 52, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, attention_head_dim: 128,
+      intermediate_size: 21504, vocab_size: 131072, tie_word_embeddings: false, mamba_num_heads: 128, mamba_head_dim: 64, n_groups: 8, ssm_state_size: 128, conv_kernel: 4,
+      hybrid_override_pattern: 'M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-',
+    };
+    const read = modelFromHfConfig('c.json', nemotronH, 'Nemotron-H-8B-Base-8K');
+    expect(read.warnings).toEqual([]);
+    expect(read.model).toMatchObject({ layers: 28, mlpLayers: 24, mlp: 'plain', headDim: 128 });
+    expect(read.model!.linearAttention).toEqual({ kind: 'mamba2', layers: 24, keyHeads: 8, valueHeads: 128, keyHeadDim: 128, valueHeadDim: 64, convKernel: 4, stateDtype: 'fp32' });
+    // Its card: 8B parameters (24 squared-ReLU MLPs of 21,504, 24 Mamba-2 mixers, 4 attention layers).
+    expect(totalParams(read.model!) / 8e9).toBeCloseTo(1, 1);
+    // Nemotron 3 Nano's "E" blocks are MoE (the preset is this reading).
+    const nano = modelFromHfConfig('c.json', {
+      ...nemotronH, hidden_size: 2688, num_key_value_heads: 2, attention_head_dim: undefined, head_dim: 128, mamba_num_heads: 64, intermediate_size: 1856,
+      n_routed_experts: 128, num_experts_per_tok: 6, moe_intermediate_size: 1856, moe_shared_expert_intermediate_size: 3712, n_shared_experts: 1,
+      hybrid_override_pattern: 'MEMEM*EMEMEM*EMEMEM*EMEMEM*EMEMEM*EMEMEMEM*EMEMEMEME',
+    }, 'NVIDIA-Nemotron-3-Nano-30B-A3B-BF16');
+    const { id: _id, name: _name, aliases: _aliases, source: _source, publishedParams: _published, family: _family, ...preset } = presets().models.resolve('nemotron-3-nano-30b-a3b')!;
+    expect(nano.model).toMatchObject(preset);
+    expect(activeParams(nano.model!) / 1e9).toBeCloseTo(3.2, 1);
+    const warned = (pattern: string, extra: object = {}) => modelFromHfConfig('c.json', { ...nemotronH, ...extra, hybrid_override_pattern: pattern, num_hidden_layers: pattern.length }, 'x').warnings.map(formatIssue);
+    expect(warned('M-M-X*-')).toEqual([expect.stringMatching(/^c\.json: hybrid_override_pattern: a pattern of 7 blocks for 7 layers, or with blocks other than M, \*, - and E/)]);
+    expect(warned('M-M-*-', { mamba_head_dim: undefined })).toEqual([expect.stringMatching(/no mamba_num_heads, mamba_head_dim or ssm_state_size/)]);
+    expect(warned('M-M-M-')).toEqual([expect.stringMatching(/no attention block/)]);
   });
 
   it('finds the sliding-window period at once, however many layers a config claims', () => {

@@ -146,12 +146,54 @@ function linearAttentionLayout(c: Json, layers: number, hidden: number, fullInte
   return { layout: { kind: 'gated-deltanet', layers: linear, key_heads: kHeads, value_heads: vHeads, key_head_dim: kDim, value_head_dim: vDim, conv_kernel: sizeField(c, 'linear_conv_kernel_dim') ?? 4, ...stateDtype } };
 }
 
+/** A Nemotron-H layout read from its pattern: the mixer layers (Mamba-2 and attention), which of them carry an MLP, and the Mamba-2 layers' shape. */
+interface PatternLayout {
+  layers: number;
+  mlpLayers: number;
+  /** Dense MLP layers ("-"); the rest of mlpLayers are MoE ("E"). */
+  denseLayers: number;
+  linear: NonNullable<RawModel['linear_attention']>;
+}
+
+/**
+ * Nemotron-H's `hybrid_override_pattern`: one character per block, "M" a Mamba-2 mixer, "*"
+ * attention, "-" an MLP, "E" a MoE, each block alone behind its norm. planner's layer is a mixer
+ * with an MLP, so the layers are the M and * blocks and the - and E blocks their MLPs (where they
+ * sit does not change a step's time or bytes). The recurrent state in fp32 unless the config says
+ * otherwise, as vLLM's NemotronH default is ("only float32 is known to have no accuracy issues").
+ * A warning where the pattern or the Mamba sizes cannot be read.
+ */
+function patternLayout(c: Json, layers: number): { layout: PatternLayout } | { warning: string } | undefined {
+  const pattern = c.hybrid_override_pattern;
+  if (typeof pattern !== 'string') return undefined;
+  const count = (ch: string) => [...pattern].filter((x) => x === ch).length;
+  const [mamba, attention, mlp, moe] = ['M', '*', '-', 'E'].map(count);
+  const unread = `is planned as a transformer of ${layers} attention layers, so its KV cache, weights and step times are not the model's`;
+  if (pattern.length !== layers || mamba + attention + mlp + moe !== pattern.length) {
+    return { warning: `a pattern of ${pattern.length} blocks for ${layers} layers, or with blocks other than M, *, - and E: the model ${unread}` };
+  }
+  const heads = sizeField(c, 'mamba_num_heads');
+  const headDim = sizeField(c, 'mamba_head_dim');
+  const state = sizeField(c, 'ssm_state_size');
+  if (!heads || !headDim || !state) return { warning: `no mamba_num_heads, mamba_head_dim or ssm_state_size to size its Mamba-2 layers: the model ${unread}` };
+  if (attention === 0) return { warning: `no attention block ("*"): a pure state-space model ${unread}` };
+  const ssmDtype = String(c.mamba_ssm_cache_dtype ?? 'float32');
+  return {
+    layout: {
+      layers: mamba + attention,
+      mlpLayers: mlp + moe,
+      denseLayers: mlp,
+      linear: { kind: 'mamba2', layers: mamba, key_heads: sizeField(c, 'n_groups') ?? 1, value_heads: heads, key_head_dim: state, value_head_dim: headDim, conv_kernel: sizeField(c, 'conv_kernel') ?? 4, state_dtype: ssmDtype === 'float32' ? 'fp32' : 'bf16' },
+    },
+  };
+}
+
 /**
  * A state-space hybrid's tell-tale fields that planner does not read (Jamba's Mamba-1 layers,
- * Nemotron-H's pattern of separate Mamba, MLP and attention layers, Falcon-H1's parallel heads,
+ * Falcon-H1's parallel heads,
  * Zamba): every layer is read as attention, which the caller warns of.
  */
-const STATE_SPACE_FIELDS = ['hybrid_override_pattern', 'layers_block_type', 'attn_layer_period', 'mamba_d_state', 'mamba_d_ssm', 'ssm_state_size', 'mamba_expand'];
+const STATE_SPACE_FIELDS = ['layers_block_type', 'attn_layer_period', 'mamba_d_state', 'mamba_d_ssm', 'ssm_state_size', 'mamba_expand'];
 
 /** The first state-space field a config carries, or undefined. */
 function stateSpaceField(c: Json): string | undefined {
@@ -170,7 +212,7 @@ function tiedEmbeddings(c: Json, data: Json): boolean {
 }
 
 /** Model types whose MLP is a plain two-matrix GELU MLP (no gate). */
-const PLAIN_MLP = new Set(['bloom', 'gpt2', 'gpt_neox', 'gptj', 'falcon', 'opt', 'gpt_bigcode', 'phi', 'starcoder2']);
+const PLAIN_MLP = new Set(['nemotron_h', 'bloom', 'gpt2', 'gpt_neox', 'gptj', 'falcon', 'opt', 'gpt_bigcode', 'phi', 'starcoder2']);
 
 /**
  * Reads a Hugging Face config.json (already parsed) into a model architecture. `file` names the
@@ -207,7 +249,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const vocab = int(['vocab_size'], true);
   // Falcon-7B's multi-query attention: one KV head (its 40B and 180B name num_kv_heads).
   const kvHeads = int(['num_key_value_heads', 'num_kv_heads'], false) ?? (c.multi_query === true && c.new_decoder_architecture !== true ? 1 : undefined);
-  const headDim = int(['head_dim'], false);
+  const headDim = int(['head_dim', 'attention_head_dim'], false);
   const experts = int(['num_local_experts', 'num_experts', 'n_routed_experts'], false, 0);
   const moe = experts !== undefined && experts > 1;
   const expertFfn = moe ? int(['moe_intermediate_size'], false) : undefined;
@@ -215,7 +257,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const ffn = int(['intermediate_size_mlp', 'intermediate_size', 'ffn_hidden_size', 'n_inner'], expertFfn === undefined && hidden !== undefined && !PLAIN_MLP.has(String(c.model_type)));
   const active = moe ? int(['num_experts_per_tok', 'experts_per_token', 'moe_topk'], true) : undefined;
   // Qwen3-MoE and Qwen3-Coder write 0 for no shared expert.
-  const sharedFfn = moe ? int(['shared_expert_intermediate_size', 'shared_intermediate_size'], false, 0) : undefined;
+  const sharedFfn = moe ? int(['shared_expert_intermediate_size', 'shared_intermediate_size', 'moe_shared_expert_intermediate_size'], false, 0) : undefined;
   const sharedCount = moe ? int(['n_shared_experts', 'num_shared_experts'], false, 0) : undefined;
   const denseLayers = moe ? int(['first_k_dense_replace'], false, 0) : undefined;
   const kvLora = int(['kv_lora_rank'], false);
@@ -276,7 +318,14 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const linear = linearAttentionLayout(c, layers, hidden, fullInterval);
   const linearField = `${where}${Array.isArray(c.layer_types) ? 'layer_types' : 'full_attention_interval'}`;
   if (linear && 'warning' in linear) warnings.push({ file, message: `${linearField}: ${linear.warning}` });
-  const ssm = linear ? undefined : stateSpaceField(c);
+  const pattern = patternLayout(c, layers);
+  if (pattern && 'warning' in pattern) warnings.push({ file, message: `${where}hybrid_override_pattern: ${pattern.warning}` });
+  if (pattern && 'layout' in pattern) {
+    raw.layers = pattern.layout.layers;
+    raw.mlp_layers = pattern.layout.mlpLayers;
+    raw.linear_attention = pattern.layout.linear;
+  }
+  const ssm = linear || pattern ? undefined : stateSpaceField(c);
   if (ssm) warnings.push({ file, message: `${where}${ssm}: a state-space (Mamba) hybrid of a layout planner does not read; it plans every layer as attention, so its KV cache, weights and step times are a transformer's of this shape, not the model's` });
   if (linear && 'layout' in linear) {
     if (linear.layout.layers >= layers) issue(`${linearField}: every layer is linear attention or Mamba; planner models hybrids with at least one attention layer, not pure state-space models`);
@@ -294,10 +343,11 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
       shared_experts: sharedExperts,
       // DeepSeek's shared experts are moe_intermediate_size each; Qwen-MoE's one shared expert has its own size.
       shared_expert_ffn_size: sharedFfn || expertSize,
-      dense_layers: denseLayers ?? 0,
+      dense_layers: pattern && 'layout' in pattern ? pattern.layout.denseLayers : (denseLayers ?? 0),
     };
   }
-  for (const [path, message] of modelShapeProblems(raw)) issue(`${linearField}: ${message} (read as ${path.join('.')})`);
+  const shapeField = pattern ? `${where}hybrid_override_pattern` : linearField;
+  for (const [path, message] of modelShapeProblems(raw)) issue(`${shapeField}: ${message} (read as ${path.join('.')})`);
   if (issues.length > 0) return { issues, warnings };
   return { model: normalizeModel(raw), precisionFrom, issues, warnings };
 }

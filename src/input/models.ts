@@ -25,6 +25,7 @@ export interface RawModel {
   bias?: boolean;
   max_context?: number | string;
   sliding_window?: { size: number | string; full_every?: number };
+  mlp_layers?: number;
   linear_attention?: {
     kind: LinearAttentionArch['kind'];
     layers: number;
@@ -107,6 +108,7 @@ export function normalizeModel(raw: RawModel, fallbackId = 'custom'): ModelArch 
       sizeTokens: checkedQuantity('tokens', raw.sliding_window.size),
       fullEvery: raw.sliding_window.full_every ?? 0,
     },
+    ...(raw.mlp_layers !== undefined ? { mlpLayers: raw.mlp_layers } : {}),
     ...(raw.linear_attention ? { linearAttention: linearAttention(raw.linear_attention) } : {}),
     ...(moe ? { moe } : {}),
     ...(mla ? { mla } : {}),
@@ -129,13 +131,20 @@ function linearAttention(raw: NonNullable<RawModel['linear_attention']>): Linear
 
 /**
  * What a schema-valid model still gets wrong across fields (the schema checks each alone), as
- * [field path, message] pairs: linear-attention layers need at least one attention layer beside them.
+ * [field path, message] pairs: linear-attention layers need at least one attention layer beside them,
+ * MLP and dense layers fit in the layers.
  */
 export function modelShapeProblems(raw: RawModel): Array<[string[], string]> {
   const problems: Array<[string[], string]> = [];
   const linear = raw.linear_attention;
   if (linear && linear.layers >= raw.layers) {
     problems.push([['linear_attention', 'layers'], `${linear.layers} linear-attention layers leave none of the ${raw.layers} layers with attention (planner needs at least one: a pure state-space model is not modelled)`]);
+  }
+  if (raw.mlp_layers !== undefined && raw.mlp_layers > raw.layers) {
+    problems.push([['mlp_layers'], `${raw.mlp_layers} layers with an MLP is more than the model's ${raw.layers} layers`]);
+  }
+  if (raw.moe?.dense_layers !== undefined && raw.moe.dense_layers > (raw.mlp_layers ?? raw.layers)) {
+    problems.push([['moe', 'dense_layers'], `${raw.moe.dense_layers} dense layers is more than the ${raw.mlp_layers ?? raw.layers} layers with an MLP`]);
   }
   if (linear && linear.value_heads % linear.key_heads !== 0) {
     problems.push([['linear_attention', 'value_heads'], `${linear.value_heads} value heads must be a multiple of the ${linear.key_heads} key heads`]);

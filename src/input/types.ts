@@ -73,6 +73,8 @@ export interface ModelArch {
   maxContextTokens?: number;
   /** Windowed attention of `sizeTokens`; every `fullEvery`-th layer keeps full attention (0: none does). */
   slidingWindow?: { sizeTokens: number; fullEvery: number };
+  /** Layers that carry an MLP (dense or MoE); absent: all. Nemotron-H's Mamba and attention layers have none. */
+  mlpLayers?: number;
   /** Linear-attention layers in place of some softmax-attention ones (hybrid models); the window applies to the others. */
   linearAttention?: LinearAttentionArch;
   moe?: MoeArch;

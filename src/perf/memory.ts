@@ -50,12 +50,13 @@ function modelWeightBytesPerGpu(d: Deployment): number {
   const w = bytesPerValue(d.weights);
   const layersPerStage = Math.ceil(m.layers / d.pp);
   const denseShare = p.denseLayers / m.layers;
+  const moeShare = p.moeLayers / m.layers;
   const experts = m.moe ? m.moe.experts * p.expertParams : 0;
   const perLayer =
     (p.attentionPerLayer * w) / d.tp +
     p.normsPerLayer * HIGH_PRECISION_BYTES +
     denseShare * ((p.denseMlpPerLayer * w) / d.tp) +
-    (1 - denseShare) * ((experts * w) / moeGroupGpus(d) + (p.sharedExpertsPerLayer * w) / d.tp + p.routerPerLayer * HIGH_PRECISION_BYTES);
+    moeShare * ((experts * w) / moeGroupGpus(d) + (p.sharedExpertsPerLayer * w) / d.tp + p.routerPerLayer * HIGH_PRECISION_BYTES);
   const vocab = d.pp > 1 ? Math.max(p.embedding, p.lmHead) : p.embedding + p.lmHead;
   return layersPerStage * perLayer + (vocab * HIGH_PRECISION_BYTES) / d.tp;
 }

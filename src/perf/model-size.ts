@@ -10,7 +10,7 @@ export interface ParamBreakdown {
   attentionPerLayer: number;
   /** Layer norms of one layer. */
   normsPerLayer: number;
-  /** Dense MLP of one dense layer. */
+  /** Dense MLP of one dense layer (denseLayers + moeLayers: the layers with an MLP). */
   denseMlpPerLayer: number;
   /** One routed expert (0 for dense models). */
   expertParams: number;
@@ -54,12 +54,18 @@ function mixerParamsPerLayer(arch: ModelArch): number {
   return ((arch.layers - linear) * attentionParams(arch) + linear * linearAttentionParams(arch)) / arch.layers;
 }
 
+/** Layers that carry an MLP (dense or MoE): all, unless the model says fewer (Nemotron-H). */
+export function mlpLayers(arch: ModelArch): number {
+  return arch.mlpLayers ?? arch.layers;
+}
+
 /** Splits a model's parameters into the components the performance model streams. */
 export function paramBreakdown(arch: ModelArch): ParamBreakdown {
   const h = arch.hiddenSize;
   const moe = arch.moe;
   const normParams = arch.bias ? 2 * h : h;
-  const denseLayers = moe ? Math.min(moe.denseLayers, arch.layers) : arch.layers;
+  const withMlp = mlpLayers(arch);
+  const denseLayers = moe ? Math.min(moe.denseLayers, withMlp) : withMlp;
   return {
     embedding: arch.vocabSize * h,
     lmHead: arch.tiedEmbeddings ? 0 : arch.vocabSize * h,
@@ -70,7 +76,7 @@ export function paramBreakdown(arch: ModelArch): ParamBreakdown {
     sharedExpertsPerLayer: moe ? moe.sharedExperts * mlpParams(h, moe.sharedExpertFfnSize, arch.mlp === 'gated', arch.bias) : 0,
     routerPerLayer: moe ? h * moe.experts + (arch.bias ? moe.experts : 0) : 0,
     denseLayers,
-    moeLayers: arch.layers - denseLayers,
+    moeLayers: withMlp - denseLayers,
     finalNorm: normParams,
   };
 }

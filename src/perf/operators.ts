@@ -7,6 +7,7 @@ import type { Deployment } from './deployment.js';
 import { dpOf, gemmDtype, moeGroupGpus } from './deployment.js';
 import { bytesPerValue } from './dtypes.js';
 import { dispatchCombine, dispatchesTokens, expertsOperator } from './expert-parallel.js';
+import { mlpLayers } from './model-size.js';
 import type { MoeFp8Input } from './expert-parallel.js';
 
 /** Activation bytes (16-bit hidden states). */
@@ -108,7 +109,7 @@ export function stepOperators(d: Deployment, load: StepLoad, moeImbalance = 1, m
   const mixer = m.mla ? mlaOperators(d, load, tokens, w) : attentionOperators(d, load, tokens, w);
   ops.push(...(m.linearAttention ? [...inAttentionLayers(m, mixer), ...linearAttentionOperators(d, load, tokens, w)] : mixer));
   if (d.tp > 1) ops.push({ name: 'attn_allreduce', kind: 'allreduce', flops: 0, bytes: tokens * h * ACT, kernels: 1 });
-  ops.push(elementwise('ffn_norm', tokens, h, 3));
+  ops.push({ ...elementwise('ffn_norm', tokens, h, 3), ...(m.mlpLayers !== undefined ? { layerShare: mlpLayers(m) / m.layers } : {}) });
   ops.push(...mlpOperators(d, tokens, w, moeImbalance, load.rankLocal === true, moeFp8Input));
   ops.push({ ...gemm('lm_head', sequencesOut, h, m.vocabSize / d.tp, ACT), perStep: true, sixteenBit: true });
   return blockScaledFp8(d) ? ops.flatMap(withActivationQuantisation) : ops;
@@ -356,11 +357,16 @@ function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: numbe
     gemm(`${prefix}_down`, tokens, ffn / d.tp, h, w),
   ];
   const reduce = (): Operator => ({ name: 'mlp_allreduce', kind: 'allreduce', flops: 0, bytes: tokens * h * ACT, kernels: 1 });
-  if (!m.moe) return [...dense('mlp', m.ffnSize), ...(d.tp > 1 ? [reduce()] : [])];
+  const mlpShare = mlpLayers(m) / m.layers;
+  if (!m.moe) {
+    const ops = [...dense('mlp', m.ffnSize), ...(d.tp > 1 ? [reduce()] : [])];
+    return mlpShare === 1 ? ops : ops.map((op) => ({ ...op, layerShare: mlpShare }));
+  }
 
   const moe = m.moe;
-  const moeShare = (m.layers - moe.denseLayers) / m.layers;
-  const ops: Operator[] = dense('dense_mlp', m.ffnSize).map((op) => ({ ...op, layerShare: 1 - moeShare }));
+  const moeShare = (mlpLayers(m) - Math.min(moe.denseLayers, mlpLayers(m))) / m.layers;
+  const denseShare = mlpShare - moeShare;
+  const ops: Operator[] = dense('dense_mlp', m.ffnSize).map((op) => ({ ...op, layerShare: denseShare }));
   const inMoe = (op: Operator): Operator => ({ ...op, layerShare: moeShare });
   ops.push(inMoe({ ...gemm('router', tokens, h, moe.experts, ACT), sixteenBit: true }));
   if (!rankLocal) ops.push(inMoe(expertsOperator(d, tokens, w, imbalance, moeFp8Input)));
@@ -372,16 +378,18 @@ function mlpOperators(d: Deployment, tokens: number, w: number, imbalance: numbe
   // data_parallel_size > 1), SGLang (without DP attention) and TensorRT-LLM (all-to-all only with
   // attention DP) run it.
   if (dispatchesTokens(d) && !rankLocal) for (const op of dispatchCombine(d, tokens, imbalance)) ops.push(inMoe(op));
+  // The MLP layers' all-reduce (without an MLP, Nemotron-H's Mamba and attention layers reduce after their mixer only).
+  const inMlp = (op: Operator): Operator => (mlpShare === 1 ? op : { ...op, layerShare: mlpShare });
   if (rankLocal) {
-    if (d.tp > 1) ops.push(reduce());
+    if (d.tp > 1) ops.push(inMlp(reduce()));
   } else if (ranks > 1 && d.ep === 1) {
     // DP attention with every expert split over all tp × dp GPUs (vLLM's default with DP, SGLang's
     // DP attention without --ep-size): every rank's tokens are gathered to all of them and the
     // outputs reduce-scattered back, an all-reduce of the whole batch over the group in bytes; the
     // shared experts' partial sums ride along. The dense layers reduce within the rank.
     ops.push(inMoe({ ...reduce(), name: 'moe_allreduce', bytes: tokens * ranks * h * ACT, group: moeGroupGpus(d) }));
-    if (d.tp > 1 && moeShare < 1) ops.push({ ...reduce(), layerShare: 1 - moeShare });
-  } else if (d.tp > 1) ops.push(reduce());
+    if (d.tp > 1 && denseShare > 0) ops.push({ ...reduce(), layerShare: denseShare });
+  } else if (d.tp > 1) ops.push(inMlp(reduce()));
   return ops;
 }
 
