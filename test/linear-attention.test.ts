@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../src/perf/deployment.js';
 import { kvBytesPerSequence, kvBytesPerToken } from '../src/perf/kv-cache.js';
@@ -77,6 +80,27 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     // 36 fewer MLPs of 3 × 2048 × 8192 weights, split over the two GPUs.
     const weights = (model: Deployment['model']) => memoryPlan({ ...base, model }, 8192).weightBytes;
     expect(weights(dense) - weights(fewer)).toBeCloseTo((36 * 3 * 2048 * 8192 * 2) / 2, -3);
+  });
+
+  it("plan a hybrid's prefix cache off unless the spec turns it on, and launch vLLM to match", () => {
+    const spec = (planning: string) => `model: qwen3-next-80b-a3b\nworkload:\n  rate: 5/s\n  input_tokens: 2000\n  output_tokens: 200\n  reuse: 70%\nslo: { ttft: 1s, tpot: 50ms, percentile: 90 }\nplanning: { gpus: [h100-sxm]${planning} }\n`;
+    const off = specFromText(spec(''));
+    expect(off.value!.planning.prefixCache).toBe(false);
+    expect(off.value!.classes[0].reuse).toBeUndefined();
+    expect(off.warnings!.map((w) => w.message)).toEqual([expect.stringMatching(/^model: a hybrid model .*planned without the prefix cache.*set planning\.prefix_cache: on/)]);
+    const on = specFromText(spec(', prefix_cache: on'));
+    expect(on.value!.planning.prefixCache).toBe(true);
+    expect(on.warnings).toEqual([]);
+    // Without reuse in the spec there is nothing to warn of.
+    expect(specFromText(spec('').replace('  reuse: 70%\n', '')).warnings).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'hybrid-'));
+    const launch = (planning: string) => {
+      writeFileSync(join(dir, 'spec.yaml'), spec(planning));
+      expect(cli(['plan', join(dir, 'spec.yaml'), '--no-verify', '--quiet', '--out', join(dir, 'plan.json')]).code).toBe(0);
+      return cli(['deploy', join(dir, 'plan.json'), '--target', 'vllm']).stdout;
+    };
+    expect(launch('')).not.toMatch(/--enable-prefix-caching|--mamba-cache-mode/);
+    expect(launch(', prefix_cache: on')).toMatch(/--enable-prefix-caching \\\n\s+--mamba-cache-mode align/);
   });
 
   it('refuse an inline model with no attention layer left, naming the field', () => {

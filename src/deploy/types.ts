@@ -48,6 +48,8 @@ export interface DeployModel {
   kvHeads?: number;
   /** Mixture of experts (vLLM/SGLang place experts by TP unless told otherwise). */
   moe: boolean;
+  /** Linear-attention (Mamba, Gated DeltaNet) layers, where a preset says so: vLLM caches such a model's prefixes only when told. */
+  hybrid?: boolean;
 }
 
 /** The plan's speculative decoding as deploy launches it. */
