@@ -7,6 +7,8 @@ import { kvBytesPerSequence, kvBytesPerToken } from '../src/perf/kv-cache.js';
 import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan } from '../src/perf/memory.js';
 import { stepOperators } from '../src/perf/operators.js';
 import { stepTiming } from '../src/perf/roofline.js';
+import { kvTransferSeconds } from '../src/perf/transfer.js';
+import { instanceTiming } from '../src/simulate/timing.js';
 import { cli, presets, specFromText } from './helpers.js';
 
 function deployment(overrides: Partial<Deployment> = {}): Deployment {
@@ -42,8 +44,9 @@ describe('linear-attention layers (Qwen3-Next)', () => {
 
   it('keep a state copy per drafted token under speculative decoding', () => {
     const spec = deployment({ speculative: { method: 'mtp', tokens: 3, acceptance: 0.7, given: 'acceptance' } });
-    // Three draft slots of KV (the target's attention layers and the MTP head's), and four states.
-    expect(kvBytesPerSequencePerGpu(spec, 0) - 3 * kvBytesPerTokenPerGpu(spec)).toBe(4 * 36 * (RECURRENT + CONV) * 2);
+    // Three draft slots of KV (the target's attention layers and the MTP head's), and four state
+    // blocks, each convolution state three inputs longer (vLLM: kernel − 1 + k rows).
+    expect(kvBytesPerSequencePerGpu(spec, 0) - 3 * kvBytesPerTokenPerGpu(spec)).toBe(4 * 36 * (RECURRENT + 2 * CONV) * 2);
   });
 
   it('run in 3 of every 4 layers: attention operators in the rest, the decode scan streaming each state in and out', () => {
@@ -54,11 +57,12 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     // q, k (16 heads × 128 each), v and the gate z (32 × 128 each), β and the decay per value head.
     expect(ops.linear_in_proj.flops).toBe(2 * 8 * 2048 * (2 * 16 * 128 + 2 * 32 * 128 + 2 * 32));
     expect(ops.linear_decode_scan.bytes).toBe(8 * (2 * (RECURRENT + CONV) * 2 + (2 * 16 * 128 + 2 * 32 * 128) * 2));
-    // The scan's cost does not grow with the context; attention's does.
-    const at = (context: number) => stepTiming(deployment(), { prefill: [], decodeSequences: 64, decodeContextTokens: context }, presets().catalog.engines.vllm);
-    const scan = (context: number) => at(context).ops.find((op) => op.name === 'linear_decode_scan')!.seconds;
-    expect(scan(32_000)).toBe(scan(1000));
-    expect(at(32_000).latencySeconds).toBeGreaterThan(at(1000).latencySeconds);
+    // A long context costs only the attention layers' reads: a quarter of what all 48 layers of attention would.
+    const at = (context: number, model = deployment().model) => stepTiming({ ...deployment(), model }, { prefill: [], decodeSequences: 64, decodeContextTokens: context }, presets().catalog.engines.vllm).latencySeconds;
+    const attentionOnly = { ...deployment().model, linearAttention: undefined };
+    const hybridGrowth = at(32_000) - at(1000);
+    expect(hybridGrowth).toBeGreaterThan(0);
+    expect(hybridGrowth / (at(32_000, attentionOnly) - at(1000, attentionOnly))).toBeCloseTo(0.25, 1);
   });
 
   it('prefill a prompt in chunks whose state passes from one to the next: a long prompt is a chain one compute unit runs', () => {
@@ -101,6 +105,21 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     };
     expect(launch('')).not.toMatch(/--enable-prefix-caching|--mamba-cache-mode/);
     expect(launch(', prefix_cache: on')).toMatch(/--enable-prefix-caching \\\n\s+--mamba-cache-mode align/);
+  });
+
+  it("leave the state with the sequence in the simulator: a cached prefix block holds only the attention layers' KV", () => {
+    const timing = instanceTiming(deployment({ tp: 4 }), presets().catalog.engines.vllm, [1000], 2000);
+    expect(timing.kvBytes(512) - timing.blockBytes(512)).toBe((36 * (RECURRENT + CONV) * 2) / 4);
+    expect(timing.blockBytes(512)).toBe(512 * 12 * 2 * 256 * 2);
+  });
+
+  it('move their state from prefill to decode over every GPU of the instance, where the KV goes over its KV heads', () => {
+    // At tp 8 the 2 KV heads sit on 2 GPUs' links; the state is split over all 8 (an RDMA link per GPU).
+    const gpu = { ...deployment().gpu, network: { bandwidth: 50e9, per: 'gpu' as const, fabric: 'rdma' as const } };
+    const send = kvTransferSeconds(deployment({ tp: 8, gpu }), deployment({ tp: 8, gpu }), 2000, 'network');
+    const stateBytes = 36 * (RECURRENT + CONV) * 2;
+    const kvBytes = 2000 * 12 * 2 * 2 * 256 * 2;
+    expect(send - gpu.efficiency.commLatencySeconds).toBeCloseTo((kvBytes / 2 + stateBytes / 8) / (gpu.efficiency.communication * 50e9), 9);
   });
 
   it('refuse an inline model with no attention layer left, naming the field', () => {

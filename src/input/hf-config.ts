@@ -137,8 +137,8 @@ function linearAttentionLayout(c: Json, layers: number, hidden: number, fullInte
   }
   const interval = fullInterval !== undefined && fullInterval > 1 ? fullInterval : undefined;
   if (!(types?.includes('linear_attention') ?? interval !== undefined)) return undefined;
-  const full = types ? types.filter((t) => t === 'full_attention').length : Math.floor(layers / interval!);
-  const linear = layers - full;
+  // Every entry but linear_attention keeps attention (full or sliding).
+  const linear = types ? types.filter((t) => t === 'linear_attention').length : layers - Math.floor(layers / interval!);
   const [kHeads, vHeads, kDim, vDim] = ['linear_num_key_heads', 'linear_num_value_heads', 'linear_key_head_dim', 'linear_value_head_dim'].map((k) => sizeField(c, k));
   if (!kHeads || !vHeads || !kDim || !vDim) {
     return { warning: `its ${linear} linear-attention layers are planned as full attention (no linear_* head sizes to size their state): more KV cache and attention time than the model needs` };
@@ -177,7 +177,7 @@ function patternLayout(c: Json, layers: number): { layout: PatternLayout } | { w
   const state = sizeField(c, 'ssm_state_size');
   if (!heads || !headDim || !state) return { warning: `no mamba_num_heads, mamba_head_dim or ssm_state_size to size its Mamba-2 layers: the model ${unread}` };
   if (attention === 0) return { warning: `no attention block ("*"): a pure state-space model ${unread}` };
-  const ssmDtype = String(c.mamba_ssm_cache_dtype ?? 'float32');
+  const ssmDtype = String(c.mamba_ssm_cache_dtype ?? 'float32').replace(/^torch\./, '');
   return {
     layout: {
       layers: mamba + attention,
@@ -186,6 +186,12 @@ function patternLayout(c: Json, layers: number): { layout: PatternLayout } | { w
       linear: { kind: 'mamba2', layers: mamba, key_heads: sizeField(c, 'n_groups') ?? 1, value_heads: heads, key_head_dim: state, value_head_dim: headDim, conv_kernel: sizeField(c, 'conv_kernel') ?? 4, state_dtype: ssmDtype === 'float32' ? 'fp32' : 'bf16' },
     },
   };
+}
+
+/** The config key a model field read from a hybrid's config came from (for messages). */
+function configKey(path: string[], fromPattern: boolean, kind: string | undefined): string {
+  if (path[0] === 'linear_attention' && path[1] === 'value_heads') return fromPattern ? 'mamba_num_heads' : kind === 'mamba2' ? 'mamba_n_heads' : 'linear_num_value_heads';
+  return fromPattern ? 'hybrid_override_pattern' : path.join('.');
 }
 
 /**
@@ -211,8 +217,13 @@ function tiedEmbeddings(c: Json, data: Json): boolean {
   return /^gemma/.test(type) || TIED_BY_DEFAULT.has(type);
 }
 
+/** Whether a model type's MLP is plain (two matrices, no gate): GPT-style GELU, Nemotron-H's squared ReLU (nemotron_h and its variants). */
+function plainMlp(type: unknown): boolean {
+  return PLAIN_MLP.has(String(type)) || /^nemotron_h/.test(String(type));
+}
+
 /** Model types whose MLP is a plain two-matrix GELU MLP (no gate). */
-const PLAIN_MLP = new Set(['nemotron_h', 'bloom', 'gpt2', 'gpt_neox', 'gptj', 'falcon', 'opt', 'gpt_bigcode', 'phi', 'starcoder2']);
+const PLAIN_MLP = new Set(['bloom', 'gpt2', 'gpt_neox', 'gptj', 'falcon', 'opt', 'gpt_bigcode', 'phi', 'starcoder2']);
 
 /**
  * Reads a Hugging Face config.json (already parsed) into a model architecture. `file` names the
@@ -254,7 +265,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   const moe = experts !== undefined && experts > 1;
   const expertFfn = moe ? int(['moe_intermediate_size'], false) : undefined;
   // Mixtral and gpt-oss give the expert size as intermediate_size; Llama 4 its dense one as intermediate_size_mlp.
-  const ffn = int(['intermediate_size_mlp', 'intermediate_size', 'ffn_hidden_size', 'n_inner'], expertFfn === undefined && hidden !== undefined && !PLAIN_MLP.has(String(c.model_type)));
+  const ffn = int(['intermediate_size_mlp', 'intermediate_size', 'ffn_hidden_size', 'n_inner'], expertFfn === undefined && hidden !== undefined && !plainMlp(c.model_type));
   const active = moe ? int(['num_experts_per_tok', 'experts_per_token', 'moe_topk'], true) : undefined;
   // Qwen3-MoE and Qwen3-Coder write 0 for no shared expert.
   const sharedFfn = moe ? int(['shared_expert_intermediate_size', 'shared_intermediate_size', 'moe_shared_expert_intermediate_size'], false, 0) : undefined;
@@ -309,13 +320,14 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
     vocab_size: vocab,
     // HF model classes in use (Llama, Qwen, Mistral, DeepSeek) default to untied embeddings; Gemma's to tied.
     tied_embeddings: tiedEmbeddings(c, data),
-    mlp: PLAIN_MLP.has(String(c.model_type)) ? 'plain' : 'gated',
+    mlp: plainMlp(c.model_type) ? 'plain' : 'gated',
     bias: c.attention_bias === true || c.bias === true,
     ...(maxContext !== undefined ? { max_context: maxContext } : {}),
     ...(mla ? { mla } : {}),
     ...(mtpLayers ? { mtp_layers: mtpLayers } : {}),
   };
-  const linear = linearAttentionLayout(c, layers, hidden, fullInterval);
+  // Nemotron-H's pattern, where it has one, says which blocks are Mamba; else layer_types or the interval.
+  const linear = typeof c.hybrid_override_pattern === 'string' ? undefined : linearAttentionLayout(c, layers, hidden, fullInterval);
   const linearField = `${where}${Array.isArray(c.layer_types) ? 'layer_types' : 'full_attention_interval'}`;
   if (linear && 'warning' in linear) warnings.push({ file, message: `${linearField}: ${linear.warning}` });
   const pattern = patternLayout(c, layers);
@@ -330,10 +342,10 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   if (linear && 'layout' in linear) {
     if (linear.layout.layers >= layers) issue(`${linearField}: every layer is linear attention or Mamba; planner models hybrids with at least one attention layer, not pure state-space models`);
     else raw.linear_attention = linear.layout;
-  } else {
-    const window = windowLayout(c, layers);
-    if (window) raw.sliding_window = window;
   }
+  const window = windowLayout(c, layers);
+  if (window && raw.linear_attention) warnings.push({ file, message: `${where}sliding_window: a sliding window beside linear-attention layers is not modelled; its attention layers are planned with full attention` });
+  else if (window) raw.sliding_window = window;
   if (moe) {
     const expertSize = expertFfn ?? int(['intermediate_size'], true) ?? raw.ffn_size;
     raw.moe = {
@@ -346,8 +358,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
       dense_layers: pattern && 'layout' in pattern ? pattern.layout.denseLayers : (denseLayers ?? 0),
     };
   }
-  const shapeField = pattern ? `${where}hybrid_override_pattern` : linearField;
-  for (const [path, message] of modelShapeProblems(raw)) issue(`${shapeField}: ${message} (read as ${path.join('.')})`);
+  for (const [path, message] of modelShapeProblems(raw)) issue(`${where}${configKey(path, pattern !== undefined, raw.linear_attention?.kind)}: ${message}`);
   if (issues.length > 0) return { issues, warnings };
   return { model: normalizeModel(raw), precisionFrom, issues, warnings };
 }

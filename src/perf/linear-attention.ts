@@ -53,12 +53,13 @@ export function recurrentStateValues(la: LinearAttentionArch, tp: number): numbe
 }
 
 /**
- * State bytes one sequence keeps per linear-attention layer on one GPU: the recurrent state and
- * the convolution's last kernel − 1 inputs (vllm/model_executor/layers/mamba/mamba_utils.py,
+ * State bytes one sequence keeps per linear-attention layer on one GPU, in one state block: the
+ * recurrent state and the convolution's last kernel − 1 inputs, plus one per drafted token
+ * (`draftTokens`) under speculative decoding (vllm/model_executor/layers/mamba/mamba_utils.py,
  * gated_delta_net_state_shape and mamba2_state_shape).
  */
-export function linearStateBytesPerLayer(la: LinearAttentionArch, tp: number): number {
-  return recurrentStateValues(la, tp) * (la.stateDtype === 'fp32' ? 4 : 2) + convChannels(la, tp) * (la.convKernel - 1) * CONV_STATE_BYTES;
+export function linearStateBytesPerLayer(la: LinearAttentionArch, tp: number, draftTokens = 0): number {
+  return recurrentStateValues(la, tp) * (la.stateDtype === 'fp32' ? 4 : 2) + convChannels(la, tp) * (la.convKernel - 1 + draftTokens) * CONV_STATE_BYTES;
 }
 
 /** State bytes one sequence keeps across a model's linear-attention layers (one GPU, no parallelism). */

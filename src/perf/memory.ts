@@ -83,15 +83,15 @@ function modelKvBytesPerTokenPerGpu(d: Deployment): number {
 /**
  * Fixed state bytes one sequence holds on one GPU in a hybrid model's linear-attention layers
  * (their heads split over TP), in their own dtypes whatever the KV cache's. With speculative
- * decoding every drafted position keeps a state of its own (vLLM's 1 + k state blocks), so a
- * rejected draft can roll back.
+ * decoding every drafted position keeps a state of its own (vLLM's 1 + k state blocks, each
+ * convolution state k inputs longer), so a rejected draft can roll back.
  */
 function linearStateBytesPerGpu(d: Deployment): number {
   const la = d.model.linearAttention;
   if (!la) return 0;
   const layersPerStage = Math.ceil(d.model.layers / d.pp) * (1 - attentionShare(d.model));
-  const copies = 1 + (d.speculative ? d.speculative.tokens : 0);
-  return layersPerStage * linearStateBytesPerLayer(la, d.tp) * copies;
+  const drafts = d.speculative ? d.speculative.tokens : 0;
+  return layersPerStage * linearStateBytesPerLayer(la, d.tp, drafts) * (1 + drafts);
 }
 
 /**
@@ -102,11 +102,15 @@ export function kvBytesPerSequencePerGpu(d: Deployment, contextTokens: number): 
   return sequenceKvBytes(d)(contextTokens);
 }
 
-/** kvBytesPerSequencePerGpu of one deployment as a function of the context, its per-token bytes worked out once (for callers that ask per iteration). */
-export function sequenceKvBytes(d: Deployment): (contextTokens: number) => number {
+/**
+ * kvBytesPerSequencePerGpu of one deployment as a function of the context, its per-token bytes
+ * worked out once (for callers that ask per iteration); `withState` false: without the
+ * linear-attention state (what cached prefix blocks hold: the state stays with the sequence).
+ */
+export function sequenceKvBytes(d: Deployment, withState = true): (contextTokens: number) => number {
   const slots = d.speculative ? d.speculative.tokens : 0;
   const perToken = kvBytesPerTokenPerGpu(d);
-  const state = linearStateBytesPerGpu(d);
+  const state = withState ? linearStateBytesPerGpu(d) : 0;
   return (contextTokens) => perToken * cachedTokensPerLayer(d.model, contextTokens + slots) + state;
 }
 

@@ -2,6 +2,7 @@ import type { GpuSpec } from '../input/types.js';
 import type { Deployment } from './deployment.js';
 import { effectiveBandwidth, instanceGpus } from './deployment.js';
 import { kvBytesPerSequence } from './kv-cache.js';
+import { linearStateBytesPerSequence } from './linear-attention.js';
 
 /**
  * Where a prefill instance's KV cache goes: to a decode instance in the same node (over the
@@ -29,9 +30,8 @@ function shardHolders(d: Deployment): number {
   return heads * d.pp;
 }
 
-/** Bandwidth (bytes/s) one side of a transfer sends or receives at: each shard holder over its own link, or the instance's one link. */
-function sideBandwidth(d: Deployment, link: KvLink): number {
-  const holders = shardHolders(d);
+/** Bandwidth (bytes/s) one side of a transfer sends or receives at: each of `holders` GPUs over its own link, or the instance's one link. */
+function sideBandwidth(d: Deployment, link: KvLink, holders = shardHolders(d)): number {
   if (link === 'node') return holders * d.gpu.interconnect.bandwidth;
   return d.gpu.network.per === 'instance' ? d.gpu.network.bandwidth : holders * d.gpu.network.bandwidth;
 }
@@ -54,9 +54,14 @@ export function kvLinkExists(prefill: Deployment, decode: Deployment, link: KvLi
  */
 export function kvTransferSeconds(prefill: Deployment, decode: Deployment, inputTokens: number, link: KvLink): number {
   if (!kvLinkExists(prefill, decode, link)) return Infinity;
-  const bytes = kvBytesPerSequence(prefill.model, prefill.kvCache, inputTokens);
+  // A hybrid's linear-attention state splits over every GPU (heads over TP, layers over stages).
+  const state = linearStateBytesPerSequence(prefill.model);
+  const bytes = kvBytesPerSequence(prefill.model, prefill.kvCache, inputTokens) - state;
+  const everyGpu = (d: Deployment) => d.tp * d.pp;
   const bandwidth = Math.min(sideBandwidth(prefill, link), sideBandwidth(decode, link));
+  const stateBandwidth = Math.min(sideBandwidth(prefill, link, everyGpu(prefill)), sideBandwidth(decode, link, everyGpu(decode)));
   const efficiency = Math.min(prefill.gpu.efficiency.communication, decode.gpu.efficiency.communication);
-  const reshard = prefill.tp === decode.tp ? 0 : (2 * bytes) / shardHolders(decode) / effectiveBandwidth(decode.gpu);
-  return Math.max(prefill.gpu.efficiency.commLatencySeconds, decode.gpu.efficiency.commLatencySeconds) + bytes / (efficiency * bandwidth) + reshard;
+  const reshard = prefill.tp === decode.tp ? 0 : (2 * bytes) / shardHolders(decode) / effectiveBandwidth(decode.gpu) + (2 * state) / everyGpu(decode) / effectiveBandwidth(decode.gpu);
+  const send = bytes / (efficiency * bandwidth) + (state > 0 ? state / (efficiency * stateBandwidth) : 0);
+  return Math.max(prefill.gpu.efficiency.commLatencySeconds, decode.gpu.efficiency.commLatencySeconds) + send + reshard;
 }

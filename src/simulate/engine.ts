@@ -244,7 +244,7 @@ export function runEngine(
       decoded: false,
       stepped: false,
       step: { decoding: 0, contextTokens: 0, prefillTokens: 0 },
-      cache: pool.role === 'decode' ? undefined : new BlockCache((tokens) => pool.timing.kvBytes(tokens)),
+      cache: pool.role === 'decode' ? undefined : new BlockCache((tokens) => pool.timing.blockBytes(tokens)),
     })),
   );
   pools.forEach((pool, p) => {

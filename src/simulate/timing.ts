@@ -15,6 +15,8 @@ export interface InstanceTiming {
   prefillSeconds(tokens: number, prefixTokens: number): number;
   /** KV-cache bytes a sequence of `contextTokens` holds on one GPU. */
   kvBytes(contextTokens: number): number;
+  /** KV bytes of cached prefix blocks of `tokens` (no linear-attention state: that stays with each sequence). */
+  blockBytes(tokens: number): number;
   kvRoomBytes: number;
   engine: EngineProfile;
   /** Most sequences it runs at once (the engine's limit; the token budget's under speculation, see sequenceLimit). */
@@ -81,6 +83,7 @@ export function instanceTiming(d: Deployment, engine: EngineProfile, contexts: n
     ...stepTimes(d, engine, contexts, longestPrompt, false),
     ...(dpOf(d) > 1 ? { rankLocal: stepTimes(d, engine, contexts, longestPrompt, true) } : {}),
     kvBytes: sequenceKvBytes(d),
+    blockBytes: sequenceKvBytes(d, false),
     kvRoomBytes: Math.max(0, memory.kvRoomBytes),
     engine,
     maxSequences: sequenceLimit(d, engine),
