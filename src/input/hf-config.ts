@@ -277,8 +277,8 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
   }
   const mla = kvLora !== undefined ? { q_lora_rank: int(['q_lora_rank'], false), kv_lora_rank: kvLora, qk_nope_head_dim: int(['qk_nope_head_dim'], true)!, qk_rope_head_dim: int(['qk_rope_head_dim'], true)!, v_head_dim: int(['v_head_dim'], true)! } : undefined;
   const maxContext = int(['max_position_embeddings', 'n_positions', 'seq_length'], false);
-  // DeepSeek-V3, GLM-4.5: multi-token-prediction modules outside num_hidden_layers.
-  const mtpLayers = int(['num_nextn_predict_layers'], false, 0);
+  // DeepSeek-V3, GLM-4.5 (num_nextn_predict_layers), Qwen3-Next, Qwen3.5 (mtp_num_hidden_layers): multi-token-prediction modules outside num_hidden_layers.
+  const mtpLayers = int(['num_nextn_predict_layers', 'mtp_num_hidden_layers'], false, 0);
   // Qwen3-Next: every n-th layer full attention, the others linear.
   const fullInterval = int(['full_attention_interval'], false);
   if (Array.isArray(c.layer_types) && layers !== undefined && c.layer_types.length !== layers) {
