@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../src/perf/deployment.js';
+import { shapeProblems } from '../src/perf/deployment.js';
 import { kvBytesPerSequence, kvBytesPerToken } from '../src/perf/kv-cache.js';
 import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan } from '../src/perf/memory.js';
 import { stepOperators } from '../src/perf/operators.js';
@@ -120,6 +121,16 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     const stateBytes = 36 * (RECURRENT + CONV) * 2;
     const kvBytes = 2000 * 12 * 2 * 2 * 256 * 2;
     expect(send - gpu.efficiency.commLatencySeconds).toBeCloseTo((kvBytes / 2 + stateBytes / 8) / (gpu.efficiency.communication * 50e9), 9);
+  });
+
+  it('split over TP only where their heads divide evenly, as vLLM asserts', () => {
+    const { model } = deployment();
+    const shaped = (tp: number, la: Partial<NonNullable<Deployment['model']['linearAttention']>>) => shapeProblems(deployment({ tp, model: { ...model, heads: 64, linearAttention: { ...model.linearAttention!, ...la } } }));
+    expect(shaped(8, {})).toEqual([]);
+    expect(shaped(8, { valueHeads: 36, keyHeads: 12 })).toEqual(['36 linear-attention value heads do not split 8 ways']);
+    expect(shaped(8, { valueHeads: 32, keyHeads: 4 })).toEqual(['4 linear-attention key heads do not split 8 ways']);
+    // Mamba-2 replicates its groups instead.
+    expect(shaped(8, { kind: 'mamba2', valueHeads: 32, keyHeads: 4 })).toEqual([]);
   });
 
   it('refuse an inline model with no attention layer left, naming the field', () => {

@@ -84,5 +84,9 @@ export function shapeProblems(d: Deployment): string[] {
   if (d.ep > d.gpu.gpusPerNode && !(d.gpu.network.bandwidth > 0)) problems.push(`expert parallelism ${d.ep} spans nodes of ${d.gpu.id}, which has no network between nodes`);
   if (d.model.moe && d.ep > d.model.moe.experts) problems.push(`expert parallelism ${d.ep} exceeds the ${d.model.moe.experts} experts`);
   if (d.model.attention !== 'mla' && d.model.heads % d.tp !== 0) problems.push(`${d.model.heads} attention heads do not split ${d.tp} ways`);
+  // vLLM splits a linear-attention layer's value heads (and Gated DeltaNet's key heads; Mamba-2 pads its groups) evenly over TP.
+  const la = d.model.linearAttention;
+  if (la && la.valueHeads % d.tp !== 0) problems.push(`${la.valueHeads} linear-attention value heads do not split ${d.tp} ways`);
+  else if (la && la.kind === 'gated-deltanet' && la.keyHeads % d.tp !== 0) problems.push(`${la.keyHeads} linear-attention key heads do not split ${d.tp} ways`);
   return problems;
 }
