@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Deployment } from '../src/perf/deployment.js';
 import { shapeProblems } from '../src/perf/deployment.js';
 import { kvBytesPerSequence, kvBytesPerToken } from '../src/perf/kv-cache.js';
-import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan } from '../src/perf/memory.js';
+import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan, runningLimit } from '../src/perf/memory.js';
 import { stepOperators } from '../src/perf/operators.js';
 import { stepTiming } from '../src/perf/roofline.js';
 import { kvTransferSeconds } from '../src/perf/transfer.js';
@@ -131,6 +131,29 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     expect(shaped(8, { valueHeads: 32, keyHeads: 4 })).toEqual(['4 linear-attention key heads do not split 8 ways']);
     // Mamba-2 replicates its groups instead.
     expect(shaped(8, { kind: 'mamba2', valueHeads: 32, keyHeads: 4 })).toEqual([]);
+  });
+
+  it('under SGLang and TensorRT-LLM, sit in states set aside up front that cap the running sequences; under vLLM, come out of the KV pool', () => {
+    const engines = presets().catalog.engines;
+    const d = deployment({ tp: 4 });
+    const shared = memoryPlan(d, 8192, engines.vllm);
+    expect(shared.stateSlots).toBeUndefined();
+    expect(shared.kvRoomBytes).toBe(memoryPlan(d, 8192).kvRoomBytes);
+    // SGLang: 0.9 / 1.9 of the room for states, kept in fp32 (--mamba-ssm-dtype), the KV cache gets the rest.
+    const sglang = memoryPlan(d, 8192, engines.sglang);
+    const fp32State = (36 * (RECURRENT * 4 + CONV * 2)) / 4;
+    expect(sglang.stateBytesPerSequence).toBe(fp32State);
+    expect(sglang.stateSlots).toBe(Math.floor((0.474 * shared.kvRoomBytes) / fp32State));
+    expect(sglang.kvRoomBytes).toBe(shared.kvRoomBytes - sglang.stateSlots! * fp32State);
+    // A sequence's own bytes then leave the state out, and the states cap the running batch.
+    expect(kvBytesPerSequencePerGpu(d, 1000, engines.sglang)).toBe(1000 * 12 * 2 * 256 * 2);
+    expect(runningLimit(d, engines.sglang, sglang)).toBe(sglang.stateSlots);
+    const estimate = cli(['estimate', '--model', 'qwen3-next-80b-a3b', '--gpu', 'h100-sxm', '--tp', '4', '--engine', 'sglang', '--concurrency', '2000', '--input-tokens', '200', '--output-tokens', '200', '--format', 'json']);
+    const json = JSON.parse(estimate.stdout);
+    expect(json.maxSequencesBound).toBe('state-slots');
+    // TensorRT-LLM: a state per batch slot, so the plan's max_batch_size is what the states hold.
+    const trt = memoryPlan(d, 8192, engines.trtllm);
+    expect(runningLimit(d, engines.trtllm, trt)).toBe(Math.min(2048, trt.stateSlots!));
   });
 
   it('refuse an inline model with no attention layer left, naming the field', () => {

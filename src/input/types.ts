@@ -227,6 +227,14 @@ export interface EngineProfile {
    */
   attentionDpBalance?: { timeoutIters: number; batchingWaitIters: number };
   /**
+   * How the engine keeps a hybrid model's linear-attention states (absent: each running sequence
+   * takes its state from the KV pool, vLLM's hybrid allocator): `reservedShare` of the cache
+   * memory set aside for as many states as it holds, which cap the running sequences (SGLang's
+   * mamba pool; TensorRT-LLM's state per batch slot); `stateDtype` the recurrent state's
+   * precision whatever the model's (SGLang's --mamba-ssm-dtype).
+   */
+  linearState?: { reservedShare?: number; stateDtype?: 'bf16' | 'fp32' };
+  /**
    * The largest decode batch (per attention-DP rank, in `cudaGraphCounts`) the engine runs under
    * a CUDA graph by default: the first tier whose `memoryBelowBytes` the GPU's memory is under
    * (`batchAtTp4` where tp × dp is 4 or more); 0 runs without graphs. Absent, or no tier for the

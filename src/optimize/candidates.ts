@@ -1,12 +1,11 @@
 import { instanceGpus, shapeProblems } from '../perf/deployment.js';
 import { MAX_WIDE_EP, parallelShapes, shapeLabel } from './parallel-shapes.js';
 import type { Deployment } from '../perf/deployment.js';
-import { memoryPlan } from '../perf/memory.js';
+import { memoryPlan, runningLimit } from '../perf/memory.js';
 import { decodeTable, IDLE_RATE, instanceCapacity, instanceModel, loadPoint } from '../perf/open-loop.js';
 import type { Capacity, DecodeTable, InstanceModel, LoadPoint, Role } from '../perf/open-loop.js';
 import type { EngineProfile, GpuSpec, MeasuredCapacity, ServiceSpec } from '../input/types.js';
 import { kvTransferSeconds } from '../perf/transfer.js';
-import { sequenceLimit } from '../perf/speculative.js';
 import { largestRequestTokens } from '../workload/slices.js';
 import { decodeClasses, kvPartners, narrowestShape } from './kv-partners.js';
 import { instanceCostPerHour } from './machines.js';
@@ -143,10 +142,11 @@ function emptyCandidate(deployment: Deployment, engine: EngineProfile, role: Rol
   const { gpu, tp, pp, ep } = deployment;
   const dp = deployment.dp ?? 1;
   const gpus = instanceGpus(deployment);
+  const memory = memoryPlan(deployment, engine.maxBatchedTokens, engine);
   return {
     launch: {
-      kvCacheTokens: memoryPlan(deployment, engine.maxBatchedTokens).maxKvTokens,
-      maxNumSeqs: sequenceLimit(deployment, engine),
+      kvCacheTokens: memory.maxKvTokens,
+      maxNumSeqs: runningLimit(deployment, engine, memory),
       maxNumBatchedTokens: engine.maxBatchedTokens,
       gpuMemoryUtilization: gpu.efficiency.memoryUtilization,
     },

@@ -4,7 +4,8 @@ import type { Deployment } from './deployment.js';
 import { cachedTokensPerLayer, kvValuesPerTokenPerLayer } from './kv-cache.js';
 import { attentionShare, linearStateBytesPerLayer } from './linear-attention.js';
 import { paramBreakdown } from './model-size.js';
-import { draftDeployment, sharesVocabulary } from './speculative.js';
+import { draftDeployment, sequenceLimit, sharesVocabulary } from './speculative.js';
+import type { EngineProfile } from '../input/types.js';
 
 /** Bytes per value of the parts that stay in 16 bits (embeddings, LM head, norms, router). */
 const HIGH_PRECISION_BYTES = 2;
@@ -24,6 +25,12 @@ export interface MemoryPlan {
   maxKvTokens: number;
   /** Fixed bytes each sequence keeps on one GPU besides its KV: a hybrid's linear-attention state (0 for a plain transformer). */
   stateBytesPerSequence: number;
+  /**
+   * States an engine that reserves them up front holds (EngineProfile.linearState): they cap the
+   * running sequences, and kvRoomBytes is what is left of the room beside them; absent: the states
+   * come out of the KV room with each sequence.
+   */
+  stateSlots?: number;
   fits: boolean;
 }
 
@@ -86,9 +93,10 @@ function modelKvBytesPerTokenPerGpu(d: Deployment): number {
  * decoding every drafted position keeps a state of its own (vLLM's 1 + k state blocks, each
  * convolution state k inputs longer), so a rejected draft can roll back.
  */
-function linearStateBytesPerGpu(d: Deployment): number {
-  const la = d.model.linearAttention;
-  if (!la) return 0;
+function linearStateBytesPerGpu(d: Deployment, engine?: StateEngine): number {
+  const model = d.model.linearAttention;
+  if (!model) return 0;
+  const la = engine?.linearState?.stateDtype ? { ...model, stateDtype: engine.linearState.stateDtype } : model;
   const layersPerStage = Math.ceil(d.model.layers / d.pp) * (1 - attentionShare(d.model));
   const drafts = d.speculative ? d.speculative.tokens : 0;
   return layersPerStage * linearStateBytesPerLayer(la, d.tp, drafts) * (1 + drafts);
@@ -98,8 +106,16 @@ function linearStateBytesPerGpu(d: Deployment): number {
  * KV bytes one sequence of `contextTokens` holds on one GPU (sliding windows honoured), with the
  * k slots speculative decoding writes its draft tokens into and any linear-attention state.
  */
-export function kvBytesPerSequencePerGpu(d: Deployment, contextTokens: number): number {
-  return sequenceKvBytes(d)(contextTokens);
+export function kvBytesPerSequencePerGpu(d: Deployment, contextTokens: number, engine?: StateEngine): number {
+  return sequenceKvBytes(d, true, engine)(contextTokens);
+}
+
+/** What of an engine profile sets how a hybrid model's states are kept. */
+type StateEngine = Pick<EngineProfile, 'linearState'>;
+
+/** Whether the engine sets the deployment's linear-attention states aside up front (then a sequence's KV bytes leave them out). */
+function reservesStates(d: Deployment, engine: StateEngine | undefined): boolean {
+  return d.model.linearAttention !== undefined && engine?.linearState?.reservedShare !== undefined;
 }
 
 /**
@@ -107,25 +123,36 @@ export function kvBytesPerSequencePerGpu(d: Deployment, contextTokens: number): 
  * worked out once (for callers that ask per iteration); `withState` false: without the
  * linear-attention state (what cached prefix blocks hold: the state stays with the sequence).
  */
-export function sequenceKvBytes(d: Deployment, withState = true): (contextTokens: number) => number {
+export function sequenceKvBytes(d: Deployment, withState = true, engine?: StateEngine): (contextTokens: number) => number {
   const slots = d.speculative ? d.speculative.tokens : 0;
   const perToken = kvBytesPerTokenPerGpu(d);
-  const state = withState ? linearStateBytesPerGpu(d) : 0;
+  const state = withState && !reservesStates(d, engine) ? linearStateBytesPerGpu(d, engine) : 0;
   return (contextTokens) => perToken * cachedTokensPerLayer(d.model, contextTokens + slots) + state;
 }
 
 /**
  * Splits a GPU's memory into weights, activations of a step of `stepTokens` tokens, runtime
- * reserve and KV room.
+ * reserve and KV room; under an engine that reserves a hybrid's states up front, their share of
+ * the room (stateSlots of them) comes off the KV room.
  */
-export function memoryPlan(d: Deployment, stepTokens: number): MemoryPlan {
+export function memoryPlan(d: Deployment, stepTokens: number, engine?: StateEngine): MemoryPlan {
   const usableBytes = d.gpu.memoryBytes * d.gpu.efficiency.memoryUtilization;
   const weightBytes = weightBytesPerGpu(d);
   const activationBytes = activationBytesPerGpu(d, stepTokens);
-  const kvRoomBytes = usableBytes - weightBytes - activationBytes;
+  const roomBytes = usableBytes - weightBytes - activationBytes;
+  const stateBytesPerSequence = linearStateBytesPerGpu(d, engine);
+  const share = reservesStates(d, engine) ? engine!.linearState!.reservedShare! : 0;
+  const stateSlots = share > 0 ? Math.max(0, Math.floor((share * roomBytes) / stateBytesPerSequence)) : undefined;
+  const kvRoomBytes = stateSlots !== undefined && roomBytes > 0 ? roomBytes - stateSlots * stateBytesPerSequence : roomBytes;
   const kvBytesPerToken = kvBytesPerTokenPerGpu(d);
   const maxKvTokens = kvRoomBytes > 0 ? Math.floor(kvRoomBytes / kvBytesPerToken) : 0;
-  return { usableBytes, weightBytes, activationBytes, kvRoomBytes, kvBytesPerToken, maxKvTokens, stateBytesPerSequence: linearStateBytesPerGpu(d), fits: maxKvTokens > 0 };
+  const fits = maxKvTokens > 0 && stateSlots !== 0;
+  return { usableBytes, weightBytes, activationBytes, kvRoomBytes, kvBytesPerToken, maxKvTokens, stateBytesPerSequence, ...(stateSlots !== undefined ? { stateSlots } : {}), fits };
+}
+
+/** The most sequences an instance runs at once: the engine's limit (sequenceLimit), and the states it reserved (MemoryPlan.stateSlots). */
+export function runningLimit(d: Deployment, engine: EngineProfile, memory: MemoryPlan): number {
+  return Math.min(sequenceLimit(d, engine), memory.stateSlots ?? Infinity);
 }
 
 /**

@@ -3,7 +3,7 @@ import { promptChunks, reservedTokens } from './serving.js';
 import type { RequestShape } from './serving.js';
 import { dpOf } from './deployment.js';
 import type { Deployment } from './deployment.js';
-import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan } from './memory.js';
+import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan, runningLimit } from './memory.js';
 import { commonPrefixTokens, meanSharedTokens } from './prefix-cache.js';
 import type { CacheHits } from './prefix-cache.js';
 import type { MemoryPlan } from './memory.js';
@@ -11,7 +11,7 @@ import { stepTiming, stepTimingByContext } from './roofline.js';
 import type { Bound, StepTiming } from './roofline.js';
 import type { PrefillChunk } from './attention.js';
 import { colocatedOwnTpot, colocatedOwnTpotShare, decodeOwnTpot, decodeOwnTpotShare, outputPoints } from './own-tpot.js';
-import { deploymentTokensPerStep, sequenceLimit } from './speculative.js';
+import { deploymentTokensPerStep } from './speculative.js';
 import { inFlightQuantile, inFlightTail, waitQuantile } from './queueing.js';
 import { alignmentWait } from './attention-dp-balance.js';
 import { highestHoldingRate } from './rate-search.js';
@@ -127,7 +127,7 @@ export function instanceModel(
   // The engine reserves activations for a full token budget (vLLM profiles a step of
   // max_num_batched_tokens), and must hold the longest request it is sent as one sequence: its
   // prompt (plus the first token) on a prefill instance, prompt and whole answer otherwise.
-  const memory = memoryPlan(d, engine.maxBatchedTokens);
+  const memory = memoryPlan(d, engine.maxBatchedTokens, engine);
   const longest = shape.longest ?? { inputTokens: I, outputTokens: O };
   const longestTokens = role === 'prefill' ? longest.inputTokens + 1 : longest.inputTokens + longest.outputTokens;
   // A decode instance receives whole sequences: it finds nothing cached.
@@ -136,11 +136,11 @@ export function instanceModel(
   // uses them does not hold them itself.
   const pinnedBytes = cache ? cache.pinnedTokens * kvBytesPerTokenPerGpu(d) : 0;
   const sharedTokens = cache ? meanSharedTokens(cache) : 0;
-  const perSequence = kvBytesPerSequencePerGpu(d, (role === 'prefill' ? I : reservedTokens(engine, I, O)) - sharedTokens);
-  const maxSequences = Math.min(sequenceLimit(d, engine), Math.floor(Math.max(0, memory.kvRoomBytes - pinnedBytes) / perSequence));
-  if (maxSequences < 1 || kvBytesPerSequencePerGpu(d, longestTokens) > memory.kvRoomBytes) {
+  const perSequence = kvBytesPerSequencePerGpu(d, (role === 'prefill' ? I : reservedTokens(engine, I, O)) - sharedTokens, engine);
+  const maxSequences = Math.min(runningLimit(d, engine, memory), Math.floor(Math.max(0, memory.kvRoomBytes - pinnedBytes) / perSequence));
+  if (maxSequences < 1 || kvBytesPerSequencePerGpu(d, longestTokens, engine) > memory.kvRoomBytes) {
     const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
-    if (pinnedBytes > 0 && kvBytesPerSequencePerGpu(d, longestTokens) <= memory.kvRoomBytes) {
+    if (pinnedBytes > 0 && kvBytesPerSequencePerGpu(d, longestTokens, engine) <= memory.kvRoomBytes) {
       return { reason: `the prefix cache's ${cache!.pinnedTokens}-token working set leaves no room for a sequence in the ${memory.maxKvTokens}-token KV cache` };
     }
     const what = role === 'prefill' ? `${longest.inputTokens}-token prompt` : `${longestTokens}-token request (${longest.inputTokens}-token prompt, ${longest.outputTokens}-token answer)`;
@@ -148,7 +148,7 @@ export function instanceModel(
       reason:
         memory.kvRoomBytes <= 0
           ? `weights (${gib(memory.weightBytes)} per GPU) do not fit ${d.gpu.id} tp ${d.tp} pp ${d.pp}`
-          : `the longest ${what} needs ${gib(kvBytesPerSequencePerGpu(d, longestTokens))} of KV cache per GPU, ${gib(memory.kvRoomBytes)} is left (${memory.maxKvTokens} tokens)`,
+          : `the longest ${what} needs ${gib(kvBytesPerSequencePerGpu(d, longestTokens, engine))} of KV cache per GPU, ${gib(memory.kvRoomBytes)} is left (${memory.maxKvTokens} tokens)`,
     };
   }
   const context = I + O / 2;

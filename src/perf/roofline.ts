@@ -189,7 +189,14 @@ function operatorCount(d: Deployment, op: Operator): number {
 
 /** Every operator of one forward pass of the deployment's own model over `load`, timed. */
 function timedOperators(d: Deployment, load: StepLoad, engine: EngineProfile, r: Roofs): TimedOperator[] {
-  return stepOperators(d, load, engine.moeImbalance ?? DEFAULT_MOE_IMBALANCE, engine.moeFp8Input).map((op) => timeOperator(d, engine, r, op, operatorCount(d, op)));
+  return stepOperators(withEngineStates(d, engine), load, engine.moeImbalance ?? DEFAULT_MOE_IMBALANCE, engine.moeFp8Input).map((op) => timeOperator(d, engine, r, op, operatorCount(d, op)));
+}
+
+/** The deployment as the engine runs it: a hybrid's recurrent state in the engine's precision where it sets one (SGLang's fp32). */
+function withEngineStates(d: Deployment, engine: EngineProfile): Deployment {
+  const la = d.model.linearAttention;
+  const dtype = engine.linearState?.stateDtype;
+  return la && dtype && dtype !== la.stateDtype ? { ...d, model: { ...d.model, linearAttention: { ...la, stateDtype: dtype } } } : d;
 }
 
 /** One forward pass of the deployment's own model over `load`. */

@@ -1,9 +1,9 @@
 import type { PrefillChunk } from './attention.js';
 import type { Deployment } from './deployment.js';
-import { kvBytesPerSequencePerGpu, memoryPlan } from './memory.js';
+import { kvBytesPerSequencePerGpu, memoryPlan, runningLimit } from './memory.js';
 import type { MemoryPlan } from './memory.js';
 import { stepTiming } from './roofline.js';
-import { deploymentTokensPerStep, sequenceLimit } from './speculative.js';
+import { deploymentTokensPerStep } from './speculative.js';
 import type { Bound, StepTiming } from './roofline.js';
 import type { EngineProfile } from '../input/types.js';
 import type { CacheHits } from './prefix-cache.js';
@@ -55,10 +55,10 @@ export function reservedTokens(engine: Pick<EngineProfile, 'kvReservation'>, I: 
   return engine.kvReservation === 'whole-request' ? I + O : I + O / 2;
 }
 
-/** Most sequences of `contextTokens` whose KV cache fits, within the engine's limit (sequenceLimit). */
+/** Most sequences of `contextTokens` whose KV cache fits, within the engine's limit and reserved states (runningLimit). */
 export function maxConcurrentSequences(d: Deployment, memory: MemoryPlan, contextTokens: number, engine: EngineProfile): number {
-  const perSequence = kvBytesPerSequencePerGpu(d, contextTokens);
-  return Math.min(sequenceLimit(d, engine), Math.floor(Math.max(0, memory.kvRoomBytes) / perSequence));
+  const perSequence = kvBytesPerSequencePerGpu(d, contextTokens, engine);
+  return Math.min(runningLimit(d, engine, memory), Math.floor(Math.max(0, memory.kvRoomBytes) / perSequence));
 }
 
 /** A fits-in-memory check with a message that gives the numbers. */
@@ -101,7 +101,7 @@ export function predictStaticBatch(
   engine: EngineProfile,
 ): ServingPrediction | Unservable {
   const { inputTokens: I, outputTokens: O } = shape;
-  const memory = memoryPlan(d, batch * I);
+  const memory = memoryPlan(d, batch * I, engine);
   const problem = checkFits(d, memory, I + O, batch);
   if (problem) return { reason: problem, memory };
   const prefillStep = stepTiming(d, { prefill: [{ count: batch, tokens: I, prefixTokens: 0 }], decodeSequences: 0, decodeContextTokens: 0 }, engine);
@@ -148,7 +148,7 @@ function setupLoop(
 ): LoopSetup | Unservable {
   const { inputTokens: I, outputTokens: O } = shape;
   const budget = engine.maxBatchedTokens;
-  const memory = memoryPlan(d, budget);
+  const memory = memoryPlan(d, budget, engine);
   const problem = checkFits(d, memory, I + O, 1);
   if (problem) return { reason: problem, memory };
   // Paged KV cache: staggered sequences hold I + O/2 tokens on average (or I + O where the engine

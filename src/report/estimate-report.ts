@@ -8,6 +8,8 @@ import { cudaGraphCeiling } from '../perf/cuda-graphs.js';
 import { plainText } from './escape.js';
 import { formatBytes, formatCount, formatDuration, sig } from './format.js';
 import { activeParams, totalParams } from '../perf/model-size.js';
+import { runningLimit } from '../perf/memory.js';
+import type { MemoryPlan } from '../perf/memory.js';
 import { sequenceLimit } from '../perf/speculative.js';
 import { renderTable } from './table.js';
 
@@ -48,16 +50,28 @@ function parameterText(d: Deployment): string {
  * budget over a speculative step's k + 1 tokens (per attention-DP rank, summed over the ranks);
  * a static batch runs whole.
  */
-function batchLimit(e: EstimateInput, p: ServingPrediction): { room: string; waitFor: string; bound: 'kv-cache' | 'sequence-limit' | 'token-budget' | 'static-batch' } {
+function batchLimit(e: EstimateInput, p: ServingPrediction): { room: string; waitFor: string; bound: 'kv-cache' | 'sequence-limit' | 'token-budget' | 'state-slots' | 'static-batch' } {
   if (e.mode === 'static') return { room: 'one static batch', waitFor: 'a running slot', bound: 'static-batch' };
   const ranks = dpOf(e.deployment);
-  const limit = sequenceLimit(e.deployment, e.engine);
+  const limit = runningLimit(e.deployment, e.engine, p.memory);
   if (p.maxSequences < limit * ranks) return { room: `KV room for ${p.maxSequences} sequences of this size`, waitFor: 'KV room', bound: 'kv-cache' };
+  if (limit < sequenceLimit(e.deployment, e.engine)) {
+    const share = Math.round(100 * (e.engine.linearState?.reservedShare ?? 0));
+    const perRank = ranks > 1 ? ` per rank, ${limit * ranks} in all` : '';
+    return { room: `the engine runs at most ${limit} sequences${perRank} (the linear-attention states it holds in the ${share}% of the cache it sets aside for them)`, waitFor: 'a state slot', bound: 'state-slots' };
+  }
   const k = e.deployment.speculative?.tokens ?? 0;
   const budget = limit < e.engine.maxSequences;
   const why = budget ? `its ${e.engine.maxBatchedTokens}-token budget over ${k + 1} tokens each` : 'its sequence limit';
   const perRank = ranks > 1 ? ` per rank, ${limit * ranks} in all` : '';
   return { room: `the engine runs at most ${limit} sequences${perRank} (${why})`, waitFor: 'a running slot', bound: budget ? 'token-budget' : 'sequence-limit' };
+}
+
+/** A hybrid's linear-attention states beside the KV room: each sequence's, or the slots the engine set aside for them. */
+function stateText(m: MemoryPlan): string {
+  if (m.stateBytesPerSequence === 0) return '';
+  if (m.stateSlots === undefined) return `, and ${formatBytes(m.stateBytesPerSequence)} of linear-attention state per sequence`;
+  return `, beside ${m.stateSlots} linear-attention states of ${formatBytes(m.stateBytesPerSequence)} the engine sets aside (${formatBytes(m.stateSlots * m.stateBytesPerSequence)})`;
 }
 
 /** What the TTFT waits for beyond a prefill: a running slot, and a turn at the prefill when prompts fill the engine. */
@@ -94,7 +108,7 @@ export function estimateText(e: EstimateInput, p: ServingPrediction): string {
   const memory = [
     ['weights', formatBytes(m.weightBytes), parameterText(e.deployment)],
     ['activations + reserve', formatBytes(m.activationBytes), ''],
-    ['KV cache room', formatBytes(Math.max(0, m.kvRoomBytes)), `${m.maxKvTokens} tokens at ${formatBytes(m.kvBytesPerToken)} per token${m.stateBytesPerSequence > 0 ? `, and ${formatBytes(m.stateBytesPerSequence)} of linear-attention state per sequence` : ''}`],
+    ['KV cache room', formatBytes(Math.max(0, m.kvRoomBytes)), `${m.maxKvTokens} tokens at ${formatBytes(m.kvBytesPerToken)} per token${stateText(m)}`],
     ['usable', formatBytes(m.usableBytes), `of ${formatBytes(e.deployment.gpu.memoryBytes)}`],
   ];
   const table = (r: string[][]) =>
@@ -198,6 +212,7 @@ export function estimateJson(e: EstimateInput, p: ServingPrediction | Unservable
     kvBytesPerToken: p.memory.kvBytesPerToken,
     maxKvTokens: p.memory.maxKvTokens,
     stateBytesPerSequence: p.memory.stateBytesPerSequence,
+    stateSlots: p.memory.stateSlots ?? null,
   };
   // What the GPU's performance factors rest on (the catalog's evidence).
   const gpuEvidence = { [d.gpu.id]: d.gpu.evidence };

@@ -1,10 +1,10 @@
 import type { Deployment } from '../perf/deployment.js';
 import { dpOf } from '../perf/deployment.js';
-import { memoryPlan, sequenceKvBytes } from '../perf/memory.js';
+import { memoryPlan, runningLimit, sequenceKvBytes } from '../perf/memory.js';
 import { BATCH_GRID, decodeTable } from '../perf/open-loop.js';
 import type { DecodeTable } from '../perf/open-loop.js';
 import { stepTiming } from '../perf/roofline.js';
-import { acceptedLengthDistribution, sequenceLimit } from '../perf/speculative.js';
+import { acceptedLengthDistribution } from '../perf/speculative.js';
 import type { EngineProfile } from '../input/types.js';
 
 /** What the simulator needs to know of one instance: iteration times and KV room. */
@@ -19,7 +19,7 @@ export interface InstanceTiming {
   blockBytes(tokens: number): number;
   kvRoomBytes: number;
   engine: EngineProfile;
-  /** Most sequences it runs at once (the engine's limit; the token budget's under speculation, see sequenceLimit). */
+  /** Most sequences it runs at once (the engine's limit; the token budget's under speculation; the states it reserved: see runningLimit). */
   maxSequences: number;
   /**
    * With DP attention: the same steps without the MoE work the ranks share (the routed experts
@@ -78,15 +78,15 @@ function decodeAt(table: DecodeTable, batch: number, context: number): number {
  * `longestPrompt` bounds the prefixes a chunk may follow.
  */
 export function instanceTiming(d: Deployment, engine: EngineProfile, contexts: number[], longestPrompt: number): InstanceTiming {
-  const memory = memoryPlan(d, engine.maxBatchedTokens);
+  const memory = memoryPlan(d, engine.maxBatchedTokens, engine);
   return {
     ...stepTimes(d, engine, contexts, longestPrompt, false),
     ...(dpOf(d) > 1 ? { rankLocal: stepTimes(d, engine, contexts, longestPrompt, true) } : {}),
-    kvBytes: sequenceKvBytes(d),
-    blockBytes: sequenceKvBytes(d, false),
+    kvBytes: sequenceKvBytes(d, true, engine),
+    blockBytes: sequenceKvBytes(d, false, engine),
     kvRoomBytes: Math.max(0, memory.kvRoomBytes),
     engine,
-    maxSequences: sequenceLimit(d, engine),
+    maxSequences: runningLimit(d, engine, memory),
     ...(d.speculative ? { speculative: { cumulative: cumulative(acceptedLengthDistribution(d.speculative.acceptance, d.speculative.tokens)), tokensPerSequence: d.speculative.tokens + 1 } } : {}),
   };
 }
