@@ -96,6 +96,10 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     const on = specFromText(spec(', prefix_cache: on'));
     expect(on.value!.planning.prefixCache).toBe(true);
     expect(on.warnings).toEqual([]);
+    // SGLang caches hybrid prefixes by default (its MambaRadixCache).
+    const sglang = specFromText(spec(', engine: sglang'));
+    expect(sglang.value!.planning.prefixCache).toBe(true);
+    expect(sglang.warnings).toEqual([]);
     // Without reuse in the spec there is nothing to warn of.
     expect(specFromText(spec('').replace('  reuse: 70%\n', '')).warnings).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), 'hybrid-'));

@@ -148,7 +148,8 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
   const parsed = fromTrace ? fromTrace.classes : normalizeClasses(raw, source, issues, at);
   const arrivalCv = arrivalVariation(raw, fromTrace?.cv, at);
   const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at, parsed?.length ?? 1, warnAt);
-  if (model?.linearAttention && raw.planning?.prefix_cache === undefined) hybridCacheOff(raw, planning, warnAt);
+  const cachesHybrids = Object.hasOwn(context.catalog.engines, planning.engine) && context.catalog.engines[planning.engine].linearState?.prefixCache === true;
+  if (model?.linearAttention && raw.planning?.prefix_cache === undefined && !cachesHybrids) hybridCacheOff(raw, planning, warnAt);
   const classes = parsed && withReuse(raw, parsed, planning.prefixCache, context, at);
   if (model) planning.measuredCapacity = measuredFor(model, raw, source, context, issues);
   if (model && classes) checkContext(model, classes, raw, at);
@@ -201,18 +202,20 @@ function withReuse(raw: RawSpec, classes: RequestClass[], cacheOn: boolean, cont
 }
 
 /**
- * A hybrid model's prefix cache is planned off unless the spec turns it on: vLLM caches no prefix
- * of a model with linear-attention (Mamba, Gated DeltaNet) layers unless launched with
- * --enable-prefix-caching, which selects its experimental --mamba-cache-mode align, whose state
- * checkpoints fall on blocks of 500+ tokens (vllm-project/vllm issues 40696, 51250), and not with
- * prefill/decode disaggregation or speculative decoding. A spec that gives prompt reuse is told.
+ * A hybrid model's prefix cache is planned off unless the spec turns it on or the engine caches
+ * such prefixes by default (EngineProfile.linearState.prefixCache: SGLang's MambaRadixCache):
+ * vLLM caches no prefix of a model with linear-attention (Mamba, Gated DeltaNet) layers unless
+ * launched with --enable-prefix-caching, which selects its experimental --mamba-cache-mode align,
+ * whose state checkpoints fall on blocks of 500+ tokens (vllm-project/vllm issues 40696, 51250),
+ * and not with prefill/decode disaggregation or speculative decoding. A spec that gives prompt
+ * reuse is told.
  */
 function hybridCacheOff(raw: RawSpec, planning: PlanningOptions, warnAt: At): void {
   planning.prefixCache = false;
   const w = raw.workload;
   const given = w.prefix !== undefined || w.reuse !== undefined || (w.classes ?? []).some((c) => c.prefix !== undefined || c.reuse !== undefined) || w.trace !== undefined;
   if (given) {
-    warnAt(['model'], "a hybrid model (linear-attention or Mamba layers): planned without the prefix cache, which vLLM leaves off for such models (--enable-prefix-caching turns on its experimental --mamba-cache-mode align, with state checkpoints only every 500+ tokens); set planning.prefix_cache: on to count on it");
+    warnAt(['model'], `a hybrid model (linear-attention or Mamba layers): planned without the prefix cache, which ${planning.engine} does not keep for such models by default (vLLM's --enable-prefix-caching turns on its experimental --mamba-cache-mode align, with state checkpoints only every 500+ tokens); set planning.prefix_cache: on to count on it`);
   }
 }
 

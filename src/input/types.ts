@@ -231,9 +231,10 @@ export interface EngineProfile {
    * takes its state from the KV pool, vLLM's hybrid allocator): `reservedShare` of the cache
    * memory set aside for as many states as it holds, which cap the running sequences (SGLang's
    * mamba pool; TensorRT-LLM's state per batch slot); `stateDtype` the recurrent state's
-   * precision whatever the model's (SGLang's --mamba-ssm-dtype).
+   * precision whatever the model's (SGLang's --mamba-ssm-dtype); `prefixCache`: it caches such a
+   * model's prefixes by default (SGLang's MambaRadixCache; absent: not, as vLLM does not).
    */
-  linearState?: { reservedShare?: number; stateDtype?: 'bf16' | 'fp32' };
+  linearState?: { reservedShare?: number; stateDtype?: 'bf16' | 'fp32'; prefixCache?: boolean };
   /**
    * The largest decode batch (per attention-DP rank, in `cudaGraphCounts`) the engine runs under
    * a CUDA graph by default: the first tier whose `memoryBelowBytes` the GPU's memory is under
