@@ -100,6 +100,10 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     const sglang = specFromText(spec(', engine: sglang'));
     expect(sglang.value!.planning.prefixCache).toBe(true);
     expect(sglang.warnings).toEqual([]);
+    // Not beside speculative decoding, which SGLang's default mamba radix cache refuses.
+    const speculating = specFromText(`${spec(', engine: sglang')}speculative: { method: mtp, tokens: 2, acceptance: 0.7 }\n`);
+    expect(speculating.value!.planning.prefixCache).toBe(false);
+    expect(speculating.warnings!.map((w) => w.message)).toEqual([expect.stringMatching(/sglang does not keep for such models by default or beside speculative decoding/)]);
     // Without reuse in the spec there is nothing to warn of.
     expect(specFromText(spec('').replace('  reuse: 70%\n', '')).warnings).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), 'hybrid-'));
@@ -155,6 +159,9 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     const estimate = cli(['estimate', '--model', 'qwen3-next-80b-a3b', '--gpu', 'h100-sxm', '--tp', '4', '--engine', 'sglang', '--concurrency', '2000', '--input-tokens', '200', '--output-tokens', '200', '--format', 'json']);
     const json = JSON.parse(estimate.stdout);
     expect(json.maxSequencesBound).toBe('state-slots');
+    // A static batch larger than the states is refused, saying so.
+    const statics = cli(['estimate', '--model', 'qwen3-next-80b-a3b', '--gpu', 'h100-sxm', '--tp', '4', '--engine', 'sglang', '--mode', 'static', '--concurrency', String(sglang.stateSlots! + 1), '--input-tokens', '200', '--output-tokens', '200']);
+    expect(statics.stdout + statics.stderr).toMatch(new RegExp(`does not fit: ${sglang.stateSlots! + 1} sequence\\(s\\) need as many linear-attention states, and sglang's share of the cache holds \\d+`));
     // TensorRT-LLM: a state per batch slot, so the plan's max_batch_size is what the states hold.
     const trt = memoryPlan(d, 8192, engines.trtllm);
     expect(runningLimit(d, engines.trtllm, trt)).toBe(Math.min(2048, trt.stateSlots!));

@@ -148,7 +148,8 @@ export function normalizeSpec(source: YamlSource, context: SpecContext): { value
   const parsed = fromTrace ? fromTrace.classes : normalizeClasses(raw, source, issues, at);
   const arrivalCv = arrivalVariation(raw, fromTrace?.cv, at);
   const planning = normalizePlanning(raw.planning ?? {}, context.catalog, at, parsed?.length ?? 1, warnAt);
-  const cachesHybrids = Object.hasOwn(context.catalog.engines, planning.engine) && context.catalog.engines[planning.engine].linearState?.prefixCache === true;
+  // SGLang's default (no_buffer) mamba radix cache refuses speculative decoding: a speculating spec plans without it.
+  const cachesHybrids = Object.hasOwn(context.catalog.engines, planning.engine) && context.catalog.engines[planning.engine].linearState?.prefixCache === true && raw.speculative === undefined;
   if (model?.linearAttention && raw.planning?.prefix_cache === undefined && !cachesHybrids) hybridCacheOff(raw, planning, warnAt);
   const classes = parsed && withReuse(raw, parsed, planning.prefixCache, context, at);
   if (model) planning.measuredCapacity = measuredFor(model, raw, source, context, issues);
@@ -215,7 +216,7 @@ function hybridCacheOff(raw: RawSpec, planning: PlanningOptions, warnAt: At): vo
   const w = raw.workload;
   const given = w.prefix !== undefined || w.reuse !== undefined || (w.classes ?? []).some((c) => c.prefix !== undefined || c.reuse !== undefined) || w.trace !== undefined;
   if (given) {
-    warnAt(['model'], `a hybrid model (linear-attention or Mamba layers): planned without the prefix cache, which ${planning.engine} does not keep for such models by default (vLLM's --enable-prefix-caching turns on its experimental --mamba-cache-mode align, with state checkpoints only every 500+ tokens); set planning.prefix_cache: on to count on it`);
+    warnAt(['model'], `a hybrid model (linear-attention or Mamba layers): planned without the prefix cache, which ${planning.engine} does not keep for such models by default${raw.speculative ? ' or beside speculative decoding' : ''} (vLLM's --enable-prefix-caching turns on its experimental --mamba-cache-mode align, with state checkpoints only every 500+ tokens); set planning.prefix_cache: on to count on it`);
   }
 }
 

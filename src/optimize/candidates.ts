@@ -271,7 +271,7 @@ function withPartner(prefill: Candidate, partner: KvPartner, slices: Slice[], ar
   for (const slice of slices) {
     const base = prefill.models.get(slice.id);
     if (!base) continue;
-    const transferSeconds = kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link);
+    const transferSeconds = kvTransferSeconds(prefill.deployment, partner.decode, slice.inputTokens, partner.link, base.engine);
     // Partners whose links take as long to carry the slice's KV give it the same capacity.
     let bySeconds = settled.get(slice.id);
     if (!bySeconds) settled.set(slice.id, (bySeconds = new Map()));

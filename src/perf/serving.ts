@@ -62,12 +62,15 @@ export function maxConcurrentSequences(d: Deployment, memory: MemoryPlan, contex
 }
 
 /** A fits-in-memory check with a message that gives the numbers. */
-export function checkFits(d: Deployment, memory: MemoryPlan, contextTokens: number, sequences: number): string | undefined {
+export function checkFits(d: Deployment, memory: MemoryPlan, contextTokens: number, sequences: number, engine?: EngineProfile): string | undefined {
   const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
   if (memory.kvRoomBytes <= 0) {
     return `does not fit: ${gib(memory.weightBytes)} of weights and ${gib(memory.activationBytes)} of activations per GPU exceed the ${gib(memory.usableBytes)} usable on ${d.gpu.id} (tp ${d.tp}, pp ${d.pp})`;
   }
-  const need = kvBytesPerSequencePerGpu(d, contextTokens) * sequences;
+  if (memory.stateSlots !== undefined && sequences > memory.stateSlots) {
+    return `does not fit: ${sequences} sequence(s) need as many linear-attention states, and ${engine?.id ?? 'the engine'}'s share of the cache holds ${memory.stateSlots} on ${d.gpu.id} (tp ${d.tp}, pp ${d.pp})`;
+  }
+  const need = kvBytesPerSequencePerGpu(d, contextTokens, engine) * sequences;
   if (need > memory.kvRoomBytes) {
     return `does not fit: ${sequences} sequence(s) of ${contextTokens} tokens need ${gib(need)} of KV cache per GPU, ${gib(memory.kvRoomBytes)} is left after weights on ${d.gpu.id} (tp ${d.tp}, pp ${d.pp})`;
   }
@@ -102,7 +105,7 @@ export function predictStaticBatch(
 ): ServingPrediction | Unservable {
   const { inputTokens: I, outputTokens: O } = shape;
   const memory = memoryPlan(d, batch * I, engine);
-  const problem = checkFits(d, memory, I + O, batch);
+  const problem = checkFits(d, memory, I + O, batch, engine);
   if (problem) return { reason: problem, memory };
   const prefillStep = stepTiming(d, { prefill: [{ count: batch, tokens: I, prefixTokens: 0 }], decodeSequences: 0, decodeContextTokens: 0 }, engine);
   const decodeStep = stepTiming(d, { prefill: [], decodeSequences: batch, decodeContextTokens: I + O / 2 }, engine);
@@ -149,7 +152,7 @@ function setupLoop(
   const { inputTokens: I, outputTokens: O } = shape;
   const budget = engine.maxBatchedTokens;
   const memory = memoryPlan(d, budget, engine);
-  const problem = checkFits(d, memory, I + O, 1);
+  const problem = checkFits(d, memory, I + O, 1, engine);
   if (problem) return { reason: problem, memory };
   // Paged KV cache: staggered sequences hold I + O/2 tokens on average (or I + O where the engine
   // reserves a whole request at admission), which sets how many run at once.

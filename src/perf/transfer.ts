@@ -1,6 +1,7 @@
 import type { GpuSpec } from '../input/types.js';
 import type { Deployment } from './deployment.js';
 import { effectiveBandwidth, instanceGpus } from './deployment.js';
+import type { EngineProfile } from '../input/types.js';
 import { kvBytesPerSequence } from './kv-cache.js';
 import { linearStateBytesPerSequence } from './linear-attention.js';
 
@@ -52,10 +53,13 @@ export function kvLinkExists(prefill: Deployment, decode: Deployment, link: KvLi
  * parallelism the decode side also re-lays the KV out (one read and one write of its share in
  * HBM), as heterogeneous-TP connectors do.
  */
-export function kvTransferSeconds(prefill: Deployment, decode: Deployment, inputTokens: number, link: KvLink): number {
+export function kvTransferSeconds(prefill: Deployment, decode: Deployment, inputTokens: number, link: KvLink, engine?: Pick<EngineProfile, 'linearState'>): number {
   if (!kvLinkExists(prefill, decode, link)) return Infinity;
-  // A hybrid's linear-attention state splits over every GPU (heads over TP, layers over stages).
-  const state = linearStateBytesPerSequence(prefill.model);
+  // A hybrid's linear-attention state (in the engine's precision where it sets one) splits over
+  // every GPU (heads over TP, layers over stages).
+  const la = prefill.model.linearAttention;
+  const dtype = engine?.linearState?.stateDtype;
+  const state = linearStateBytesPerSequence(la && dtype ? { ...prefill.model, linearAttention: { ...la, stateDtype: dtype } } : prefill.model);
   const bytes = kvBytesPerSequence(prefill.model, prefill.kvCache, inputTokens) - state;
   const everyGpu = (d: Deployment) => d.tp * d.pp;
   const bandwidth = Math.min(sideBandwidth(prefill, link), sideBandwidth(decode, link));

@@ -236,7 +236,7 @@ function simPools(plan: Plan, spec: ServiceSpec, catalog: Catalog, down: Readonl
       maxModelLen: p.launch.maxModelLen,
       pairClass: p.pairClass ?? undefined,
       ...(p.role === 'colocated' && spec.planning.prefixCache && spec.planning.sharedPrefixAttention ? { sharedPrefixAttention: true } : {}),
-      ...(p.role === 'prefill' ? { transferSeconds: (decodePool: number, inputTokens: number) => kvTransferSeconds(deployments[i], deployments[decodePool], inputTokens, link) } : {}),
+      ...(p.role === 'prefill' ? { transferSeconds: (decodePool: number, inputTokens: number) => kvTransferSeconds(deployments[i], deployments[decodePool], inputTokens, link, engine) } : {}),
     };
   });
 }
