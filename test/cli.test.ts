@@ -78,11 +78,18 @@ describe('planner CLI', () => {
     expect(named.code).toBe(0);
     const rows = named.stdout.trim().split('\n').slice(1);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/^llama-3\.3-70b\s+70\.6B\s+69\.5B\s+80\s+8192\s+64\/8\s+GQA\s+320 KiB\s+-\s+131072\s+fp8$/);
-    expect(rows[1]).toMatch(/^llama-3\.3-70b-instruct-fp8-dynamic\s+70\.6B\s.*fp8$/);
+    // Each row starts with the name it was asked by.
+    expect(rows[0]).toMatch(/^RedHatAI\/Llama-3\.3-70B-Instruct-FP8-dynamic\s+llama-3\.3-70b\s+70\.6B\s+69\.5B\s+80\s+8192\s+64\/8\s+GQA\s+320 KiB\s+-\s+131072\s+fp8$/);
+    expect(rows[1]).toMatch(/config\.json\s+llama-3\.3-70b-instruct-fp8-dynamic\s+70\.6B\s.*fp8$/);
+    expect(JSON.parse(cli(['models', 'qwen3-8b', '--format', 'json']).stdout).models[0]).toMatchObject({ given: 'qwen3-8b', id: 'qwen3-8b' });
     const unknown = cli(['models', 'llama-3.1-80b']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr.trim()).toBe('models: unknown model "llama-3.1-80b" (did you mean "llama-3.1-70b" or "llama-3.1-8b" or "llama-3.1-405b"?); `planner models` lists the presets');
+    // Every unknown name at once, not the first alone.
+    const several = cli(['models', 'nope-a', 'qwen3-8b', 'nope-b']);
+    expect(several.code).toBe(2);
+    expect(several.stderr).toMatch(/unknown model "nope-a"/);
+    expect(several.stderr).toMatch(/unknown model "nope-b"/);
   });
 
   it('uses a catalog overlay in `gpus`', () => {

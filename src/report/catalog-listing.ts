@@ -106,9 +106,13 @@ function experts(model: ModelArch): string {
   return `${model.moe.experts} (${model.moe.activeExperts} active${shared})`;
 }
 
-/** The model presets as a table: size, shape and KV-cache cost per token. */
-export function modelTable(registry: ModelRegistry, paintHeader?: (text: string) => string): string {
+/**
+ * The model presets as a table: size, shape and KV-cache cost per token; with `given`, the names
+ * the models were asked by, one per row, in a first column (several names may read as one preset).
+ */
+export function modelTable(registry: ModelRegistry, paintHeader?: (text: string) => string, given?: string[]): string {
   const columns: Column[] = [
+    ...(given ? [{ header: 'GIVEN' }] : []),
     { header: 'ID' },
     { header: 'PARAMS', align: 'right' },
     { header: 'ACTIVE', align: 'right' },
@@ -121,7 +125,8 @@ export function modelTable(registry: ModelRegistry, paintHeader?: (text: string)
     { header: 'CONTEXT', align: 'right' },
     { header: 'WEIGHTS' },
   ];
-  const rows = registry.models.map((m) => [
+  const rows = registry.models.map((m, i) => [
+    ...(given ? [given[i]] : []),
     m.id,
     formatCount(totalParams(m)),
     formatCount(activeParams(m)),
@@ -137,11 +142,12 @@ export function modelTable(registry: ModelRegistry, paintHeader?: (text: string)
   return renderTable(columns, rows, paintHeader);
 }
 
-/** The model presets as versioned JSON. */
-export function modelJson(registry: ModelRegistry): object {
+/** The model presets as versioned JSON; with `given`, each with the name it was asked by. */
+export function modelJson(registry: ModelRegistry, given?: string[]): object {
   return {
     version: 1,
-    models: registry.models.map((m) => ({
+    models: registry.models.map((m, i) => ({
+      ...(given ? { given: given[i] } : {}),
       id: m.id,
       name: m.name,
       aliases: m.aliases,

@@ -35,12 +35,29 @@ export const registerCatalogCommands: Register = (program, action) => {
     .action(
       action(({ io, out }, names: string[], options: { format: string }) => {
         const { models } = loadInputs([], io.cwd);
-        const shown: ModelRegistry = names.length === 0 ? models : { ...models, models: names.map((name) => namedModel(name, models, io.cwd, out)) };
-        out.data(options.format === 'json' ? JSON.stringify(modelJson(shown), null, 2) : modelTable(shown, out.paint.bold));
+        const shown: ModelRegistry = names.length === 0 ? models : { ...models, models: namedModels(names, models, io.cwd, out) };
+        const given = names.length === 0 ? undefined : names;
+        out.data(options.format === 'json' ? JSON.stringify(modelJson(shown, given), null, 2) : modelTable(shown, out.paint.bold, given));
         return EXIT.ok;
       }),
     );
 };
+
+/** The models named, in order; every name that cannot be read is reported at once (exit 2). */
+function namedModels(names: string[], registry: ModelRegistry, cwd: string, out: Output): ModelArch[] {
+  const read: ModelArch[] = [];
+  const issues: InputError['issues'] = [];
+  for (const name of names) {
+    try {
+      read.push(namedModel(name, registry, cwd, out));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      issues.push(...error.issues);
+    }
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  return read;
+}
 
 /**
  * A model as planner reads it: a config.json (its warnings on stderr), or a preset or Hugging
