@@ -45,7 +45,8 @@ function presetCheckpoint(aliases: string[]): string | undefined {
 /** The checkpoint to load: --model-path, else the spec's Hugging Face id, else the preset's. */
 function deployModel(plan: Plan, models: ModelRegistry, modelPath: string | undefined, planFile: string): DeployModel {
   const preset = models.resolve(plan.model);
-  const arch = preset ? { layers: preset.layers, heads: preset.heads, kvHeads: preset.kvHeads, moe: preset.moe !== undefined, ...(preset.linearAttention ? { hybrid: true } : {}) } : { moe: false };
+  const hybrid = plan.hybrid === true || preset?.linearAttention !== undefined ? { hybrid: true } : {};
+  const arch = preset ? { layers: preset.layers, heads: preset.heads, kvHeads: preset.kvHeads, moe: preset.moe !== undefined, ...hybrid } : { moe: false, ...hybrid };
   const precisionOf = (name: string) => {
     const lookup = models.lookup(name);
     return lookup?.precision ?? lookup?.model.nativePrecision;

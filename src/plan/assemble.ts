@@ -109,6 +109,7 @@ export function assemblePlan(
     name: spec.name ?? null,
     model: spec.model.id,
     checkpoint: spec.checkpoint ?? null,
+    ...(spec.model.linearAttention ? { hybrid: true as const } : {}),
     precision: { weights: spec.precision.weights, kvCache: spec.precision.kvCache },
     ...(spec.speculative ? { speculative: planSpeculative(spec.speculative) } : {}),
     engine: spec.planning.engine,

@@ -234,6 +234,8 @@ export interface Plan {
   model: string;
   /** The Hugging Face id the spec named the model by (null: a preset id, config.json or inline model; absent in older plans). */
   checkpoint?: string | null;
+  /** Present (true) for a hybrid model (linear-attention or Mamba layers), whatever it was named by: planner deploy launches its prefix cache only where the plan counts on it. */
+  hybrid?: true;
   precision: { weights: string; kvCache: string };
   /** Speculative decoding the plan assumed (absent: none). */
   speculative?: PlanSpeculative;
