@@ -231,7 +231,10 @@ describe('a Hugging Face config.json', () => {
     expect(modelFromHfConfig('c.json', { ...granite, mamba_n_heads: undefined }, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: layer_types: its 36 Mamba-2 layers are planned as attention layers/)]);
     // Jamba's Mamba-1 layers are read as a transformer, with a warning.
     const jamba = { model_type: 'jamba', num_hidden_layers: 32, hidden_size: 4096, num_attention_heads: 32, num_key_value_heads: 8, intermediate_size: 14336, vocab_size: 65536, attn_layer_period: 8, mamba_d_state: 16 };
-    expect(modelFromHfConfig('c.json', jamba, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: attn_layer_period: a state-space \(Mamba\) hybrid of a layout planner does not read; it plans every layer as attention/)]);
+    expect(modelFromHfConfig('c.json', jamba, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: attn_layer_period: a state-space \(Mamba\) or linear-attention hybrid of a layout planner does not read; it plans every layer as attention/)]);
+    // Kimi Linear's KDA layers (MLA beside them) are not read either, and say so.
+    const kimiLinear = { model_type: 'kimi_linear', num_hidden_layers: 27, hidden_size: 2304, num_attention_heads: 32, vocab_size: 163840, intermediate_size: 9216, linear_attn_config: { kda_layers: [1, 2, 3], full_attn_layers: [4] } };
+    expect(modelFromHfConfig('c.json', kimiLinear, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: linear_attn_config: a state-space \(Mamba\) or linear-attention hybrid/)]);
     expect(modelFromHfConfig('c.json', { ...jamba, attn_layer_period: undefined, mamba_d_state: undefined }, 'x').warnings).toEqual([]);
   });
 

@@ -195,11 +195,11 @@ function configKey(path: string[], fromPattern: boolean, kind: string | undefine
 }
 
 /**
- * A state-space hybrid's tell-tale fields that planner does not read (Jamba's Mamba-1 layers,
- * Falcon-H1's parallel heads,
- * Zamba): every layer is read as attention, which the caller warns of.
+ * The tell-tale fields of hybrids whose layout planner does not read: Jamba's Mamba-1 layers,
+ * Falcon-H1's parallel heads, Zamba, Kimi Linear's KDA layers (linear_attn_config), MiniMax-M1's
+ * lightning attention (attn_type_list): every layer is read as attention, which the caller warns of.
  */
-const STATE_SPACE_FIELDS = ['layers_block_type', 'attn_layer_period', 'mamba_d_state', 'mamba_d_ssm', 'ssm_state_size', 'mamba_expand'];
+const STATE_SPACE_FIELDS = ['layers_block_type', 'attn_layer_period', 'mamba_d_state', 'mamba_d_ssm', 'ssm_state_size', 'mamba_expand', 'linear_attn_config', 'attn_type_list'];
 
 /** The first state-space field a config carries, or undefined. */
 function stateSpaceField(c: Json): string | undefined {
@@ -338,7 +338,7 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
     raw.linear_attention = pattern.layout.linear;
   }
   const ssm = linear || pattern ? undefined : stateSpaceField(c);
-  if (ssm) warnings.push({ file, message: `${where}${ssm}: a state-space (Mamba) hybrid of a layout planner does not read; it plans every layer as attention, so its KV cache, weights and step times are a transformer's of this shape, not the model's` });
+  if (ssm) warnings.push({ file, message: `${where}${ssm}: a state-space (Mamba) or linear-attention hybrid of a layout planner does not read; it plans every layer as attention, so its KV cache, weights and step times are a transformer's of this shape, not the model's` });
   if (linear && 'layout' in linear) {
     if (linear.layout.layers >= layers) issue(`${linearField}: every layer is linear attention or Mamba; planner models hybrids with at least one attention layer, not pure state-space models`);
     else raw.linear_attention = linear.layout;
