@@ -54,7 +54,10 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     const ops = Object.fromEntries(stepOperators(deployment(), { prefill: [], decodeSequences: 8, decodeContextTokens: 1000 }).map((op) => [op.name, op]));
     expect(ops.qkv_proj.layerShare).toBe(0.25);
     expect(ops.decode_attention.layerShare).toBe(0.25);
-    expect(ops.linear_in_proj.layerShare).toBe(0.75);
+    expect(ops.linear_in_proj.layerShare).toBe(0.25 * 3);
+    // The gated attention: the query projection also yields a gate per query value (16 heads × 256 twice, 2 KV heads).
+    expect(ops.qkv_proj.flops).toBe(2 * 8 * 2048 * (16 + 16 + 2 * 2) * 256);
+    expect(ops.attn_output_gate.layerShare).toBe(0.25);
     // q, k (16 heads × 128 each), v and the gate z (32 × 128 each), β and the decay per value head.
     expect(ops.linear_in_proj.flops).toBe(2 * 8 * 2048 * (2 * 16 * 128 + 2 * 32 * 128 + 2 * 32));
     expect(ops.linear_decode_scan.bytes).toBe(8 * (2 * (RECURRENT + CONV) * 2 + (2 * 16 * 128 + 2 * 32 * 128) * 2));

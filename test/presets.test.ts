@@ -33,6 +33,8 @@ const REQUIRED_MODELS: Record<string, string[]> = {
   'glm-4.5-air': ['zai-org/GLM-4.5-Air'],
   'qwen3-next-80b-a3b': ['Qwen/Qwen3-Next-80B-A3B-Instruct', 'Qwen/Qwen3-Next-80B-A3B-Thinking-FP8'],
   'qwen3.5-397b-a17b': ['Qwen/Qwen3.5-397B-A17B', 'Qwen/Qwen3.5-397B-A17B-FP8'],
+  'qwen3.5-27b': ['Qwen/Qwen3.5-27B'],
+  'qwen3.5-35b-a3b': ['Qwen/Qwen3.5-35B-A3B', 'Qwen/Qwen3.5-35B-A3B-FP8'],
   'nemotron-3-nano-30b-a3b': ['nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16', 'nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-FP8'],
 };
 

@@ -322,6 +322,8 @@ export function modelFromHfConfig(file: string, data: unknown, fallbackName: str
     tied_embeddings: tiedEmbeddings(c, data),
     mlp: plainMlp(c.model_type) ? 'plain' : 'gated',
     bias: c.attention_bias === true || c.bias === true,
+    // Qwen3-Next's config class gates the attention output unless told not to (vLLM: getattr(config, "attn_output_gate", True)).
+    ...(c.attn_output_gate === true || (c.attn_output_gate === undefined && c.model_type === 'qwen3_next') ? { attention_output_gate: true } : {}),
     ...(maxContext !== undefined ? { max_context: maxContext } : {}),
     ...(mla ? { mla } : {}),
     ...(mtpLayers ? { mtp_layers: mtpLayers } : {}),

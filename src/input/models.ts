@@ -23,6 +23,7 @@ export interface RawModel {
   attention?: ModelArch['attention'];
   mlp?: ModelArch['mlp'];
   bias?: boolean;
+  attention_output_gate?: boolean;
   max_context?: number | string;
   sliding_window?: { size: number | string; full_every?: number };
   mlp_layers?: number;
@@ -103,6 +104,7 @@ export function normalizeModel(raw: RawModel, fallbackId = 'custom'): ModelArch 
     attention,
     mlp: raw.mlp ?? 'gated',
     bias: raw.bias ?? false,
+    ...(raw.attention_output_gate ? { attentionOutputGate: true } : {}),
     maxContextTokens: optionalQuantity('tokens', raw.max_context),
     slidingWindow: raw.sliding_window && {
       sizeTokens: checkedQuantity('tokens', raw.sliding_window.size),

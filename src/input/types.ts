@@ -70,6 +70,8 @@ export interface ModelArch {
   attention: 'mha' | 'gqa' | 'mqa' | 'mla';
   mlp: 'gated' | 'plain';
   bias: boolean;
+  /** The query projection also yields a sigmoid gate on the attention output (Qwen3-Next, Qwen3.5). */
+  attentionOutputGate?: boolean;
   maxContextTokens?: number;
   /** Windowed attention of `sizeTokens`; every `fullEvery`-th layer keeps full attention (0: none does). */
   slidingWindow?: { sizeTokens: number; fullEvery: number };

@@ -43,7 +43,9 @@ export function attentionParams(arch: ModelArch): number {
   }
   const qDim = heads * arch.headDim;
   const kvDim = arch.kvHeads * arch.headDim;
-  const weights = h * qDim + 2 * h * kvDim + qDim * h;
+  // An output gate doubles the query projection (its second half the gate).
+  const gate = arch.attentionOutputGate ? h * qDim : 0;
+  const weights = h * qDim + 2 * h * kvDim + qDim * h + gate;
   return weights + (arch.bias ? qDim + 2 * kvDim + h : 0);
 }
 

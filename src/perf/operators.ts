@@ -149,10 +149,13 @@ function attentionOperators(d: Deployment, load: StepLoad, tokens: number, w: nu
   const m = d.model;
   const { heads, costs } = attentionCosts(d);
   const kvHeads = Math.max(1, Math.ceil(m.kvHeads / d.tp));
-  const qkv = gemm('qkv_proj', tokens, m.hiddenSize, (heads + 2 * kvHeads) * m.headDim, w);
+  // An output gate rides in the query projection (twice as wide) and multiplies the attention's output.
+  const gated = m.attentionOutputGate ? heads : 0;
+  const qkv = gemm('qkv_proj', tokens, m.hiddenSize, (heads + gated + 2 * kvHeads) * m.headDim, w);
   const attention = attentionPair(m, load, heads, costs);
   const rope = elementwise('rope_kv_write', tokens, (heads + 2 * kvHeads) * m.headDim, 2);
-  return [qkv, rope, ...attention, gemm('o_proj', tokens, heads * m.headDim, m.hiddenSize, w)];
+  const gate = gated > 0 ? [elementwise('attn_output_gate', tokens, heads * m.headDim, 3)] : [];
+  return [qkv, rope, ...attention, ...gate, gemm('o_proj', tokens, heads * m.headDim, m.hiddenSize, w)];
 }
 
 /** Operators of the softmax-attention layers of a hybrid model: they run in that share of the layers. */
