@@ -45,9 +45,22 @@ describe('linear-attention layers (Qwen3-Next)', () => {
 
   it('keep a state copy per drafted token under speculative decoding', () => {
     const spec = deployment({ speculative: { method: 'mtp', tokens: 3, acceptance: 0.7, given: 'acceptance' } });
-    // Three draft slots of KV (the target's attention layers and the MTP head's), and four state
-    // blocks, each convolution state three inputs longer (vLLM: kernel − 1 + k rows).
-    expect(kvBytesPerSequencePerGpu(spec, 0) - 3 * kvBytesPerTokenPerGpu(spec)).toBe(4 * 36 * (RECURRENT + 2 * CONV) * 2);
+    // Four state blocks, each convolution state three inputs longer (vLLM: kernel − 1 + k rows),
+    // beside one KV block of the three draft slots: a page of one layer's state with them,
+    // (RECURRENT + 2 · CONV) · 2 bytes over 2 KiB per token, 560 tokens (in 16s).
+    expect(kvBytesPerSequencePerGpu(spec, 0) - 560 * kvBytesPerTokenPerGpu(spec)).toBe(4 * 36 * (RECURRENT + 2 * CONV) * 2);
+  });
+
+  it("hold their KV in vLLM's enlarged blocks: a page as big as one layer's state", () => {
+    // One layer's state, 1,097,728 bytes, over 2 KiB of KV per token per layer: 536 tokens, 544 in 16s.
+    const kv = (tokens: number) => kvBytesPerSequencePerGpu(deployment(), tokens, presets().catalog.engines.vllm);
+    expect(kv(1)).toBe(kv(544));
+    expect(kv(545) - kv(544)).toBe(544 * 12 * 2 * 2 * 256 * 2);
+    // At tp 4 the state splits 4 ways, the 2 KV heads 2: blocks of 272.
+    const tp4 = (tokens: number) => kvBytesPerSequencePerGpu(deployment({ tp: 4 }), tokens, presets().catalog.engines.vllm);
+    expect(tp4(273) - tp4(272)).toBe(272 * 12 * 2 * 256 * 2);
+    // SGLang's states sit in their own pool: no such blocks.
+    expect(kvBytesPerSequencePerGpu(deployment(), 545, presets().catalog.engines.sglang) - kvBytesPerSequencePerGpu(deployment(), 544, presets().catalog.engines.sglang)).toBe(12 * 2 * 2 * 256 * 2);
   });
 
   it('run in 3 of every 4 layers: attention operators in the rest, the decode scan streaming each state in and out', () => {
@@ -127,8 +140,8 @@ describe('linear-attention layers (Qwen3-Next)', () => {
 
   it("leave the state with the sequence in the simulator: a cached prefix block holds only the attention layers' KV", () => {
     const timing = instanceTiming(deployment({ tp: 4 }), presets().catalog.engines.vllm, [1000], 2000);
-    expect(timing.kvBytes(512) - timing.blockBytes(512)).toBe((36 * (RECURRENT + CONV) * 2) / 4);
-    expect(timing.blockBytes(512)).toBe(512 * 12 * 2 * 256 * 2);
+    expect(timing.kvBytes(544) - timing.blockBytes(544)).toBe((36 * (RECURRENT + CONV) * 2) / 4);
+    expect(timing.blockBytes(544)).toBe(544 * 12 * 2 * 256 * 2);
   });
 
   it('move their state from prefill to decode over every GPU of the instance, where the KV goes over its KV heads', () => {

@@ -127,7 +127,28 @@ export function sequenceKvBytes(d: Deployment, withState = true, engine?: StateE
   const slots = d.speculative ? d.speculative.tokens : 0;
   const perToken = kvBytesPerTokenPerGpu(d);
   const state = withState && !reservesStates(d, engine) ? linearStateBytesPerGpu(d, engine) : 0;
-  return (contextTokens) => perToken * cachedTokensPerLayer(d.model, contextTokens + slots) + state;
+  const block = hybridBlockTokens(d, engine);
+  if (block === 1) return (contextTokens) => perToken * cachedTokensPerLayer(d.model, contextTokens + slots) + state;
+  return (contextTokens) => perToken * cachedTokensPerLayer(d.model, Math.ceil((contextTokens + slots) / block) * block) + state;
+}
+
+/** Tokens per block a paged KV cache is aligned to (FlashAttention's and FlashInfer's kernels take multiples of 16). */
+const KERNEL_BLOCK_ALIGNMENT = 16;
+
+/**
+ * Tokens of one KV block where a hybrid's states share the KV pool (vLLM's hybrid allocator): one
+ * page must hold a layer's whole state, so vLLM raises the attention block size until a block of
+ * one attention layer is at least that big (HybridAttentionMambaModelConfig: "Setting attention
+ * block size to 528 tokens to ensure that attention page size is >= mamba page size"), and a
+ * sequence holds its KV in whole blocks of it. 1 (no rounding modelled) otherwise.
+ */
+function hybridBlockTokens(d: Deployment, engine: StateEngine | undefined): number {
+  const la = d.model.linearAttention;
+  if (!la || reservesStates(d, engine)) return 1;
+  const m = d.model;
+  const attentionPerToken = (m.mla ? kvValuesPerTokenPerLayer(m) : 2 * Math.max(1, Math.ceil(m.kvHeads / d.tp)) * m.headDim) * bytesPerValue(d.kvCache);
+  const statePage = linearStateBytesPerLayer(la, d.tp, d.speculative ? d.speculative.tokens : 0);
+  return KERNEL_BLOCK_ALIGNMENT * Math.ceil(statePage / (KERNEL_BLOCK_ALIGNMENT * attentionPerToken));
 }
 
 /**
