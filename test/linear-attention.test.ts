@@ -8,6 +8,7 @@ import { kvBytesPerSequence, kvBytesPerToken } from '../src/perf/kv-cache.js';
 import { kvBytesPerSequencePerGpu, kvBytesPerTokenPerGpu, memoryPlan, runningLimit } from '../src/perf/memory.js';
 import { stepOperators } from '../src/perf/operators.js';
 import { stepTiming } from '../src/perf/roofline.js';
+import { draftArch } from '../src/perf/speculative.js';
 import { kvTransferSeconds } from '../src/perf/transfer.js';
 import { instanceTiming } from '../src/simulate/timing.js';
 import { cli, presets, specFromText } from './helpers.js';
@@ -48,7 +49,7 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     // Four state blocks, each convolution state three inputs longer (vLLM: kernel − 1 + k rows),
     // beside one KV block of the three draft slots: a page of one layer's state with them,
     // (RECURRENT + 2 · CONV) · 2 bytes over 2 KiB per token, 560 tokens (in 16s).
-    expect(kvBytesPerSequencePerGpu(spec, 0) - 560 * kvBytesPerTokenPerGpu(spec)).toBe(4 * 36 * (RECURRENT + 2 * CONV) * 2);
+    expect(kvBytesPerSequencePerGpu(spec, 0, presets().catalog.engines.vllm) - 560 * kvBytesPerTokenPerGpu(spec)).toBe(4 * 36 * (RECURRENT + 2 * CONV) * 2);
   });
 
   it("hold their KV in vLLM's enlarged blocks: a page as big as one layer's state", () => {
@@ -59,8 +60,19 @@ describe('linear-attention layers (Qwen3-Next)', () => {
     // At tp 4 the state splits 4 ways, the 2 KV heads 2: blocks of 272.
     const tp4 = (tokens: number) => kvBytesPerSequencePerGpu(deployment({ tp: 4 }), tokens, presets().catalog.engines.vllm);
     expect(tp4(273) - tp4(272)).toBe(272 * 12 * 2 * 256 * 2);
+    // Only where the engine profile says its pages align so (vLLM's): not the 2023 engine's, nor without an engine.
+    expect(kvBytesPerSequencePerGpu(deployment(), 545) - kvBytesPerSequencePerGpu(deployment(), 544)).toBe(12 * 2 * 2 * 256 * 2);
+    expect(kvBytesPerSequencePerGpu(deployment(), 545, presets().catalog.engines['splitwise-2023']) - kvBytesPerSequencePerGpu(deployment(), 544, presets().catalog.engines['splitwise-2023'])).toBe(12 * 2 * 2 * 256 * 2);
     // SGLang's states sit in their own pool: no such blocks.
     expect(kvBytesPerSequencePerGpu(deployment(), 545, presets().catalog.engines.sglang) - kvBytesPerSequencePerGpu(deployment(), 544, presets().catalog.engines.sglang)).toBe(12 * 2 * 2 * 256 * 2);
+  });
+
+  it("draft with Qwen3-Next's own MTP layer (gated attention, no linear attention); an EAGLE head is a plain layer", () => {
+    const target = deployment().model;
+    const mtp = draftArch(target, { method: 'mtp', tokens: 2, acceptance: 0.7, given: 'acceptance' })!;
+    expect(mtp).toMatchObject({ layers: 1, attentionOutputGate: true });
+    expect(mtp.linearAttention).toBeUndefined();
+    expect(draftArch(target, { method: 'eagle', tokens: 2, acceptance: 0.7, given: 'acceptance' })!.attentionOutputGate).toBeUndefined();
   });
 
   it('run in 3 of every 4 layers: attention operators in the rest, the decode scan streaming each state in and out', () => {

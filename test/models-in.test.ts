@@ -235,6 +235,9 @@ describe('a Hugging Face config.json', () => {
     // Kimi Linear's KDA layers (MLA beside them) are not read either, and say so.
     const kimiLinear = { model_type: 'kimi_linear', num_hidden_layers: 27, hidden_size: 2304, num_attention_heads: 32, vocab_size: 163840, intermediate_size: 9216, linear_attn_config: { kda_layers: [1, 2, 3], full_attn_layers: [4] } };
     expect(modelFromHfConfig('c.json', kimiLinear, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: linear_attn_config: a state-space \(Mamba\) or linear-attention hybrid/)]);
+    // MiniMax-M2 lists attn_type_list as all 1s (softmax everywhere): no warning; a 0 (lightning attention, MiniMax-M1) warns.
+    expect(modelFromHfConfig('c.json', { ...kimiLinear, linear_attn_config: undefined, attn_type_list: [1, 1, 1] }, 'x').warnings).toEqual([]);
+    expect(modelFromHfConfig('c.json', { ...kimiLinear, linear_attn_config: undefined, attn_type_list: [0, 0, 1] }, 'x').warnings.map(formatIssue)).toEqual([expect.stringMatching(/^c\.json: attn_type_list: /)]);
     expect(modelFromHfConfig('c.json', { ...jamba, attn_layer_period: undefined, mamba_d_state: undefined }, 'x').warnings).toEqual([]);
   });
 

@@ -26,7 +26,7 @@ export interface RawEngine {
   cuda_graph_max_batch?: number | Array<{ memory_below?: string; batch: number; batch_at_tp4?: number }>;
   cuda_graph_counts?: 'sequences' | 'tokens';
   eager_launch?: string;
-  linear_state?: { reserved_share?: number; state_dtype?: 'bf16' | 'fp32'; prefix_cache?: boolean };
+  linear_state?: { reserved_share?: number; state_dtype?: 'bf16' | 'fp32'; prefix_cache?: boolean; aligned_blocks?: boolean };
 }
 
 const REQUIRED_FIELDS: Array<keyof RawEngine> = [
@@ -74,7 +74,7 @@ export function normalizeEngine(id: string, raw: RawEngine): EngineProfile {
     ...(raw.cuda_graph_counts !== undefined ? { cudaGraphCounts: raw.cuda_graph_counts } : {}),
     ...(raw.eager_launch !== undefined ? { eagerLaunchSeconds: checkedQuantity('duration', raw.eager_launch) } : {}),
     ...(raw.linear_state
-      ? { linearState: { ...(raw.linear_state.reserved_share !== undefined ? { reservedShare: raw.linear_state.reserved_share } : {}), ...(raw.linear_state.state_dtype ? { stateDtype: raw.linear_state.state_dtype } : {}), ...(raw.linear_state.prefix_cache !== undefined ? { prefixCache: raw.linear_state.prefix_cache } : {}) } }
+      ? { linearState: { ...(raw.linear_state.reserved_share !== undefined ? { reservedShare: raw.linear_state.reserved_share } : {}), ...(raw.linear_state.state_dtype ? { stateDtype: raw.linear_state.state_dtype } : {}), ...(raw.linear_state.prefix_cache !== undefined ? { prefixCache: raw.linear_state.prefix_cache } : {}), ...(raw.linear_state.aligned_blocks ? { alignedBlocks: true } : {}) } }
       : {}),
   };
 }

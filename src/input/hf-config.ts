@@ -201,9 +201,9 @@ function configKey(path: string[], fromPattern: boolean, kind: string | undefine
  */
 const STATE_SPACE_FIELDS = ['layers_block_type', 'attn_layer_period', 'mamba_d_state', 'mamba_d_ssm', 'ssm_state_size', 'mamba_expand', 'linear_attn_config', 'attn_type_list'];
 
-/** The first state-space field a config carries, or undefined. */
+/** The first state-space field a config carries, or undefined (attn_type_list only with a 0, a lightning layer: MiniMax-M2 lists all 1s). */
 function stateSpaceField(c: Json): string | undefined {
-  return STATE_SPACE_FIELDS.find((k) => c[k] !== undefined && c[k] !== null);
+  return STATE_SPACE_FIELDS.find((k) => (k === 'attn_type_list' ? Array.isArray(c[k]) && c[k].some((t) => t === 0) : c[k] !== undefined && c[k] !== null));
 }
 
 /** Model types whose Hugging Face config class ties the LM head to the embedding unless told otherwise. */

@@ -234,9 +234,11 @@ export interface EngineProfile {
    * memory set aside for as many states as it holds, which cap the running sequences (SGLang's
    * mamba pool; TensorRT-LLM's state per batch slot); `stateDtype` the recurrent state's
    * precision whatever the model's (SGLang's --mamba-ssm-dtype); `prefixCache`: it caches such a
-   * model's prefixes by default (SGLang's MambaRadixCache; absent: not, as vLLM does not).
+   * model's prefixes by default (SGLang's MambaRadixCache; absent: not, as vLLM does not);
+   * `alignedBlocks`: the states share the KV pool's pages, whose blocks grow until one holds a
+   * layer's state (vLLM's hybrid allocator).
    */
-  linearState?: { reservedShare?: number; stateDtype?: 'bf16' | 'fp32'; prefixCache?: boolean };
+  linearState?: { reservedShare?: number; stateDtype?: 'bf16' | 'fp32'; prefixCache?: boolean; alignedBlocks?: boolean };
   /**
    * The largest decode batch (per attention-DP rank, in `cudaGraphCounts`) the engine runs under
    * a CUDA graph by default: the first tier whose `memoryBelowBytes` the GPU's memory is under

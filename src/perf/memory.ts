@@ -127,7 +127,8 @@ export function sequenceKvBytes(d: Deployment, withState = true, engine?: StateE
   const slots = d.speculative ? d.speculative.tokens : 0;
   const perToken = kvBytesPerTokenPerGpu(d);
   const state = withState && !reservesStates(d, engine) ? linearStateBytesPerGpu(d, engine) : 0;
-  const block = hybridBlockTokens(d, engine);
+  // Cached prefix blocks (withState false) are whole blocks already.
+  const block = withState ? hybridBlockTokens(d, engine) : 1;
   if (block === 1) return (contextTokens) => perToken * cachedTokensPerLayer(d.model, contextTokens + slots) + state;
   return (contextTokens) => perToken * cachedTokensPerLayer(d.model, Math.ceil((contextTokens + slots) / block) * block) + state;
 }
@@ -140,11 +141,13 @@ const KERNEL_BLOCK_ALIGNMENT = 16;
  * page must hold a layer's whole state, so vLLM raises the attention block size until a block of
  * one attention layer is at least that big (HybridAttentionMambaModelConfig: "Setting attention
  * block size to 528 tokens to ensure that attention page size is >= mamba page size"), and a
- * sequence holds its KV in whole blocks of it. 1 (no rounding modelled) otherwise.
+ * sequence holds its KV in whole blocks of it, where the engine says so (linearState.alignedBlocks).
+ * 1 (no rounding modelled) otherwise.
  */
 function hybridBlockTokens(d: Deployment, engine: StateEngine | undefined): number {
-  const la = d.model.linearAttention;
-  if (!la || reservesStates(d, engine)) return 1;
+  const model = d.model.linearAttention;
+  if (!model || reservesStates(d, engine) || engine?.linearState?.alignedBlocks !== true) return 1;
+  const la = engine.linearState.stateDtype ? { ...model, stateDtype: engine.linearState.stateDtype } : model;
   const m = d.model;
   const attentionPerToken = (m.mla ? kvValuesPerTokenPerLayer(m) : 2 * Math.max(1, Math.ceil(m.kvHeads / d.tp)) * m.headDim) * bytesPerValue(d.kvCache);
   const statePage = linearStateBytesPerLayer(la, d.tp, d.speculative ? d.speculative.tokens : 0);

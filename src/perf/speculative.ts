@@ -68,7 +68,7 @@ export function draftArch(target: ModelArch, spec: SpeculativeDecoding): ModelAr
   if (spec.method === 'ngram') return undefined;
   if (spec.method === 'draft') return spec.draftModel;
   const { mtpLayers: _mtp, moe, ...rest } = target;
-  const layer: ModelArch = { ...rest, id: `${target.id}-${spec.method}-head`, name: `${target.name} ${spec.method} head`, layers: 1, slidingWindow: undefined, linearAttention: undefined, mlpLayers: undefined };
+  const layer: ModelArch = { ...rest, id: `${target.id}-${spec.method}-head`, name: `${target.name} ${spec.method} head`, layers: 1, slidingWindow: undefined, linearAttention: undefined, mlpLayers: undefined, attentionOutputGate: spec.method === 'mtp' ? target.attentionOutputGate : undefined };
   if (spec.method === 'eagle' || !moe) return layer;
   return { ...layer, moe: { ...moe, denseLayers: 0 } };
 }
