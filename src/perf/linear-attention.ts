@@ -1,4 +1,4 @@
-import type { LinearAttentionArch, ModelArch } from '../input/types.js';
+import type { EngineProfile, LinearAttentionArch, ModelArch } from '../input/types.js';
 
 /**
  * Linear-attention layers of hybrid models (Gated DeltaNet, Mamba-2): each keeps a fixed
@@ -14,6 +14,13 @@ const CONV_STATE_BYTES = 2;
 
 /** Tokens per chunk of the chunked prefill scan (flash-linear-attention's and Mamba-2's kernels: 64). */
 export const SCAN_CHUNK = 64;
+
+/** The model as an engine runs it: a hybrid's recurrent state in the engine's precision where its profile sets one (SGLang's fp32). */
+export function asEngineRunsIt(model: ModelArch, engine: Pick<EngineProfile, 'linearState'> | undefined): ModelArch {
+  const la = model.linearAttention;
+  const dtype = engine?.linearState?.stateDtype;
+  return la && dtype && dtype !== la.stateDtype ? { ...model, linearAttention: { ...la, stateDtype: dtype } } : model;
+}
 
 /** Layers that keep softmax attention (and a KV cache): all but the linear-attention ones. */
 export function attentionLayers(arch: ModelArch): number {

@@ -2,7 +2,7 @@ import { bytesPerValue } from './dtypes.js';
 import { moeGroupGpus } from './deployment.js';
 import type { Deployment } from './deployment.js';
 import { cachedTokensPerLayer, kvValuesPerTokenPerLayer } from './kv-cache.js';
-import { attentionShare, linearStateBytesPerLayer } from './linear-attention.js';
+import { asEngineRunsIt, attentionShare, linearStateBytesPerLayer } from './linear-attention.js';
 import { paramBreakdown } from './model-size.js';
 import { draftDeployment, sequenceLimit, sharesVocabulary } from './speculative.js';
 import type { EngineProfile } from '../input/types.js';
@@ -79,12 +79,14 @@ export function kvBytesPerTokenPerGpu(d: Deployment): number {
 }
 
 function modelKvBytesPerTokenPerGpu(d: Deployment): number {
+  return Math.ceil(d.model.layers / d.pp) * attentionShare(d.model) * kvBytesPerTokenPerLayerPerGpu(d);
+}
+
+/** KV bytes one token costs in one attention layer on one GPU (its share of the KV heads, or MLA's whole latent). */
+function kvBytesPerTokenPerLayerPerGpu(d: Deployment): number {
   const m = d.model;
-  const layersPerStage = Math.ceil(m.layers / d.pp) * attentionShare(m);
-  const perLayer = m.mla
-    ? kvValuesPerTokenPerLayer(m)
-    : 2 * Math.max(1, Math.ceil(m.kvHeads / d.tp)) * m.headDim;
-  return layersPerStage * perLayer * bytesPerValue(d.kvCache);
+  const values = m.mla ? kvValuesPerTokenPerLayer(m) : 2 * Math.max(1, Math.ceil(m.kvHeads / d.tp)) * m.headDim;
+  return values * bytesPerValue(d.kvCache);
 }
 
 /**
@@ -94,9 +96,8 @@ function modelKvBytesPerTokenPerGpu(d: Deployment): number {
  * convolution state k inputs longer), so a rejected draft can roll back.
  */
 function linearStateBytesPerGpu(d: Deployment, engine?: StateEngine): number {
-  const model = d.model.linearAttention;
-  if (!model) return 0;
-  const la = engine?.linearState?.stateDtype ? { ...model, stateDtype: engine.linearState.stateDtype } : model;
+  const la = asEngineRunsIt(d.model, engine).linearAttention;
+  if (!la) return 0;
   const layersPerStage = Math.ceil(d.model.layers / d.pp) * (1 - attentionShare(d.model));
   const drafts = d.speculative ? d.speculative.tokens : 0;
   return layersPerStage * linearStateBytesPerLayer(la, d.tp, drafts) * (1 + drafts);
@@ -145,11 +146,9 @@ const KERNEL_BLOCK_ALIGNMENT = 16;
  * 1 (no rounding modelled) otherwise.
  */
 function hybridBlockTokens(d: Deployment, engine: StateEngine | undefined): number {
-  const model = d.model.linearAttention;
-  if (!model || reservesStates(d, engine) || engine?.linearState?.alignedBlocks !== true) return 1;
-  const la = engine.linearState.stateDtype ? { ...model, stateDtype: engine.linearState.stateDtype } : model;
-  const m = d.model;
-  const attentionPerToken = (m.mla ? kvValuesPerTokenPerLayer(m) : 2 * Math.max(1, Math.ceil(m.kvHeads / d.tp)) * m.headDim) * bytesPerValue(d.kvCache);
+  const la = asEngineRunsIt(d.model, engine).linearAttention;
+  if (!la || reservesStates(d, engine) || engine?.linearState?.alignedBlocks !== true) return 1;
+  const attentionPerToken = kvBytesPerTokenPerLayerPerGpu(d);
   const statePage = linearStateBytesPerLayer(la, d.tp, d.speculative ? d.speculative.tokens : 0);
   return KERNEL_BLOCK_ALIGNMENT * Math.ceil(statePage / (KERNEL_BLOCK_ALIGNMENT * attentionPerToken));
 }

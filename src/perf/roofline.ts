@@ -8,6 +8,7 @@ import type { SpeculativeStep } from './speculative-step.js';
 import type { EngineProfile } from '../input/types.js';
 import { DEFAULT_MOE_IMBALANCE, hiddenAlltoallSeconds } from './expert-parallel.js';
 import { runsEagerly } from './cuda-graphs.js';
+import { asEngineRunsIt } from './linear-attention.js';
 
 /** What limits an operator or a step. */
 export type Bound = 'compute' | 'memory' | 'communication' | 'overhead';
@@ -192,11 +193,10 @@ function timedOperators(d: Deployment, load: StepLoad, engine: EngineProfile, r:
   return stepOperators(withEngineStates(d, engine), load, engine.moeImbalance ?? DEFAULT_MOE_IMBALANCE, engine.moeFp8Input).map((op) => timeOperator(d, engine, r, op, operatorCount(d, op)));
 }
 
-/** The deployment as the engine runs it: a hybrid's recurrent state in the engine's precision where it sets one (SGLang's fp32). */
+/** The deployment as the engine runs it (asEngineRunsIt): the same object where nothing changes. */
 function withEngineStates(d: Deployment, engine: EngineProfile): Deployment {
-  const la = d.model.linearAttention;
-  const dtype = engine.linearState?.stateDtype;
-  return la && dtype && dtype !== la.stateDtype ? { ...d, model: { ...d.model, linearAttention: { ...la, stateDtype: dtype } } } : d;
+  const model = asEngineRunsIt(d.model, engine);
+  return model === d.model ? d : { ...d, model };
 }
 
 /** One forward pass of the deployment's own model over `load`. */

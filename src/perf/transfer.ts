@@ -3,7 +3,7 @@ import type { Deployment } from './deployment.js';
 import { effectiveBandwidth, instanceGpus } from './deployment.js';
 import type { EngineProfile } from '../input/types.js';
 import { kvBytesPerSequence } from './kv-cache.js';
-import { linearStateBytesPerSequence } from './linear-attention.js';
+import { asEngineRunsIt, linearStateBytesPerSequence } from './linear-attention.js';
 
 /**
  * Where a prefill instance's KV cache goes: to a decode instance in the same node (over the
@@ -57,9 +57,7 @@ export function kvTransferSeconds(prefill: Deployment, decode: Deployment, input
   if (!kvLinkExists(prefill, decode, link)) return Infinity;
   // A hybrid's linear-attention state (in the engine's precision where it sets one) splits over
   // every GPU (heads over TP, layers over stages).
-  const la = prefill.model.linearAttention;
-  const dtype = engine?.linearState?.stateDtype;
-  const state = linearStateBytesPerSequence(la && dtype ? { ...prefill.model, linearAttention: { ...la, stateDtype: dtype } } : prefill.model);
+  const state = linearStateBytesPerSequence(asEngineRunsIt(prefill.model, engine));
   const bytes = kvBytesPerSequence(prefill.model, prefill.kvCache, inputTokens) - state;
   const everyGpu = (d: Deployment) => d.tp * d.pp;
   const bandwidth = Math.min(sideBandwidth(prefill, link), sideBandwidth(decode, link));
