@@ -52,10 +52,10 @@ export function vllmLaunch(lp: LaunchPool, input: DeployInput): EngineLaunch {
       ['--kv-cache-dtype', lp.kvFp8 ? 'fp8' : undefined],
       ['--quantization', lp.quantization ?? undefined],
       ['--enable-chunked-prefill', true],
-      // A hybrid model's prefix cache is opt-in and experimental (state checkpoints at block ends):
+      // A hybrid model's prefix cache is opt-in and experimental (state checkpoints at block ends;
+      // later releases pick --mamba-cache-mode align from this flag alone, v0.11 has no such flag):
       // on only where the plan counts on it.
       ['--enable-prefix-caching', !input.model.hybrid || input.plan.workload.prefixCache ? true : undefined],
-      ['--mamba-cache-mode', input.model.hybrid && input.plan.workload.prefixCache ? 'align' : undefined],
       ['--kv-transfer-config', pool.role === 'colocated' ? undefined : JSON.stringify({ kv_connector: 'NixlConnector', kv_role: 'kv_both' })],
       ['--speculative-config', input.speculative ? vllmSpeculativeConfig(input.speculative, input.plan.model) : undefined],
     ]),
