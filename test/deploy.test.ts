@@ -43,6 +43,9 @@ const PLANS: Record<string, string[]> = {
   'multi-node': ['test/fixtures/deploy/multi-node.yaml'],
   // DeepSeek-V3 on H100 with an RDMA fabric: wide-EP prefill and decode pools with DP attention across 2 nodes.
   'moe-wide-ep': ['test/bench/deepseek-v3-h100.yaml', '--catalog', 'test/bench/rdma-fabric.yaml'],
+  // A hybrid (Qwen3-Next) on SGLang, and on vLLM counting on its prefix cache (--enable-prefix-caching).
+  hybrid: ['test/bench/fidelity/hybrid.yaml'],
+  'hybrid-prefix-cache': ['test/bench/fidelity/hybrid.yaml', '--set', 'planning.engine=vllm', '--set', 'planning.prefix_cache=on', '--set', 'workload.reuse=50%', '--set', 'planning.prefix_routing=prefix-aware'],
 };
 const plans = new Map<string, { path: string; plan: Plan }>();
 
