@@ -113,6 +113,12 @@ function sizeField(c: Json, key: string): number | undefined {
   return typeof c[key] === 'number' && Number.isInteger(c[key]) && (c[key] as number) > 0 ? (c[key] as number) : undefined;
 }
 
+/** A recurrent state's precision from a config's dtype field (`float32` or `torch.float32`: fp32; another dtype: bf16; absent: `fallback`). */
+function stateDtypeOf(raw: unknown, fallback: 'bf16' | 'fp32'): 'bf16' | 'fp32' {
+  const dtype = String(raw ?? '').replace(/^torch\./, '');
+  return dtype === '' ? fallback : dtype === 'float32' ? 'fp32' : 'bf16';
+}
+
 /** How a config's linear-attention layers read: the layout, or a warning of what could not be read (undefined: none). */
 type LinearLayout = { layout: NonNullable<RawModel['linear_attention']> } | { warning: string } | undefined;
 
@@ -124,7 +130,7 @@ type LinearLayout = { layout: NonNullable<RawModel['linear_attention']> } | { wa
  */
 function linearAttentionLayout(c: Json, layers: number, hidden: number, fullInterval: number | undefined): LinearLayout {
   const types = Array.isArray(c.layer_types) ? c.layer_types.map((t) => String(t).toLowerCase()) : undefined;
-  const stateDtype = String(c.mamba_ssm_dtype ?? '').replace(/^torch\./, '') === 'float32' ? { state_dtype: 'fp32' as const } : {};
+  const stateDtype = { state_dtype: stateDtypeOf(c.mamba_ssm_dtype, 'bf16') };
   if (types?.includes('mamba')) {
     const linear = types.filter((t) => t === 'mamba').length;
     const heads = sizeField(c, 'mamba_n_heads');
@@ -177,13 +183,12 @@ function patternLayout(c: Json, layers: number): { layout: PatternLayout } | { w
   const state = sizeField(c, 'ssm_state_size');
   if (!heads || !headDim || !state) return { warning: `no mamba_num_heads, mamba_head_dim or ssm_state_size to size its Mamba-2 layers: the model ${unread}` };
   if (attention === 0) return { warning: `no attention block ("*"): a pure state-space model ${unread}` };
-  const ssmDtype = String(c.mamba_ssm_cache_dtype ?? 'float32').replace(/^torch\./, '');
   return {
     layout: {
       layers: mamba + attention,
       mlpLayers: mlp + moe,
       denseLayers: mlp,
-      linear: { kind: 'mamba2', layers: mamba, key_heads: sizeField(c, 'n_groups') ?? 1, value_heads: heads, key_head_dim: state, value_head_dim: headDim, conv_kernel: sizeField(c, 'conv_kernel') ?? 4, state_dtype: ssmDtype === 'float32' ? 'fp32' : 'bf16' },
+      linear: { kind: 'mamba2', layers: mamba, key_heads: sizeField(c, 'n_groups') ?? 1, value_heads: heads, key_head_dim: state, value_head_dim: headDim, conv_kernel: sizeField(c, 'conv_kernel') ?? 4, state_dtype: stateDtypeOf(c.mamba_ssm_cache_dtype, 'fp32') },
     },
   };
 }

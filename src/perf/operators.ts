@@ -70,12 +70,12 @@ export interface Operator {
 }
 
 /** Total tokens and logit-producing sequences of a step. */
-export function stepTokens(load: StepLoad): { tokens: number; prefillTokens: number; sequencesOut: number } {
+export function stepTokens(load: StepLoad): { tokens: number; prefillTokens: number; prefillSequences: number; sequencesOut: number } {
   const prefillTokens = load.prefill.reduce((sum, c) => sum + c.count * c.tokens, 0);
   const prefillSequences = load.prefill.reduce((sum, c) => sum + c.count, 0);
   // A verification pass takes logits at every drafted position, not only the last.
   const decodeTokens = load.decodeSequences * (load.queryTokensPerSequence ?? 1);
-  return { tokens: prefillTokens + decodeTokens, prefillTokens, sequencesOut: prefillSequences + decodeTokens };
+  return { tokens: prefillTokens + decodeTokens, prefillTokens, prefillSequences, sequencesOut: prefillSequences + decodeTokens };
 }
 
 /** A weight GEMM of `tokens × inDim → outDim` with the given bytes per weight. */
@@ -180,8 +180,7 @@ function linearAttentionOperators(d: Deployment, load: StepLoad, tokens: number,
   const qkvo = 2 * keyHeads * la.keyHeadDim + 2 * inner;
   const stateBytes = linearStateBytesPerLayer(la, d.tp);
   const ops: Operator[] = [gemm('linear_in_proj', tokens, m.hiddenSize, linearInputWidth(la, d.tp), w), elementwise('linear_conv', tokens, qkvo - inner, la.convKernel)];
-  const prefillTokens = load.prefill.reduce((sum, c) => sum + c.count * c.tokens, 0);
-  const prefillSequences = load.prefill.reduce((sum, c) => sum + c.count, 0);
+  const { prefillTokens, prefillSequences } = stepTokens(load);
   if (prefillTokens > 0) {
     const schedule = scanSchedule(la, load.prefill, valueHeads);
     ops.push({
